@@ -1,0 +1,120 @@
+//! Walks a payload directory into a sorted list of files, refusing anything
+//! a bundle cannot carry safely (links, special files, unportable names).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use bundle_verifier::digest::{hash_reader, Sha256Digest};
+use bundle_verifier::manifest::{check_tree, FileEntry};
+use bundle_verifier::safepath::SafePath;
+use bundle_verifier::Limits;
+
+use crate::BuildError;
+
+/// One payload file: its bundle path, where it is on disk, and its digest.
+#[derive(Clone, Debug)]
+pub struct Collected {
+    pub entry: FileEntry,
+    pub source: PathBuf,
+}
+
+pub fn collect(dir: &Path, limits: &Limits) -> Result<Vec<Collected>, BuildError> {
+    let err = |path: &Path, msg: String| BuildError::Payload {
+        path: path.to_owned(),
+        msg,
+    };
+    let meta = fs::symlink_metadata(dir).map_err(|e| err(dir, format!("cannot read: {e}")))?;
+    if !meta.is_dir() {
+        return Err(err(dir, "is not a directory".into()));
+    }
+    let mut out = Vec::new();
+    walk(dir, "", limits, &mut out)?;
+    if out.is_empty() {
+        return Err(err(
+            dir,
+            "holds no files; a target must install at least one".into(),
+        ));
+    }
+    let entries: Vec<FileEntry> = out.iter().map(|c| c.entry.clone()).collect();
+    check_tree(&dir.display().to_string(), &entries).map_err(|e| err(dir, e.to_string()))?;
+    Ok(out)
+}
+
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    limits: &Limits,
+    out: &mut Vec<Collected>,
+) -> Result<(), BuildError> {
+    let err = |path: &Path, msg: String| BuildError::Payload {
+        path: path.to_owned(),
+        msg,
+    };
+    let mut names = Vec::new();
+    for e in fs::read_dir(dir).map_err(|e| err(dir, format!("cannot list: {e}")))? {
+        let e = e.map_err(|e| err(dir, format!("cannot list: {e}")))?;
+        names.push(e.file_name());
+    }
+    // Byte order of the names, so the bundle does not depend on the file system.
+    names.sort();
+    if names.is_empty() && !prefix.is_empty() {
+        return Err(err(
+            dir,
+            "is an empty directory; bundles carry files only".into(),
+        ));
+    }
+    for name in names {
+        let path = dir.join(&name);
+        let Some(name) = name.to_str() else {
+            return Err(err(&path, "file name is not valid UTF-8".into()));
+        };
+        let rel = if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let safe = SafePath::parse(&rel, limits)
+            .map_err(|e| err(&path, format!("not a portable name: {e}")))?;
+        let meta =
+            fs::symlink_metadata(&path).map_err(|e| err(&path, format!("cannot read: {e}")))?;
+        let ft = meta.file_type();
+        if ft.is_symlink() {
+            return Err(err(
+                &path,
+                "is a symbolic link; bundles carry regular files only".into(),
+            ));
+        } else if ft.is_dir() {
+            walk(&path, &rel, limits, out)?;
+        } else if ft.is_file() {
+            let f = fs::File::open(&path).map_err(|e| err(&path, format!("cannot read: {e}")))?;
+            let (sha256, size): (Sha256Digest, u64) =
+                hash_reader(f).map_err(|e| err(&path, format!("cannot read: {e}")))?;
+            out.push(Collected {
+                entry: FileEntry {
+                    executable: is_executable(&meta),
+                    path: safe,
+                    sha256,
+                    size,
+                },
+                source: path,
+            });
+        } else {
+            return Err(err(
+                &path,
+                "is a device, socket or FIFO; bundles carry regular files only".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn is_executable(m: &fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    m.permissions().mode() & 0o100 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &fs::Metadata) -> bool {
+    false
+}

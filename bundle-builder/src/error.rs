@@ -1,0 +1,41 @@
+use std::path::PathBuf;
+
+/// Why a build did not produce a bundle.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("release spec {path}: {msg}")]
+    Spec { path: PathBuf, msg: String },
+    #[error("payload {path}: {msg}")]
+    Payload { path: PathBuf, msg: String },
+    #[error(transparent)]
+    Key(#[from] bundle_keys::KeyError),
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the bundle just written does not verify ({0}); this is a bug, please report it")]
+    SelfCheck(bundle_verifier::Error),
+    #[error("{0}")]
+    Bundle(bundle_verifier::Error),
+}
+
+impl BuildError {
+    pub fn io(
+        what: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> BuildError {
+        let path = path.into();
+        move |source| BuildError::Io { what, path, source }
+    }
+
+    /// 2 for anything the user can fix in the inputs, 3 for a refused input bundle, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            BuildError::Spec { .. } | BuildError::Payload { .. } | BuildError::Key(_) => 2,
+            BuildError::Bundle(e) => e.class() as i32,
+            BuildError::Io { .. } | BuildError::SelfCheck(_) => 1,
+        }
+    }
+}

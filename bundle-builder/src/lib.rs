@@ -1,0 +1,12 @@
+//! Builds offline patch bundles: reads a release spec and payload
+//! directories, writes one deterministic, signed bundle, and re-reads it with
+//! the verifier library before calling it done.
+
+pub mod collect;
+pub mod error;
+pub mod spec;
+pub mod write;
+
+pub use error::BuildError;
+pub use spec::Spec;
+pub use write::{build, cosign, BuildOptions, BuildReport};

@@ -1,0 +1,172 @@
+//! Typed errors of the reader, each in exactly one exit class.
+
+use std::path::PathBuf;
+
+use bundle_keys::KeyId;
+
+use crate::digest::Sha256Digest;
+use crate::manifest::ManifestError;
+
+/// The documented exit codes (README, "Exit codes").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitClass {
+    /// 1: anything else (local I/O failure, a bug).
+    Other = 1,
+    /// 2: wrong arguments, unreadable key, identity or trust files.
+    Usage = 2,
+    /// 3: the bundle is not authentic, damaged or malformed.
+    Refused = 3,
+    /// 4: authentic, but not for this instrument.
+    NotApplicable = 4,
+    /// 5: the install failed and the root was restored.
+    InstallFailed = 5,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Config(String),
+    #[error("cannot open bundle {path}: {source}")]
+    OpenBundle {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("this is not a patch bundle (it does not start with the \"format\" member)")]
+    NotABundle,
+    #[error("bundle container is {found:?}; this verifier reads \"offline-patch-bundle/1\"")]
+    UnsupportedContainer { found: String },
+    #[error("bundle is truncated: it ends at byte {offset}, inside the {what}")]
+    Truncated { offset: u64, what: String },
+    #[error("reading the bundle failed: {0}")]
+    ReadBundle(std::io::Error),
+    #[error(
+        "the {member} header at byte {offset} is not the canonical one; the bundle was altered"
+    )]
+    BadHeader { offset: u64, member: String },
+    #[error("{what}: {found} exceeds the limit of {limit}")]
+    TooLarge {
+        what: String,
+        found: u64,
+        limit: u64,
+    },
+    #[error("unexpected data after the end of the bundle, at byte {offset}")]
+    TrailingData { offset: u64 },
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error("signatures.json is malformed: {0}")]
+    BadSignatureFile(String),
+    #[error(
+        "the signature by trusted key {key_id} does not match the manifest; the bundle was altered"
+    )]
+    BadSignature { key_id: KeyId },
+    #[error("not signed by enough trusted keys: {counted} of {threshold} needed. Signed by: {}; trusted here: {}", list(found), list(trusted))]
+    NotTrusted {
+        found: Vec<KeyId>,
+        trusted: Vec<KeyId>,
+        counted: usize,
+        threshold: usize,
+    },
+    #[error("payload is damaged: expected {expected_size} bytes with SHA-256 {expected}, found {found_size} bytes with SHA-256 {found}")]
+    PayloadDigest {
+        expected: Sha256Digest,
+        found: Sha256Digest,
+        expected_size: u64,
+        found_size: u64,
+    },
+    #[error("payload is malformed: {0}")]
+    PayloadMalformed(String),
+
+    #[error("this bundle is for {expected}; this instrument is a {found}")]
+    WrongModel { expected: String, found: String },
+    #[error("this bundle has no {found} mode for {model}; it is for mode {expected}")]
+    WrongMode {
+        model: String,
+        expected: String,
+        found: String,
+    },
+    #[error("this bundle is for {model} with device identifier (UDI-DI) {expected}; this instrument has {found}")]
+    WrongUdiDi {
+        model: String,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "this bundle needs installed software version {required}; this instrument has {found}"
+    )]
+    WrongVersion { required: String, found: String },
+
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("install failed: {reason}; the instrument root was restored to its previous state")]
+    InstallFailed { reason: String },
+    #[error("install failed: {reason}; restoring the root ALSO failed: {restore}. Backups are in {backup}")]
+    RestoreFailed {
+        reason: String,
+        restore: String,
+        backup: PathBuf,
+    },
+}
+
+fn list(ids: &[KeyId]) -> String {
+    if ids.is_empty() {
+        return "(none)".into();
+    }
+    ids.iter().map(KeyId::as_str).collect::<Vec<_>>().join(", ")
+}
+
+impl Error {
+    pub fn io(
+        what: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { what, path, source }
+    }
+
+    pub fn class(&self) -> ExitClass {
+        use Error::*;
+        match self {
+            Config(_) | OpenBundle { .. } => ExitClass::Usage,
+            NotABundle
+            | UnsupportedContainer { .. }
+            | Truncated { .. }
+            | ReadBundle(_)
+            | BadHeader { .. }
+            | TooLarge { .. }
+            | TrailingData { .. }
+            | Manifest(_)
+            | BadSignatureFile(_)
+            | BadSignature { .. }
+            | NotTrusted { .. }
+            | PayloadDigest { .. }
+            | PayloadMalformed(_) => ExitClass::Refused,
+            WrongModel { .. } | WrongMode { .. } | WrongUdiDi { .. } | WrongVersion { .. } => {
+                ExitClass::NotApplicable
+            }
+            InstallFailed { .. } => ExitClass::InstallFailed,
+            Io { .. } | RestoreFailed { .. } => ExitClass::Other,
+        }
+    }
+
+    /// What the user can do about it, in one sentence.
+    pub fn hint(&self) -> &'static str {
+        match self.class() {
+            ExitClass::Usage => "Check the command line and the files it names.",
+            ExitClass::Refused => {
+                "Do not install this file. Get a fresh copy of the bundle from the vendor and check it again."
+            }
+            ExitClass::NotApplicable => {
+                "Nothing was changed. Use the bundle made for this instrument, or check the identity file."
+            }
+            ExitClass::InstallFailed => {
+                "Nothing was changed. Fix the cause (disk space, permissions) and run apply again."
+            }
+            ExitClass::Other => "Contact the vendor's technical support with this message.",
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! The read paths: open and authenticate a bundle, verify it, inspect it
+//! without trust, and extract one target.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::digest::Sha256Digest;
+use crate::envelope::{EnvelopeReader, Front};
+use crate::error::Error;
+use crate::manifest::{Manifest, Release, Target};
+use crate::payload::{read_payload, Sink};
+use crate::trust::{SignatureFile, TrustedKeys, Verified};
+use crate::Limits;
+
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    pub limits: Limits,
+    /// Also decompress the payload and check every file's digest.
+    pub deep: bool,
+}
+
+/// A bundle whose manifest is authenticated; the payload is still unread.
+pub struct Opened<R> {
+    pub env: EnvelopeReader<R>,
+    pub manifest: Manifest,
+    pub manifest_bytes: Vec<u8>,
+    pub manifest_sha256: Sha256Digest,
+    pub signatures: SignatureFile,
+    pub verified: Verified,
+}
+
+pub fn open_bundle(path: &Path) -> Result<EnvelopeReader<BufReader<File>>, Error> {
+    let f = File::open(path).map_err(|source| Error::OpenBundle {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(EnvelopeReader::new(BufReader::with_capacity(1 << 20, f)))
+}
+
+/// Reads the front of a bundle and checks its signatures before parsing the
+/// manifest: the only untrusted JSON parsed first is the small signature file.
+pub fn open_verified(
+    path: &Path,
+    trust: &TrustedKeys,
+    limits: &Limits,
+) -> Result<Opened<BufReader<File>>, Error> {
+    let mut env = open_bundle(path)?;
+    let Front {
+        manifest: manifest_bytes,
+        signatures,
+    } = env.read_front(limits)?;
+    let signatures = SignatureFile::parse(&signatures, limits)?;
+    let verified = trust.check(&manifest_bytes, &signatures)?;
+    let manifest = Manifest::parse(&manifest_bytes, limits)?;
+    let manifest_sha256 = Sha256Digest::of(&manifest_bytes);
+    Ok(Opened {
+        env,
+        manifest,
+        manifest_bytes,
+        manifest_sha256,
+        signatures,
+        verified,
+    })
+}
+
+/// What `verify` established, for humans and for `--json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyReport {
+    pub bundle: PathBuf,
+    pub format: String,
+    pub manifest_sha256: Sha256Digest,
+    pub release: Release,
+    pub signatures: Verified,
+    pub payload_sha256: Sha256Digest,
+    pub payload_size: u64,
+    /// True when every file was decompressed and its digest checked too.
+    pub deep: bool,
+    pub targets: Vec<TargetSummary>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TargetSummary {
+    pub model: String,
+    pub mode: String,
+    pub udi_di: Vec<String>,
+    pub catalog: Vec<String>,
+    pub requires_version: Option<String>,
+    pub files: usize,
+    pub bytes: u64,
+}
+
+impl From<&Target> for TargetSummary {
+    fn from(t: &Target) -> Self {
+        TargetSummary {
+            model: t.model.clone(),
+            mode: t.mode.clone(),
+            udi_di: t.udi_di.clone(),
+            catalog: t.catalog.clone(),
+            requires_version: t.requires_version.clone(),
+            files: t.files.len(),
+            bytes: t.files.iter().map(|f| f.size).sum(),
+        }
+    }
+}
+
+/// Checks a whole bundle: structure, signatures, manifest and payload digest
+/// (and with `deep`, every file). Reads the file once, front to back.
+pub fn verify(
+    path: &Path,
+    trust: &TrustedKeys,
+    opts: &VerifyOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<VerifyReport, Error> {
+    let mut o = open_verified(path, trust, &opts.limits)?;
+    let sink = Sink::default();
+    read_payload(
+        &mut o.env,
+        &o.manifest,
+        opts.deep.then_some(&sink),
+        &opts.limits,
+        progress,
+    )?;
+    Ok(VerifyReport {
+        bundle: path.to_owned(),
+        format: o.manifest.format.clone(),
+        manifest_sha256: o.manifest_sha256,
+        release: o.manifest.release.clone(),
+        signatures: o.verified,
+        payload_sha256: o.manifest.payload.sha256,
+        payload_size: o.manifest.payload.size,
+        deep: opts.deep,
+        targets: o.manifest.targets.iter().map(TargetSummary::from).collect(),
+    })
+}
+
+/// What `inspect` shows: the bundle's claims, explicitly unauthenticated.
+#[derive(Clone, Debug, Serialize)]
+pub struct Inspection {
+    pub verified: bool,
+    pub warning: &'static str,
+    pub manifest_sha256: Sha256Digest,
+    pub signed_by: Vec<bundle_keys::KeyId>,
+    pub manifest: Manifest,
+}
+
+/// Reads the front only; trusts nothing. For a first look at an unknown file.
+pub fn inspect(path: &Path, limits: &Limits) -> Result<Inspection, Error> {
+    let mut env = open_bundle(path)?;
+    let front = env.read_front(limits)?;
+    let sigs = SignatureFile::parse(&front.signatures, limits)?;
+    let manifest = Manifest::parse(&front.manifest, limits)?;
+    Ok(Inspection {
+        verified: false,
+        warning: "UNVERIFIED: signatures were not checked; use `verify` with a trusted key",
+        manifest_sha256: Sha256Digest::of(&front.manifest),
+        signed_by: sigs.signatures.iter().map(|s| s.key_id.clone()).collect(),
+        manifest,
+    })
+}
+
+/// A sink that writes each file of `target` under `dir`.
+pub fn sink_for(target: &Target, dir: &Path) -> Sink {
+    let mut sink = Sink::default();
+    for f in &target.files {
+        sink.dests
+            .entry(f.sha256)
+            .or_default()
+            .push((f.path.join_to(dir), f.executable));
+    }
+    sink
+}
+
+/// Result of `extract`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Extracted {
+    pub out: PathBuf,
+    pub model: String,
+    pub mode: String,
+    pub files: usize,
+    pub manifest_sha256: Sha256Digest,
+    pub signatures: Verified,
+}
+
+/// Verifies the bundle and writes one target's files into `out`, which must
+/// not exist yet. Files land in a sibling temporary directory first and are
+/// renamed into place only when every digest matched.
+pub fn extract(
+    path: &Path,
+    trust: &TrustedKeys,
+    model: &str,
+    mode: &str,
+    out: &Path,
+    limits: &Limits,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Extracted, Error> {
+    if out.exists() {
+        return Err(Error::Config(format!(
+            "{} already exists; extract writes a new directory",
+            out.display()
+        )));
+    }
+    let mut o = open_verified(path, trust, limits)?;
+    let target = o.manifest.target(model, mode).ok_or_else(|| {
+        let have: Vec<String> = o
+            .manifest
+            .targets
+            .iter()
+            .map(|t| format!("{}/{}", t.model, t.mode))
+            .collect();
+        Error::Config(format!(
+            "this bundle has no target {model}/{mode}; it has {}",
+            have.join(", ")
+        ))
+    })?;
+    let target = target.clone();
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".extract-")
+        .tempdir_in(&parent)
+        .map_err(Error::io("cannot create a directory in", &parent))?;
+    let sink = sink_for(&target, tmp.path());
+    read_payload(&mut o.env, &o.manifest, Some(&sink), limits, progress)?;
+    let staged = tmp.keep();
+    std::fs::rename(&staged, out).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&staged);
+        Error::Io {
+            what: "cannot move extracted files to",
+            path: out.to_owned(),
+            source: e,
+        }
+    })?;
+    Ok(Extracted {
+        out: out.to_owned(),
+        model: target.model,
+        mode: target.mode,
+        files: target.files.len(),
+        manifest_sha256: o.manifest_sha256,
+        signatures: o.verified,
+    })
+}
