@@ -1,1 +1,147 @@
-//! Helpers for the end-to-end tests.
+//! Shared helpers for the workspace end-to-end tests: locate the real
+//! binaries, make keys and bundles in a temporary directory, and snapshot an
+//! instrument root to prove it did (or did not) change.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub use assert_cmd::prelude::*;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_owned()
+}
+
+/// The example release shipped in `examples/fsn2022-1230`.
+pub fn example() -> PathBuf {
+    repo().join("examples/fsn2022-1230")
+}
+
+fn bin(name: &str) -> Command {
+    #[allow(deprecated)]
+    Command::cargo_bin(name).unwrap_or_else(|e| {
+        panic!("{name} is not built ({e}); run `cargo build --workspace --bins` or `cargo test --workspace`")
+    })
+}
+
+pub fn builder() -> Command {
+    bin("bundle-builder")
+}
+
+pub fn verifier() -> Command {
+    bin("bundle-verifier")
+}
+
+/// A scratch directory with helpers for the usual steps.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        Scratch {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// `bundle-builder keygen --out <name>`; returns (secret, public) paths.
+    pub fn keygen(&self, name: &str) -> (PathBuf, PathBuf) {
+        let prefix = self.path(name);
+        builder()
+            .arg("keygen")
+            .arg("--out")
+            .arg(&prefix)
+            .assert()
+            .success();
+        (
+            self.path(&format!("{name}.key")),
+            self.path(&format!("{name}.pub")),
+        )
+    }
+
+    /// Builds `spec` with `key` into `<name>.bundle`.
+    pub fn build(&self, spec: &Path, key: &Path, name: &str) -> PathBuf {
+        let out = self.path(&format!("{name}.bundle"));
+        builder()
+            .arg("build")
+            .arg(spec)
+            .arg("--key")
+            .arg(key)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        out
+    }
+
+    /// Copies the example's simulated instrument root to `<name>`.
+    pub fn instrument_root(&self, name: &str) -> PathBuf {
+        let dst = self.path(name);
+        copy_tree(&example().join("instrument-root"), &dst);
+        dst
+    }
+}
+
+/// Recursive copy of regular files and directories (keeps the executable bit).
+pub fn copy_tree(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for e in std::fs::read_dir(src).unwrap() {
+        let e = e.unwrap();
+        let to = dst.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to);
+        } else {
+            std::fs::copy(e.path(), &to).unwrap();
+        }
+    }
+}
+
+/// Every entry under `root`: path → (kind, mode bits, content). Two equal
+/// snapshots mean the tree is byte-identical, links and permissions included.
+pub fn snapshot(root: &Path) -> BTreeMap<String, (char, u32, Vec<u8>)> {
+    let mut out = BTreeMap::new();
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, (char, u32, Vec<u8>)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let p = e.path();
+            let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+            let m = std::fs::symlink_metadata(&p).unwrap();
+            #[cfg(unix)]
+            let mode = std::os::unix::fs::PermissionsExt::mode(&m.permissions());
+            #[cfg(not(unix))]
+            let mode = 0;
+            if m.file_type().is_symlink() {
+                let t = std::fs::read_link(&p).unwrap();
+                out.insert(
+                    rel,
+                    ('l', mode, t.to_string_lossy().into_owned().into_bytes()),
+                );
+            } else if m.is_dir() {
+                out.insert(rel, ('d', mode, Vec::new()));
+                walk(base, &p, out);
+            } else {
+                out.insert(rel, ('f', mode, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    walk(root, root, &mut out);
+    out
+}
