@@ -27,6 +27,8 @@ fn build_verify_apply_gives_a_root_whose_files_equal_the_payload() {
         .arg(&root)
         .arg("--state")
         .arg(s.path("state"))
+        .arg("--confirm")
+        .arg("backup")
         .assert()
         .success();
     let after = snapshot(&root);
