@@ -160,6 +160,11 @@ impl Manifest {
         }
         let m: Manifest =
             serde_json::from_slice(bytes).map_err(|e| ManifestError::Schema(e.to_string()))?;
+        // One meaning, one encoding: `"confirm":[]` or `"requires_version":null`
+        // parse like absent fields, so they are refused rather than signed twice.
+        if m.to_canonical_bytes() != bytes {
+            return Err(ManifestError::NotCanonical);
+        }
         m.validate(limits)?;
         Ok(m)
     }
