@@ -236,13 +236,13 @@ fn recovered(lang: Lang, r: &Recovered) -> String {
     lang.recovered(
         r.outcome,
         kind,
-        &release_name(&r.release),
+        &release_name(lang, &r.release),
         &r.root.display().to_string(),
     )
 }
 
-fn release_name(r: &ReleaseRef) -> String {
-    format!("{} {} (sequence {})", r.id, r.version, r.sequence)
+fn release_name(lang: Lang, r: &ReleaseRef) -> String {
+    lang.release_name(&r.id, &r.version, r.sequence)
 }
 
 /// The technician at the terminal: a progress bar, and prompts for confirmations.
@@ -314,7 +314,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                 if json {
                     print_json(&serde_json::json!({"ok": true, "verified": r}));
                 } else {
-                    println!("OK: {} is authentic and intact.", bundle.display());
+                    println!("{}", lang.verified(&bundle.display().to_string()));
                     println!(
                         "  release   {} {} (sequence {}): {}",
                         r.release.id, r.release.version, r.release.sequence, r.release.title
@@ -352,7 +352,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                     if json {
                         print_json(&i);
                     } else {
-                        println!("{}", i.warning);
+                        println!("{}", lang.unverified());
                         let r = &i.manifest.release;
                         println!(
                             "  release   {} {} (sequence {}): {}",
@@ -396,11 +396,8 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                     print_json(&serde_json::json!({"ok": true, "extracted": r}));
                 } else {
                     println!(
-                        "OK: extracted {} files of {} / {} into {}",
-                        r.files,
-                        r.model,
-                        r.mode,
-                        r.out.display()
+                        "{}",
+                        lang.extracted(r.files, &r.model, &r.mode, &r.out.display().to_string())
                     );
                 }
                 Ok(())
@@ -460,7 +457,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                     print_json(&serde_json::json!({"ok": true, "rollback": r}));
                     return Ok(());
                 }
-                let name = release_name(&r.rolled_back);
+                let name = release_name(lang, &r.rolled_back);
                 if dry_run {
                     println!("{}", lang.rollback_dry_run(&name, &r.mode, r.files));
                 } else {
@@ -468,7 +465,12 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                 }
                 println!(
                     "{}",
-                    lang.installed_now(r.installed_now.as_ref().map(release_name).as_deref())
+                    lang.installed_now(
+                        r.installed_now
+                            .as_ref()
+                            .map(|x| release_name(lang, x))
+                            .as_deref()
+                    )
                 );
                 if let Some(p) = &r.receipt {
                     println!("{}", lang.receipt(&p.display().to_string()));
@@ -552,7 +554,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                         println!(
                             "{}",
                             lang.check_installed_release(
-                                &release_name(&i.release),
+                                &release_name(lang, &i.release),
                                 &i.mode,
                                 &i.installed_at
                             )
@@ -608,7 +610,11 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                     let file = e.file.strip_prefix(&dir).unwrap_or(&e.file).display();
                     match &e.error {
                         None => {
-                            let name = e.release.as_ref().map(release_name).unwrap_or_default();
+                            let name = e
+                                .release
+                                .as_ref()
+                                .map(|x| release_name(lang, x))
+                                .unwrap_or_default();
                             println!("{}  {file}", lang.scan_applies(&name));
                             if !e.other_modes.is_empty() {
                                 println!("{}", lang.other_modes(&e.other_modes.join(", ")));
@@ -644,10 +650,7 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
     if let Some(rec) = &r.recovered {
         println!("{}", recovered(lang, rec));
     }
-    let name = format!(
-        "{} {} (sequence {})",
-        r.release.id, r.release.version, r.release.sequence
-    );
+    let name = lang.release_name(&r.release.id, &r.release.version, r.release.sequence);
     if r.result == "dry-run" {
         println!("{}", lang.dry_run());
     } else {
@@ -659,7 +662,7 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
     }
     println!("{}", lang.signed_by(&ids(&r.signatures.counted)));
     if let Some(b) = &r.installed_before {
-        println!("{}", lang.installed_before(&release_name(b)));
+        println!("{}", lang.installed_before(&release_name(lang, b)));
     }
     println!(
         "{}",

@@ -82,6 +82,42 @@ impl Lang {
         )
     }
 
+    pub fn release_name(self, id: &str, version: &str, sequence: u64) -> String {
+        tr!(
+            self,
+            "{} {} (sequence {})",
+            "{} {} (Sequenz {})",
+            id,
+            version,
+            sequence
+        )
+    }
+
+    pub fn verified(self, bundle: &str) -> String {
+        tr!(
+            self,
+            "OK: {} is authentic and intact.",
+            "OK: {} ist echt und unversehrt.",
+            bundle
+        )
+    }
+
+    pub fn unverified(self) -> String {
+        tr!(self, "UNVERIFIED: signatures were not checked; use `verify` with a trusted key", "UNGEPRÜFT: Signaturen wurden nicht geprüft; verwenden Sie `verify` mit einem vertrauenswürdigen Schlüssel")
+    }
+
+    pub fn extracted(self, files: usize, model: &str, mode: &str, out: &str) -> String {
+        tr!(
+            self,
+            "OK: extracted {} files of {} / {} into {}",
+            "OK: {} Dateien von {} / {} nach {} entpackt",
+            files,
+            model,
+            mode,
+            out
+        )
+    }
+
     pub fn dry_run(self) -> String {
         tr!(
             self,

@@ -801,3 +801,80 @@ fn apply_works_from_read_only_media_and_writes_nothing_there() {
     assert_eq!(snapshot(&stick), before);
     std::fs::set_permissions(&stick, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// Runs `cmd` with a pseudo-terminal as stdin/stderr (util-linux `script`),
+/// typing `input`. None when `script` is not installed.
+#[cfg(unix)]
+fn in_terminal(args: &[std::ffi::OsString], input: &str) -> Option<std::process::Output> {
+    use std::io::Write;
+    let bin = verifier();
+    let mut line = bin.get_program().to_string_lossy().into_owned();
+    for a in args {
+        line.push(' ');
+        line.push_str(&a.to_string_lossy());
+    }
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_remove("LANG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    Some(child.wait_with_output().unwrap())
+}
+
+#[cfg(unix)]
+#[test]
+fn at_a_terminal_apply_asks_for_each_step_and_records_the_answer() {
+    let t = example_setup();
+    let args = |lang: &'static str| -> Vec<std::ffi::OsString> {
+        vec![
+            "apply".into(),
+            t.bundle.clone().into(),
+            "--trusted-key".into(),
+            t.public.clone().into(),
+            "--instrument".into(),
+            nextseq_dx().into(),
+            "--root".into(),
+            t.root.clone().into(),
+            "--state".into(),
+            t.state.clone().into(),
+            "--lang".into(),
+            lang.into(),
+        ]
+    };
+    let before = snapshot(&t.root);
+    let Some(out) = in_terminal(&args("en"), "no\n") else {
+        eprintln!("`script` is not installed; skipping the terminal test");
+        return;
+    };
+    let text = stdout(&out);
+    assert!(
+        text.contains("Please confirm [backup]: The customer's run data"),
+        "{text}"
+    );
+    assert!(
+        text.contains("must not be installed before these steps are confirmed"),
+        "{text}"
+    );
+    assert_eq!(snapshot(&t.root), before);
+
+    let out = in_terminal(&args("de"), "ja\n").unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("Bitte bestätigen [backup]: Die Laufdaten des Kunden"),
+        "{text}"
+    );
+    assert!(text.contains("bestätigt [backup] am Terminal"), "{text}");
+    let device = t.device_pub();
+    let r = verify_receipt_file(receipts(&t.state).last().unwrap(), &device).unwrap();
+    assert_eq!(r.result, "installed");
+    assert_eq!(r.confirmations[0].how, "terminal");
+}
