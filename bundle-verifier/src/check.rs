@@ -14,6 +14,7 @@ use crate::journal::{file_sha256, open_and_recover, Listing, Recovered};
 use crate::manifest::Manifest;
 use crate::receipt::ReleaseRef;
 use crate::state::read_json_opt;
+use crate::trust::{SignatureFile, TrustedKeys};
 use crate::Limits;
 
 #[derive(Clone, Debug, Serialize)]
@@ -28,6 +29,8 @@ pub struct CheckReport {
     /// Files that appeared, since the install, in a directory it installed into.
     pub unexpected: Vec<String>,
     pub files_checked: usize,
+    /// True when the stored manifests' signatures were checked with trusted keys.
+    pub signatures_checked: bool,
     pub recovered: Option<Recovered>,
 }
 
@@ -40,7 +43,13 @@ pub struct InstalledSummary {
     pub installed_at: String,
 }
 
-pub fn check_installed(root: &Path, state: &Path) -> Result<CheckReport, Error> {
+/// With `trust`, the stored signatures of each installed manifest are also
+/// checked against it, so the comparison is with what the vendor signed.
+pub fn check_installed(
+    root: &Path,
+    state: &Path,
+    trust: Option<&TrustedKeys>,
+) -> Result<CheckReport, Error> {
     let root = fs::canonicalize(root)
         .map_err(|e| Error::Config(format!("instrument root {}: {e}", root.display())))?;
     let (state, recovered) = open_and_recover(state)?;
@@ -60,6 +69,7 @@ pub fn check_installed(root: &Path, state: &Path) -> Result<CheckReport, Error> 
         missing: Vec::new(),
         unexpected: Vec::new(),
         files_checked: 0,
+        signatures_checked: false,
         recovered,
     };
     let mut expected: BTreeSet<String> = BTreeSet::new();
@@ -73,6 +83,13 @@ pub fn check_installed(root: &Path, state: &Path) -> Result<CheckReport, Error> 
                 "state file {} does not match the record of the install; the state directory was altered",
                 mp.display()
             )));
+        }
+        if let Some(trust) = trust {
+            let sp = state.installed(&r.mode, ".signatures.json");
+            let sigs = fs::read(&sp).map_err(Error::io("cannot read", &sp))?;
+            let sigs = SignatureFile::parse(&sigs, &Limits::default())?;
+            trust.check(&bytes, &sigs)?;
+            report.signatures_checked = true;
         }
         let target = m.target(&r.model, &r.mode).ok_or_else(|| {
             Error::Config(format!(

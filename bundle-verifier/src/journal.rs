@@ -369,18 +369,29 @@ fn before(t: &Transaction) -> Option<ReleaseRef> {
     t.installed_before.as_ref().map(|r| (&r.release).into())
 }
 
-pub fn install_changes(t: &Transaction) -> Vec<FileChange> {
+/// The files a transaction changed, as its receipt lists them; for a
+/// rollback the same files with the direction reversed.
+pub fn file_changes(t: &Transaction, rollback: bool) -> Vec<FileChange> {
     t.changed()
-        .map(|o| FileChange {
-            action: if o.action == Action::Add {
-                "add"
+        .map(|o| {
+            let action = match (o.action == Action::Add, rollback) {
+                (true, false) => "add",
+                (false, false) => "replace",
+                (true, true) => "remove",
+                (false, true) => "restore",
+            };
+            let (before, after) = (o.old_sha256, Some(o.new_sha256));
+            let (sha256_before, sha256_after) = if rollback {
+                (after, before)
             } else {
-                "replace"
+                (before, after)
+            };
+            FileChange {
+                action: action.into(),
+                path: o.path.clone(),
+                sha256_after,
+                sha256_before,
             }
-            .into(),
-            path: o.path.clone(),
-            sha256_after: Some(o.new_sha256),
-            sha256_before: o.old_sha256,
         })
         .collect()
 }
@@ -525,7 +536,7 @@ pub fn commit_install(state: &StateDir, j: &Journal, key: &DeviceKey) -> Result<
             action: "apply",
             result: RESULT_INSTALLED,
             detail: None,
-            files: install_changes(t),
+            files: file_changes(t, false),
             installed_before: before(t),
             installed_after: Some((&t.release).into()),
             name: format!("{}-apply", t.transaction),
@@ -575,20 +586,7 @@ pub fn finish_rollback(
         &serde_json::json!({ "rollback": name }),
     )?;
     crash_point();
-    let files = t
-        .changed()
-        .map(|o| FileChange {
-            action: if o.action == Action::Add {
-                "remove"
-            } else {
-                "restore"
-            }
-            .into(),
-            path: o.path.clone(),
-            sha256_after: o.old_sha256,
-            sha256_before: Some(o.new_sha256),
-        })
-        .collect();
+    let files = file_changes(&t, true);
     let receipt = write_receipt(
         state,
         key,

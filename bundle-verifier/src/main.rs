@@ -128,6 +128,9 @@ enum Cmd {
     },
     /// Compare the root with the signed manifests of what was installed.
     CheckInstalled {
+        /// Also check the stored signatures of what was installed with these keys.
+        #[arg(long = "trusted-key", value_name = "KEY.pub")]
+        trusted_key: Vec<PathBuf>,
         #[arg(long, value_name = "DIR")]
         root: PathBuf,
         #[arg(long, value_name = "DIR")]
@@ -532,10 +535,20 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                 Ok(())
             })(),
         ),
-        Cmd::CheckInstalled { root, state, json } => (
+        Cmd::CheckInstalled {
+            trusted_key,
+            root,
+            state,
+            json,
+        } => (
             json,
             (|| -> Result<(), Failure> {
-                let r = bundle_verifier::check::check_installed(&root, &state)?;
+                let trust = if trusted_key.is_empty() {
+                    None
+                } else {
+                    Some(TrustedKeys::from_pem_files(&trusted_key)?)
+                };
+                let r = bundle_verifier::check::check_installed(&root, &state, trust.as_ref())?;
                 if let Some(rec) = &r.recovered {
                     eprintln!("{}", recovered(lang, rec));
                 }

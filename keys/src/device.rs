@@ -42,12 +42,27 @@ impl DeviceKey {
         Ok(Self::from_signing_key(key))
     }
 
-    /// Writes the secret key (mode 0600 on Unix) to a file that must not exist.
+    /// Writes the secret key (mode 0600 on Unix) to a file that must not
+    /// exist. The key is written and synced under a temporary name first, so
+    /// a power loss never leaves a half-written key under the real name.
     pub fn write_pem_file(&self, path: &Path) -> Result<(), KeyError> {
         let pem = self
             .secret
             .to_pkcs8_pem(Default::default())
             .expect("encoding a valid Ed25519 secret key cannot fail");
+        let err = |source| KeyError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        if path.exists() {
+            return Err(KeyError::Exists {
+                path: path.to_owned(),
+            });
+        }
+        let mut tmp_name = path.as_os_str().to_owned();
+        tmp_name.push(format!(".tmp-{}", std::process::id()));
+        let tmp = std::path::PathBuf::from(tmp_name);
+        let _ = std::fs::remove_file(&tmp);
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
@@ -55,21 +70,19 @@ impl DeviceKey {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let err = |source| KeyError::Write {
-            path: path.to_owned(),
-            source,
-        };
-        let mut f = opts.open(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                KeyError::Exists {
-                    path: path.to_owned(),
-                }
-            } else {
-                err(e)
-            }
-        })?;
-        std::io::Write::write_all(&mut f, pem.as_bytes()).map_err(err)?;
-        f.sync_all().map_err(err)
+        let written = opts.open(&tmp).and_then(|mut f| {
+            std::io::Write::write_all(&mut f, pem.as_bytes())?;
+            f.sync_all()
+        });
+        // A hard link never replaces an existing key, unlike a rename.
+        let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(KeyError::Exists {
+                path: path.to_owned(),
+            }),
+            r => r.map_err(err),
+        }
     }
 
     pub fn public_key(&self) -> &PublicKey {

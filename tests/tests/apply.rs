@@ -506,6 +506,20 @@ fn check_installed_finds_a_changed_a_missing_and_an_added_file() {
     let out = check("en");
     assert!(out.status.success(), "{}", stdout(&out));
     assert!(stdout(&out).starts_with("OK: all 3 installed files match"));
+    // With trusted keys, the stored signatures are checked too.
+    let with_key = |key: &Path| {
+        verifier()
+            .args(["check-installed", "--trusted-key"])
+            .arg(key)
+            .arg("--root")
+            .arg(&t.root)
+            .arg("--state")
+            .arg(&t.state)
+            .assert()
+    };
+    with_key(&t.public).success();
+    let (_, other) = t.s.keygen("other");
+    with_key(&other).code(3);
 
     std::fs::write(
         t.root.join("lrm/config/remote-access.json"),
