@@ -52,7 +52,7 @@ pub fn scan(
     let mut files = Vec::new();
     find_bundles(dir, 0, &mut files);
     files.sort();
-    let state = state.map(|p| StateDir { root: p.to_owned() });
+    let state = state.map(StateDir::read_only);
     let mut out = Vec::new();
     for file in files {
         let mut entry = ScanEntry {

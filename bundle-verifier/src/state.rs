@@ -1,6 +1,7 @@
 //! The verifier's state directory on the instrument (docs/STATE.md):
 //!
 //! ```text
+//! lock                            locked while a verifier uses the directory
 //! device/device.key, device.pub   the instrument's receipt key
 //! journal.json                    only while an install or rollback runs
 //! staging/apply-*/tree/           verified files waiting to be switched in
@@ -33,6 +34,9 @@ use crate::manifest::Release;
 
 pub struct StateDir {
     pub root: PathBuf,
+    /// Held while this process uses the directory, so a second verifier
+    /// cannot "recover" a transaction that is still running.
+    _lock: Option<fs::File>,
 }
 
 /// What is installed in one mode (`installed/<mode>.json`).
@@ -70,7 +74,33 @@ impl StateDir {
         }
         let root =
             fs::canonicalize(path).map_err(Error::io("cannot open state directory", path))?;
-        Ok(StateDir { root })
+        let lock_path = root.join("lock");
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(Error::io("cannot open", &lock_path))?;
+        let lock = match lock.try_lock() {
+            Ok(()) => Some(lock),
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(Error::Config(format!(
+                    "another bundle-verifier is using the state directory {}; wait until it has finished",
+                    root.display()
+                )))
+            }
+            // A file system without locks: go on without one.
+            Err(fs::TryLockError::Error(_)) => None,
+        };
+        Ok(StateDir { root, _lock: lock })
+    }
+
+    /// For reading records only (no lock, nothing created), e.g. `scan --state`.
+    pub fn read_only(path: &Path) -> Self {
+        StateDir {
+            root: path.to_owned(),
+            _lock: None,
+        }
     }
 
     pub fn staging(&self) -> PathBuf {

@@ -892,3 +892,32 @@ fn at_a_terminal_apply_asks_for_each_step_and_records_the_answer() {
     assert_eq!(r.result, "installed");
     assert_eq!(r.confirmations[0].how, "terminal");
 }
+
+#[test]
+fn a_second_verifier_on_the_same_state_directory_waits_its_turn() {
+    let t = example_setup();
+    verifier()
+        .args(["device", "init", "--state"])
+        .arg(&t.state)
+        .assert()
+        .success();
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(t.state.join("lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let before = snapshot(&t.root);
+    let out = t
+        .apply(&t.bundle)
+        .args(["--confirm", "backup"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("another bundle-verifier is using the state directory"));
+    assert_eq!(snapshot(&t.root), before);
+    lock.unlock().unwrap();
+    t.apply(&t.bundle)
+        .args(["--confirm", "backup"])
+        .assert()
+        .success();
+}
