@@ -4,7 +4,8 @@
 //!    `bundle-verifier` abort (no unwinding, like `kill -9`) at its N-th
 //!    crash point. Every point of a first install, of an upgrade and of a
 //!    rollback is hit, one process per point.
-//! 2. Random: a larger install is SIGKILLed by this test at a random time.
+//! 2. Random: a larger install is SIGKILLed by this test at a random time,
+//!    every other time once its journal exists (inside the transaction).
 //!
 //! After each death the next invocation (`check-installed`) must recover,
 //! the root must equal exactly the old or the new tree, and the state must
@@ -329,6 +330,7 @@ fn run_suite(random_kills: usize, big_files: usize) {
     suite.apply(&big, &root, &state).assert().success();
     let full = t0.elapsed().as_micros().max(1000) as u64;
     let mut killed = 0;
+    let mut in_txn = 0;
     let mut outcomes = [0usize; 2];
     let mut attempts = 0;
     while killed < random_kills {
@@ -344,9 +346,22 @@ fn run_suite(random_kills: usize, big_files: usize) {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_micros(next() % full));
+        if attempts % 2 == 0 {
+            // Anywhere in the run.
+            std::thread::sleep(Duration::from_micros(next() % full));
+        } else {
+            // Inside the transaction: once the journal exists, soon after.
+            let journal = state.join("journal.json");
+            while !journal.exists() && child.try_wait().unwrap().is_none() {
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            std::thread::sleep(Duration::from_micros(next() % (full / 4).max(1)));
+        }
         let done = child.try_wait().unwrap().is_some();
         if !done {
+            if state.join("journal.json").exists() {
+                in_txn += 1;
+            }
             child.kill().unwrap();
         }
         let status = child.wait().unwrap();
@@ -377,7 +392,8 @@ fn run_suite(random_kills: usize, big_files: usize) {
     let total = first + upgrade + rollback + killed;
     eprintln!(
         "crash test: {total} process deaths ({first} install points, {upgrade} upgrade points, \
-         {rollback} rollback points, {killed} random SIGKILLs: {} undone, {} completed; seed {seed})",
+         {rollback} rollback points, {killed} random SIGKILLs ({in_txn} inside the transaction), \
+         outcomes {} old tree, {} new tree; seed {seed})",
         outcomes[0], outcomes[1]
     );
     assert!(
