@@ -77,6 +77,8 @@ pub struct ApplyReport {
     pub backup: Option<PathBuf>,
     pub backup_to: Option<PathBuf>,
     pub receipt: Option<PathBuf>,
+    /// The device key that signed the receipt, and whether this run created it.
+    pub device_key: Option<bundle_keys::KeyId>,
     pub device_key_created: bool,
     /// Other modes of this model the bundle carries: a dual-boot instrument needs each.
     pub other_modes: Vec<String>,
@@ -256,6 +258,7 @@ fn run(
         backup: None,
         backup_to: None,
         receipt: None,
+        device_key: None,
         device_key_created: false,
         other_modes,
         recovered: None,
@@ -324,6 +327,7 @@ fn run(
     report.backup = Some(state.backup(&txn));
     report.backup_to = backup_to;
     report.receipt = Some(receipt);
+    report.device_key = Some(key.key_id().clone());
     report.device_key_created = created;
     Ok(report)
 }

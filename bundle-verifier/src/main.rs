@@ -710,6 +710,9 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
     if let Some(p) = &r.receipt {
         println!("{}", lang.receipt(&p.display().to_string()));
     }
+    if let (true, Some(k)) = (r.device_key_created, &r.device_key) {
+        println!("{}", lang.device_key_created(k.as_str()));
+    }
     if !r.other_modes.is_empty() {
         println!("{}", lang.other_modes(&r.other_modes.join(", ")));
     }
