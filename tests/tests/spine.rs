@@ -434,33 +434,19 @@ fn a_symlink_in_the_root_where_the_bundle_writes_is_refused() {
 fn extract_writes_exactly_the_target_and_refuses_an_existing_directory() {
     let f = fixture();
     let out = f.s.path("out");
-    verifier()
-        .arg("extract")
-        .arg(&f.bundle)
-        .arg("--trusted-key")
-        .arg(&f.public)
-        .arg("--model")
-        .arg("MiSeqDx")
-        .arg("--mode")
-        .arg("RUO")
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    let extract = || {
+        verifier()
+            .arg("extract")
+            .arg(&f.bundle)
+            .arg("--trusted-key")
+            .arg(&f.public)
+            .args(["--model", "MiSeqDx", "--mode", "RUO", "--out"])
+            .arg(&out)
+            .assert()
+    };
+    extract().success();
     assert_eq!(snapshot(&out), snapshot(&example().join("payload/miseqdx")));
-    verifier()
-        .arg("extract")
-        .arg(&f.bundle)
-        .arg("--trusted-key")
-        .arg(&f.public)
-        .arg("--model")
-        .arg("MiSeqDx")
-        .arg("--mode")
-        .arg("RUO")
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(2);
+    extract().code(2);
 }
 
 #[test]
