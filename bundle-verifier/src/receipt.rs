@@ -1,6 +1,6 @@
 //! Receipts: what the instrument did (install, refusal, rollback), signed
 //! with its device key. The schema and [`verify_receipt`] are the format an
-//! auditor checks; see docs/STATE.md, "Receipts".
+//! auditor checks; see docs/FORMAT.md, section 8.4.
 //!
 //! A receipt file is RFC 8785 canonical JSON
 //! `{"receipt":{...},"signature":{"key_id":..,"signature":..}}`; the Ed25519

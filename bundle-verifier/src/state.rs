@@ -1,4 +1,4 @@
-//! The verifier's state directory on the instrument (docs/STATE.md):
+//! The verifier's state directory on the instrument (docs/FORMAT.md, section 8):
 //!
 //! ```text
 //! lock                            locked while a verifier uses the directory
