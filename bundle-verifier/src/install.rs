@@ -553,11 +553,19 @@ fn switch_in(t: &Transaction, tree: &Path) -> Result<(), Error> {
             }
         }
     }
+    // New entries are durable once their directories are synced: the files'
+    // parents, and the parents of the directories this install created.
+    for d in t
+        .created_dirs
+        .iter()
+        .filter_map(|d| d.join_to(&t.root).parent().map(Path::to_owned))
+    {
+        if !dirs.contains(&d) {
+            dirs.push(d);
+        }
+    }
     for d in &dirs {
         sync_dir(d);
-    }
-    if let Some(p) = dirs.first().and_then(|d| d.parent()) {
-        sync_dir(p);
     }
     Ok(())
 }
