@@ -344,12 +344,24 @@ fn trust_show(path: &Path, json: bool) -> Result<(), Error> {
         }));
         return Ok(());
     }
-    println!("trust root version {} issued {} ({})", s.version, s.issued, path.display());
+    println!(
+        "trust root version {} issued {} ({})",
+        s.version,
+        s.issued,
+        path.display()
+    );
     match &status {
-        Ok(()) => println!("  VALID: signed by at least {} of its root keys", s.root_threshold),
+        Ok(()) => println!(
+            "  VALID: signed by at least {} of its root keys",
+            s.root_threshold
+        ),
         Err(e) => println!("  NOT VALID: {e}"),
     }
-    println!("  root keys (any {} of {}):", s.root_threshold, s.root_keys.len());
+    println!(
+        "  root keys (any {} of {}):",
+        s.root_threshold,
+        s.root_keys.len()
+    );
     for k in &s.root_keys {
         println!("    {}", k.key_id);
     }
@@ -369,7 +381,12 @@ fn trust_show(path: &Path, json: bool) -> Result<(), Error> {
     println!("  revoked: {}", ids(&s.revoked));
     println!(
         "  signed by: {}",
-        ids(&doc.file.signatures.iter().map(|s| s.key_id.clone()).collect::<Vec<_>>())
+        ids(&doc
+            .file
+            .signatures
+            .iter()
+            .map(|s| s.key_id.clone())
+            .collect::<Vec<_>>())
     );
     Ok(())
 }

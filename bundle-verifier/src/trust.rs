@@ -316,7 +316,10 @@ impl TrustedKeys {
     }
 
     pub fn key_ids(&self) -> Vec<KeyId> {
-        self.release.iter().map(|(k, _)| k.key_id().clone()).collect()
+        self.release
+            .iter()
+            .map(|(k, _)| k.key_id().clone())
+            .collect()
     }
 
     /// The trust root document, unless these are plain `--trusted-key` keys.
@@ -480,12 +483,11 @@ fn judge_root(signers: &RootDocument, doc: &RootDocument, whose: &str) -> Result
         let Some(key) = signers.root_key(&entry.key_id) else {
             continue;
         };
-        let sig = SignatureBytes::from_base64(&entry.signature).map_err(|e| {
-            Error::TrustRootInvalid {
+        let sig =
+            SignatureBytes::from_base64(&entry.signature).map_err(|e| Error::TrustRootInvalid {
                 source_name: format!("trust root version {}", doc.version()),
                 msg: e.to_string(),
-            }
-        })?;
+            })?;
         if key.verify_strict(&doc.signed_bytes, &sig).is_err() {
             return Err(Error::TrustRootBadSignature {
                 version: doc.version(),

@@ -162,7 +162,8 @@ pub fn inspect(path: &Path, limits: &Limits) -> Result<Inspection, Error> {
     let manifest = Manifest::parse(&front.manifest, limits)?;
     Ok(Inspection {
         verified: false,
-        warning: "UNVERIFIED: signatures were not checked; use `verify` with a trust root or trusted key",
+        warning:
+            "UNVERIFIED: signatures were not checked; use `verify` with a trust root or trusted key",
         manifest_sha256: Sha256Digest::of(&front.manifest),
         signed_by: sigs.signatures.iter().map(|s| s.key_id.clone()).collect(),
         trust_roots: front.trust_roots.iter().map(|(v, _)| *v).collect(),

@@ -27,7 +27,9 @@ pub enum KeyError {
     BadSignature(String),
     #[error("signing failed: {0}")]
     Signing(String),
-    #[error("the secret key is encrypted; give --passphrase-file FILE or set BUNDLE_KEY_PASSPHRASE")]
+    #[error(
+        "the secret key is encrypted; give --passphrase-file FILE or set BUNDLE_KEY_PASSPHRASE"
+    )]
     NeedPassphrase,
     #[error("cannot decrypt the secret key: wrong passphrase (or a damaged key file)")]
     WrongPassphrase,

@@ -47,13 +47,13 @@ fn err(what: &str) -> impl Fn(cryptoki::error::Error) -> KeyError + '_ {
 /// `BUNDLE_PKCS11_PIN`.
 fn login(spec: &TokenKeySpec) -> Result<(Pkcs11, Session), KeyError> {
     let pin = std::env::var(PIN_ENV).map_err(|_| {
-        KeyError::Token(format!("set {PIN_ENV} to the user PIN of token {:?}", spec.token))
+        KeyError::Token(format!(
+            "set {PIN_ENV} to the user PIN of token {:?}",
+            spec.token
+        ))
     })?;
     let pkcs11 = Pkcs11::new(&spec.module).map_err(|e| {
-        KeyError::Token(format!(
-            "cannot load module {}: {e}",
-            spec.module.display()
-        ))
+        KeyError::Token(format!("cannot load module {}: {e}", spec.module.display()))
     })?;
     pkcs11
         .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
@@ -204,7 +204,6 @@ impl TokenKey {
         }
         Self::open(spec)
     }
-
 }
 
 impl Signer for TokenKey {
@@ -223,13 +222,14 @@ impl Signer for TokenKey {
             .sign(&mech, self.handle, message)
             .map_err(err("signing failed"))?;
         let sig: [u8; 64] = sig.try_into().map_err(|s: Vec<u8>| {
-            KeyError::Token(format!("the token returned {} signature bytes, not 64", s.len()))
+            KeyError::Token(format!(
+                "the token returned {} signature bytes, not 64",
+                s.len()
+            ))
         })?;
         let sig = SignatureBytes(sig);
         self.public.verify_strict(message, &sig).map_err(|_| {
-            KeyError::Token(
-                "the token's signature does not verify under its public key".into(),
-            )
+            KeyError::Token("the token's signature does not verify under its public key".into())
         })?;
         Ok(sig)
     }
