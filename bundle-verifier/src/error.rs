@@ -75,7 +75,7 @@ pub enum Error {
     },
     #[error("{source_name} is not acceptable: {msg}")]
     TrustRootInvalid { source_name: String, msg: String },
-    #[error("trust root version {version} is signed by {counted} of the {threshold} required root keys of {whose} root keys")]
+    #[error("trust root version {version} is signed by only {counted} of {whose} (at least {threshold} must sign); it is not trusted")]
     TrustRootBelowThreshold {
         version: u64,
         whose: String,

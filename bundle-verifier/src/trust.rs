@@ -177,7 +177,7 @@ impl TrustedKeys {
 
     /// A trust root document, which must be signed by a threshold of its own root keys.
     pub fn from_root(doc: RootDocument) -> Result<Self, Error> {
-        judge_root(&doc, &doc, "its own")?;
+        judge_root(&doc, &doc, "its own root keys")?;
         Ok(TrustedKeys {
             release: doc.release_keys.clone(),
             threshold: doc.signed().release_threshold as usize,
@@ -256,7 +256,7 @@ impl TrustedKeys {
             return Err(Error::TrustRootGap { have, found });
         }
         // Rotation: a threshold of the old root keys AND of the new ones.
-        judge_root(cur, next, &format!("version {have}'s"))?;
+        judge_root(cur, next, &format!("the root keys of version {have}"))?;
         let dropped: Vec<&KeyId> = cur
             .signed()
             .revoked
