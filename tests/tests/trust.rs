@@ -235,7 +235,7 @@ fn a_tampered_trust_root_in_a_bundle_is_refused() {
     write_members(&b, &m);
     refused(v.verify(&b, &root1), "holds version 3");
 
-    let mut m = members(&b);
+    let mut m = original;
     let r = m.iter_mut().find(|(n, _)| n == "trust-root.2.json").unwrap();
     let text = String::from_utf8(r.1.clone()).unwrap();
     let issued = text.find("\"issued\":\"").unwrap() + 10;
