@@ -225,7 +225,8 @@ fn a_tampered_trust_root_in_a_bundle_is_refused() {
     let root2 = v.edit(&root1, "root2.json", &["--add-release-key", "@evil"]);
     v.sign(&root2, &["r1", "r2"]);
     let b = v.build("b", &v.spec("s", 1, &[]), "rel", &[&root2]);
-    let mut m = members(&b);
+    let original = members(&b);
+    let mut m = original.clone();
     let r = m
         .iter_mut()
         .find(|(n, _)| n == "trust-root.2.json")
