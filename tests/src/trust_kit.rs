@@ -79,10 +79,14 @@ impl Vendor {
         k
     }
 
-    /// `NAME.pub`, generated on first use.
+    /// `NAME.pub`, generated with a key file on first use (token keys
+    /// write only this file).
     pub fn public(&self, name: &str) -> PathBuf {
-        self.key(name);
-        self.path(&format!("{name}.pub"))
+        let p = self.path(&format!("{name}.pub"));
+        if !p.exists() {
+            self.key(name);
+        }
+        p
     }
 
     pub fn id(&self, name: &str) -> String {

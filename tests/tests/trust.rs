@@ -237,12 +237,18 @@ fn a_tampered_trust_root_in_a_bundle_is_refused() {
     refused(v.verify(&b, &root1), "holds version 3");
 
     let mut m = original;
-    let r = m.iter_mut().find(|(n, _)| n == "trust-root.2.json").unwrap();
+    let r = m
+        .iter_mut()
+        .find(|(n, _)| n == "trust-root.2.json")
+        .unwrap();
     let text = String::from_utf8(r.1.clone()).unwrap();
     let issued = text.find("\"issued\":\"").unwrap() + 10;
     r.1 = format!("{}2000{}", &text[..issued], &text[issued + 4..]).into_bytes();
     write_members(&b, &m);
-    refused(v.verify(&b, &root1), "does not verify; the trust root was altered");
+    refused(
+        v.verify(&b, &root1),
+        "does not verify; the trust root was altered",
+    );
 }
 
 #[test]
