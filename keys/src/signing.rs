@@ -102,11 +102,7 @@ impl FileKey {
         rand_core::OsRng.fill_bytes(&mut iv);
         let params = pkcs5::pbes2::Parameters::pbkdf2_sha256_aes256cbc(PBKDF2_ROUNDS, &salt, &iv)
             .map_err(|e| KeyError::Signing(e.to_string()))?;
-        let der = self
-            .secret
-            .0
-            .to_pkcs8_der()
-            .map_err(|e| KeyError::Signing(e.to_string()))?;
+        let der = self.pkcs8_v1();
         let info = pkcs8::PrivateKeyInfo::try_from(der.as_bytes())
             .map_err(|e| KeyError::Signing(e.to_string()))?;
         let enc = info
@@ -120,11 +116,21 @@ impl FileKey {
 
     /// PKCS#8 v1 PEM ("-----BEGIN PRIVATE KEY-----"), as `openssl genpkey -algorithm ed25519` writes.
     pub fn to_pem(&self) -> String {
-        self.secret
-            .0
-            .to_pkcs8_pem(Default::default())
+        self.pkcs8_v1()
+            .to_pem("PRIVATE KEY", pkcs8::LineEnding::LF)
             .expect("encoding a valid Ed25519 secret key cannot fail")
             .to_string()
+    }
+
+    /// PKCS#8 v1 DER: the secret only. (dalek's own encoder adds the public
+    /// key as PKCS#8 v2, which OpenSSL 3.0 cannot read.)
+    fn pkcs8_v1(&self) -> pkcs8::SecretDocument {
+        ed25519_dalek::pkcs8::KeypairBytes {
+            secret_key: self.secret.0.to_bytes(),
+            public_key: None,
+        }
+        .to_pkcs8_der()
+        .expect("encoding a valid Ed25519 secret key cannot fail")
     }
 
     /// Writes `PREFIX.key` (mode 0600 on Unix) and `PREFIX.pub`; never overwrites.
@@ -261,6 +267,15 @@ mod tests {
         assert_eq!(k.key_id(), k2.key_id());
         let p = PublicKey::from_pem(&k.public_key().to_pem()).unwrap();
         assert_eq!(&p, k.public_key());
+    }
+
+    #[test]
+    fn secret_pem_is_pkcs8_v1_without_the_public_key() {
+        let pem = FileKey::generate().to_pem();
+        let der = pkcs8::Document::from_pem(&pem).unwrap().1;
+        let info = pkcs8::PrivateKeyInfo::try_from(der.as_bytes()).unwrap();
+        assert!(info.public_key.is_none());
+        assert_eq!(der.as_bytes().len(), 48, "same size as openssl genpkey writes");
     }
 
     #[test]
