@@ -275,7 +275,11 @@ mod tests {
         let der = pkcs8::Document::from_pem(&pem).unwrap().1;
         let info = pkcs8::PrivateKeyInfo::try_from(der.as_bytes()).unwrap();
         assert!(info.public_key.is_none());
-        assert_eq!(der.as_bytes().len(), 48, "same size as openssl genpkey writes");
+        assert_eq!(
+            der.as_bytes().len(),
+            48,
+            "same size as openssl genpkey writes"
+        );
     }
 
     #[test]
