@@ -307,3 +307,120 @@ fn sorted_unique<'a, T: Ord + std::fmt::Display + 'a>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(n: u8) -> PublicKey {
+        let sk = ed25519_dalek::SigningKey::from_bytes(&[n; 32]);
+        PublicKey::from_verifying_key(sk.verifying_key()).unwrap()
+    }
+
+    fn sorted<T, K: Ord>(mut v: Vec<T>, k: impl Fn(&T) -> K) -> Vec<T> {
+        v.sort_by_key(|x| k(x));
+        v
+    }
+
+    fn doc() -> RootFile {
+        RootFile {
+            signatures: Vec::new(),
+            signed: TrustRoot {
+                issued: Date::parse("2026-01-01").unwrap(),
+                release_keys: sorted(
+                    vec![
+                        ReleaseKey::new(&key(3), None, None),
+                        ReleaseKey::new(&key(4), None, None),
+                    ],
+                    |k| k.key_id.clone(),
+                ),
+                release_threshold: 1,
+                revoked: Vec::new(),
+                root_keys: sorted(vec![RootKey::new(&key(1)), RootKey::new(&key(2))], |k| {
+                    k.key_id.clone()
+                }),
+                root_threshold: 2,
+                kind: TRUST_ROOT_TYPE.into(),
+                version: 1,
+            },
+        }
+    }
+
+    fn invalid(f: RootFile, needle: &str) {
+        match RootDocument::from_file(f) {
+            Err(e) => assert!(e.to_string().contains(needle), "{e} lacks {needle:?}"),
+            Ok(_) => panic!("accepted a document that should say {needle:?}"),
+        }
+    }
+
+    #[test]
+    fn a_consistent_document_round_trips_through_its_canonical_bytes() {
+        let d = RootDocument::from_file(doc()).unwrap();
+        let again = RootDocument::parse(&d.bytes).unwrap();
+        assert_eq!(again.file, d.file);
+        assert!(d.bytes.ends_with(b"}}") && d.bytes.starts_with(b"{\"signatures\":[],\"signed\":"));
+        assert_eq!(&d.bytes[26..d.bytes.len() - 1], d.signed_bytes.as_slice());
+    }
+
+    #[test]
+    fn a_key_listed_twice_is_refused() {
+        let mut f = doc();
+        f.signed.release_keys.push(f.signed.release_keys[1].clone());
+        invalid(f, "lists");
+    }
+
+    #[test]
+    fn a_key_both_listed_and_revoked_is_refused() {
+        let mut f = doc();
+        f.signed
+            .revoked
+            .push(f.signed.release_keys[0].key_id.clone());
+        invalid(f, "listed and revoked at once");
+    }
+
+    #[test]
+    fn a_key_id_that_is_not_derived_from_its_key_is_refused() {
+        let mut f = doc();
+        f.signed.root_keys[0].key_id = KeyId::parse("0123456789abcdef").unwrap();
+        invalid(f, "the key ID must be derived from the key");
+    }
+
+    #[test]
+    fn an_unmeetable_threshold_is_refused() {
+        let mut f = doc();
+        f.signed.root_threshold = 3;
+        invalid(f, "root threshold 3 cannot be met by 2 root keys");
+        let mut f = doc();
+        f.signed.release_threshold = 0;
+        invalid(f, "release threshold 0");
+    }
+
+    #[test]
+    fn an_empty_or_blank_scope_is_refused() {
+        let mut f = doc();
+        f.signed.release_keys[0].scope = Some(Vec::new());
+        invalid(f, "must list 1 to");
+        let mut f = doc();
+        f.signed.release_keys[0].scope = Some(vec![" ".into()]);
+        invalid(f, "blank model name");
+    }
+
+    #[test]
+    fn non_canonical_bytes_and_a_manifest_are_refused() {
+        let d = RootDocument::from_file(doc()).unwrap();
+        let mut spaced = d.bytes.clone();
+        spaced.insert(1, b' ');
+        assert_eq!(
+            RootDocument::parse(&spaced).unwrap_err(),
+            RootError::NotCanonical
+        );
+        let manifest = br#"{"blobs":[],"format":"offline-patch-bundle/1"}"#;
+        assert!(matches!(
+            RootDocument::parse(manifest),
+            Err(RootError::Schema(_))
+        ));
+        let mut f = doc();
+        f.signed.kind = "offline-patch-bundle/1".into();
+        invalid(f, "this tool reads");
+    }
+}

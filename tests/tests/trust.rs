@@ -363,3 +363,68 @@ fn dry_run_does_not_install_a_carried_trust_root() {
     );
     assert_eq!(inst.installed_root(), None);
 }
+
+#[test]
+fn a_chain_that_skips_a_version_is_refused() {
+    let v = Vendor::new();
+    let root1 = root_v1(&v, &["rel"], 1);
+    let root2 = v.edit(&root1, "root2.json", &["--add-release-key", "@rel2"]);
+    v.sign(&root2, &["r1", "r2"]);
+    let root3 = v.edit(&root2, "root3.json", &["--add-release-key", "@rel3"]);
+    v.sign(&root3, &["r1", "r2"]);
+    let b = v.build("b", &v.spec("s", 1, &[]), "rel3", &[&root3]);
+    refused(v.verify(&b, &root1), "every version in between is needed");
+}
+
+#[test]
+fn two_different_trust_roots_with_the_same_version_are_refused() {
+    let v = Vendor::new();
+    let root1 = root_v1(&v, &["rel"], 1);
+    let a = v.edit(&root1, "root2a.json", &["--add-release-key", "@rel2"]);
+    v.sign(&a, &["r1", "r2"]);
+    let b2 = v.edit(&root1, "root2b.json", &["--add-release-key", "@rel3"]);
+    v.sign(&b2, &["r1", "r2"]);
+    let b = v.build("b", &v.spec("s", 1, &[]), "rel3", &[&b2]);
+    refused(v.verify(&b, &a), "two different trust roots with version 2");
+}
+
+#[test]
+fn a_rotation_that_takes_back_a_revocation_is_refused() {
+    let v = Vendor::new();
+    let root1 = root_v1(&v, &["rel", "rel2"], 1);
+    let root2 = v.edit(&root1, "root2.json", &["--revoke", "#rel"]);
+    v.sign(&root2, &["r1", "r2"]);
+    let root3 = v.edit(&root2, "root3.json", &[]);
+    // Hand-edit version 3 so that it forgets the revocation, then sign it.
+    let text = std::fs::read_to_string(&root3).unwrap();
+    let revoked = format!("\"revoked\":[\"{}\"]", v.id("rel"));
+    assert!(text.contains(&revoked));
+    std::fs::write(&root3, text.replace(&revoked, "\"revoked\":[]")).unwrap();
+    v.sign(&root3, &["r1", "r2"]);
+    let b = v.build("b", &v.spec("s", 1, &[]), "rel2", &[&root2]);
+    // The builder refuses the chain; splice version 3 in by hand.
+    let mut m = members(&b);
+    m.insert(
+        2,
+        ("trust-root.3.json".into(), std::fs::read(&root3).unwrap()),
+    );
+    write_members(&b, &m);
+    refused(v.verify(&b, &root1), "revocations are permanent");
+}
+
+#[test]
+fn trusted_key_is_refused_on_an_instrument_that_holds_a_trust_root() {
+    let v = Vendor::new();
+    let root1 = root_v1(&v, &["rel"], 1);
+    let b = v.build("b", &v.spec("s", 1, &[]), "rel", &[&root1]);
+    let inst = Instrument::new(&v.s, "i");
+    let out = inst.apply(&b, &["--trust-root".as_ref(), root1.as_os_str()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = inst.apply(&b, &["--trusted-key".as_ref(), v.public("rel").as_os_str()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has trust root version 1 installed"));
+}
