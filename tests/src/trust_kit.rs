@@ -15,10 +15,14 @@ pub fn run(cmd: &mut Command) -> Output {
 
 /// Runs a command that must succeed; prints its output otherwise.
 pub fn ok(cmd: &mut Command) -> Output {
-    let out = run(cmd);
+    succeeded(&format!("{cmd:?}"), run(cmd))
+}
+
+/// Asserts that `out` (of `what`) is a success; prints its output otherwise.
+pub fn succeeded(what: &str, out: Output) -> Output {
     assert!(
         out.status.success(),
-        "{cmd:?} failed with {:?}\nstdout: {}\nstderr: {}",
+        "{what} failed with {:?}\nstdout: {}\nstderr: {}",
         out.status.code(),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)

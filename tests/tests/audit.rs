@@ -44,20 +44,10 @@ fn audited() -> Vendor {
     v.sign(&root, &["r1", "r2"]);
     let b = v.build("fsn2022-1230", &v.spec("s", 1, &[]), "release", &[&root]);
     let inst = Instrument::new(&v.s, "instrument");
-    ok(&mut {
-        let mut c = verifier();
-        c.arg("apply")
-            .arg(&b)
-            .arg("--trust-root")
-            .arg(&root)
-            .arg("--instrument")
-            .arg(&inst.identity)
-            .arg("--root")
-            .arg(&inst.root)
-            .arg("--state")
-            .arg(&inst.state);
-        c
-    });
+    succeeded(
+        "apply",
+        inst.apply(&b, &["--trust-root".as_ref(), root.as_os_str()]),
+    );
     v
 }
 

@@ -1,12 +1,37 @@
 //! Secret key files: encrypted PKCS#8 that OpenSSL reads with the same
 //! passphrase, passphrases from a file or the environment, never echoed.
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
 
 use e2e_tests::trust_kit::*;
 use e2e_tests::*;
 
 const PASS: &str = "Tr0ub4dor&3 correct horse";
+
+/// `build` of the example with `key`, the passphrase in the environment.
+fn build(v: &Vendor, key: &Path, out: &Path, passphrase: Option<&str>) -> Output {
+    let mut c = builder();
+    c.arg("build")
+        .arg(v.spec("s", 1, &[]))
+        .arg("--key")
+        .arg(key)
+        .arg("--out")
+        .arg(out)
+        .env_remove("BUNDLE_KEY_PASSPHRASE");
+    if let Some(p) = passphrase {
+        c.env("BUNDLE_KEY_PASSPHRASE", p);
+    }
+    run(&mut c)
+}
+
+fn verify_with(bundle: &Path, public: &Path) {
+    ok(verifier()
+        .arg("verify")
+        .arg(bundle)
+        .arg("--trusted-key")
+        .arg(public));
+}
 
 #[test]
 fn encrypted_key_is_pbes2_pkcs8_that_openssl_reads_with_the_same_passphrase() {
@@ -48,40 +73,22 @@ fn encrypted_key_is_pbes2_pkcs8_that_openssl_reads_with_the_same_passphrase() {
 
     // Build with the passphrase from the environment.
     let v = Vendor::new();
-    let spec = v.spec("s", 1, &[]);
-    ok(builder()
-        .arg("build")
-        .arg(&spec)
-        .arg("--key")
-        .arg(s.path("rel.key"))
-        .arg("--out")
-        .arg(s.path("a.bundle"))
-        .env("BUNDLE_KEY_PASSPHRASE", PASS));
-    ok(verifier()
-        .arg("verify")
-        .arg(s.path("a.bundle"))
-        .arg("--trusted-key")
-        .arg(s.path("rel.pub")));
+    succeeded(
+        "build",
+        build(&v, &s.path("rel.key"), &s.path("a.bundle"), Some(PASS)),
+    );
+    verify_with(&s.path("a.bundle"), &s.path("rel.pub"));
 
     // Without or with a wrong passphrase: a usage error that says what to do.
-    let out = run(builder()
-        .arg("build")
-        .arg(&spec)
-        .arg("--key")
-        .arg(s.path("rel.key"))
-        .arg("--out")
-        .arg(s.path("b.bundle"))
-        .env_remove("BUNDLE_KEY_PASSPHRASE"));
+    let out = build(&v, &s.path("rel.key"), &s.path("b.bundle"), None);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--passphrase-file"));
-    let out = run(builder()
-        .arg("build")
-        .arg(&spec)
-        .arg("--key")
-        .arg(s.path("rel.key"))
-        .arg("--out")
-        .arg(s.path("b.bundle"))
-        .env("BUNDLE_KEY_PASSPHRASE", "wrong guess"));
+    let out = build(
+        &v,
+        &s.path("rel.key"),
+        &s.path("b.bundle"),
+        Some("wrong guess"),
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("wrong passphrase") && !err.contains("wrong guess"));
@@ -103,19 +110,11 @@ fn a_key_encrypted_by_openssl_signs_with_its_passphrase() {
         .arg("--out")
         .arg(s.path("ossl.pub"))
         .env("BUNDLE_KEY_PASSPHRASE", PASS));
-    ok(builder()
-        .arg("build")
-        .arg(v.spec("s", 1, &[]))
-        .arg("--key")
-        .arg(s.path("ossl.key"))
-        .arg("--out")
-        .arg(s.path("a.bundle"))
-        .env("BUNDLE_KEY_PASSPHRASE", PASS));
-    ok(verifier()
-        .arg("verify")
-        .arg(s.path("a.bundle"))
-        .arg("--trusted-key")
-        .arg(s.path("ossl.pub")));
+    succeeded(
+        "build",
+        build(&v, &s.path("ossl.key"), &s.path("a.bundle"), Some(PASS)),
+    );
+    verify_with(&s.path("a.bundle"), &s.path("ossl.pub"));
 }
 
 #[test]

@@ -45,7 +45,7 @@ fn bundle_signed_by_a_release_key_of_the_trust_root_verifies() {
 fn too_few_release_signatures_are_refused_until_a_cosignature_is_added() {
     let v = Vendor::new();
     let root = root_v1(&v, &["rel", "rel2"], 2);
-    let b = v.build("b", &v.spec("s", 1, &[]), "rel", &[]);
+    let b = v.build("b", &v.spec("s", 1, &[]), "rel", &[&root]);
     refused(v.verify(&b, &root), "1 of 2 needed");
     let manifest_before = members(&b).into_iter().find(|(n, _)| n == "manifest.json");
     v.cosign(&b, "rel2");
@@ -54,11 +54,11 @@ fn too_few_release_signatures_are_refused_until_a_cosignature_is_added() {
         manifest_before, manifest_after,
         "cosign keeps the manifest bytes"
     );
-    let out = ok(&mut {
-        let mut c = verifier();
-        c.arg("verify").arg(&b).arg("--trust-root").arg(&root);
-        c
-    });
+    assert!(
+        members(&b).iter().any(|(n, _)| n == "trust-root.1.json"),
+        "cosign keeps the carried trust root"
+    );
+    let out = succeeded("verify", v.verify(&b, &root));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("2 of 2 needed"), "{text}");
 }
@@ -89,11 +89,7 @@ fn a_revoked_key_does_not_count() {
     );
     v.sign(&root2, &["r1", "r2"]);
     let b = v.build("b", &v.spec("s", 1, &[]), "rel", &[]);
-    ok(&mut {
-        let mut c = verifier();
-        c.arg("verify").arg(&b).arg("--trust-root").arg(&root1);
-        c
-    });
+    succeeded("verify", v.verify(&b, &root1));
     refused(v.verify(&b, &root2), "revoked in trust root version 2");
 }
 
@@ -125,11 +121,7 @@ fn expiry_is_judged_no_earlier_than_the_trust_root_issue_date() {
     let future = v.edit(&root1, "future.json", &later);
     v.sign(&future, &["r1", "r2"]);
     let b = v.build("b", &v.spec("s", 1, &[]), "late", &[]);
-    ok(&mut {
-        let mut c = verifier();
-        c.arg("verify").arg(&b).arg("--trust-root").arg(&today);
-        c
-    });
+    succeeded("verify", v.verify(&b, &today));
     refused(
         v.verify(&b, &future),
         "judged on 2100-01-01, the issue date of trust root version 2",
@@ -152,11 +144,7 @@ fn a_key_used_outside_its_model_scope_does_not_count() {
         "nextseq",
         &[],
     );
-    ok(&mut {
-        let mut c = verifier();
-        c.arg("verify").arg(&only).arg("--trust-root").arg(&root2);
-        c
-    });
+    succeeded("verify", v.verify(&only, &root2));
     let all = v.build("all", &v.spec("all", 1, &[]), "nextseq", &[]);
     refused(
         v.verify(&all, &root2),
@@ -284,19 +272,7 @@ fn rotation_story_instrument_follows_the_chain_and_then_refuses_the_revoked_key(
 
     // The instrument gets v1 with its first bundle.
     let first = v.build("first", &v.spec("first", 1, &[]), "rel", &[]);
-    ok(&mut {
-        let mut c = verifier();
-        c.arg("apply")
-            .arg(&first)
-            .args(trust_v1)
-            .arg("--instrument")
-            .arg(&inst.identity)
-            .arg("--root")
-            .arg(&inst.root)
-            .arg("--state")
-            .arg(&inst.state);
-        c
-    });
+    succeeded("first apply", inst.apply(&first, &trust_v1));
     assert_eq!(inst.installed_root(), Some(std::fs::read(&root1).unwrap()));
 
     // v2: r1 replaced by r4, release key rel revoked and rel2 added; signed
@@ -317,12 +293,7 @@ fn rotation_story_instrument_follows_the_chain_and_then_refuses_the_revoked_key(
     );
     v.sign(&root2, &["r1", "r2", "r3"]);
     let second = v.build("second", &v.spec("second", 2, &[]), "rel2", &[&root2]);
-    let out = inst.apply(&second, &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeded("second apply", inst.apply(&second, &[]));
     assert!(String::from_utf8_lossy(&out.stdout)
         .contains("trust root version 2 carried by the bundle was accepted"));
     assert_eq!(inst.installed_root(), Some(std::fs::read(&root2).unwrap()));
