@@ -399,3 +399,40 @@ fn trusted_key_is_refused_on_an_instrument_that_holds_a_trust_root() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("has trust root version 1 installed"));
 }
+
+#[test]
+fn an_instrument_takes_the_next_trust_root_from_a_file_when_it_chains() {
+    let v = Vendor::new();
+    let root1 = root_v1(&v, &["rel"], 1);
+    let root2 = v.edit(
+        &root1,
+        "root2.json",
+        &["--revoke", "#rel", "--add-release-key", "@rel2"],
+    );
+    v.sign(&root2, &["r1", "r2"]);
+    let inst = Instrument::new(&v.s, "i");
+    let b1 = v.build("b1", &v.spec("s1", 1, &[]), "rel", &[]);
+    // Nothing installed and no trust named: a usage error that says what to give.
+    let out = inst.apply(&b1, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give --trust-root"));
+    succeeded(
+        "apply",
+        inst.apply(&b1, &["--trust-root".as_ref(), root1.as_os_str()]),
+    );
+    let b2 = v.build("b2", &v.spec("s2", 2, &[]), "rel2", &[]);
+    succeeded(
+        "apply",
+        inst.apply(&b2, &["--trust-root".as_ref(), root2.as_os_str()]),
+    );
+    assert_eq!(inst.installed_root(), Some(std::fs::read(&root2).unwrap()));
+    // extract judges with a trust root file too.
+    let out = run(verifier()
+        .arg("extract")
+        .arg(&b1)
+        .arg("--trust-root")
+        .arg(&root2)
+        .args(["--model", "MiSeqDx", "--mode", "Dx", "--out"])
+        .arg(v.path("x")));
+    refused(out, "revoked in trust root version 2");
+}
