@@ -295,11 +295,8 @@ impl TrustedKeys {
                     msg: format!("it holds version {}", doc.version()),
                 });
             }
-            let Source::Root(c) = &cur.source else {
-                unreachable!("advance starts from a root")
-            };
-            if doc.version() < c.version() {
-                continue;
+            if cur.root().is_some_and(|c| doc.version() < c.version()) {
+                continue; // history: older than the trust root in force
             }
             if let Some(next) = cur.step_to(&doc)? {
                 if let Some((path, true)) = &cur.store {
@@ -337,7 +334,7 @@ impl TrustedKeys {
         }
     }
 
-    /// The clock policy (FORMAT.md "Clock"): expiry is judged on the later
+    /// The clock policy (FORMAT.md "Trust root", clock policy): expiry is judged on the later
     /// of the system date and the issue date of the trust root in force,
     /// so a clock set back can never revive a key the vendor let expire.
     pub fn judging_day(&self) -> (Date, String) {
