@@ -196,6 +196,11 @@ fn run(
     seen: &mut Seen,
 ) -> Result<ApplyReport, Failed> {
     let no_receipt = |e: Error| (e, None);
+    // The instrument's own trust root (`<state>/trust/root.json`) rules; newer
+    // versions are installed there before the bundle is judged.
+    let trust = &trust
+        .with_state(&state.root.join("trust"), !opts.dry_run)
+        .map_err(no_receipt)?;
     let mut o = open_verified(bundle, trust, &opts.limits).map_err(no_receipt)?;
     let release = o.manifest.release.clone();
     seen.bundle = Some(BundleRef {

@@ -2,7 +2,7 @@
 //! Only wiring and printing here; the work is in the library.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use bundle_verifier::install::{apply, Action, ApplyError, ApplyOptions, ApplyReport, Ui};
@@ -11,8 +11,10 @@ use bundle_verifier::manifest::Confirm;
 use bundle_verifier::messages::Lang;
 use bundle_verifier::receipt::ReleaseRef;
 use bundle_verifier::state::StateDir;
+use bundle_verifier::trust::read_root_file;
 use bundle_verifier::{
-    extract, inspect, verify, Error, ExitClass, Identity, Limits, TrustedKeys, VerifyOptions,
+    extract, inspect, verify, Error, ExitClass, Identity, Limits, TrustedKeys, Verified,
+    VerifyOptions,
 };
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
@@ -37,9 +39,43 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 
 #[derive(Args)]
 struct Trust {
-    /// A trusted release public key (SPKI PEM); repeat for several.
-    #[arg(long = "trusted-key", value_name = "KEY.pub", required = true)]
+    /// The trust root (root.json) whose release keys must sign the bundle.
+    #[arg(long = "trust-root", value_name = "ROOT.json")]
+    trust_root: Option<PathBuf>,
+    /// A trusted release public key (SPKI PEM); repeat for several. Same as a
+    /// trust root of these keys with threshold 1, without rotation.
+    #[arg(
+        long = "trusted-key",
+        value_name = "KEY.pub",
+        conflicts_with = "trust_root"
+    )]
     trusted_key: Vec<PathBuf>,
+}
+
+impl Trust {
+    /// The keys to judge with; on an instrument (`state`), the installed
+    /// trust root when no option names one.
+    fn load(&self, state: Option<&Path>) -> Result<TrustedKeys, Error> {
+        match (&self.trust_root, self.trusted_key.is_empty(), state) {
+            (Some(root), _, _) => TrustedKeys::from_root_file(root),
+            (None, false, _) => TrustedKeys::from_pem_files(&self.trusted_key),
+            (None, true, Some(state)) => TrustedKeys::from_state(&state.join("trust")),
+            (None, true, None) => Err(Error::Config(
+                "say which keys to trust: --trust-root ROOT.json or --trusted-key KEY.pub".into(),
+            )),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum TrustCmd {
+    /// Show a trust root: keys, thresholds, expiry, scope, revocations, and
+    /// whether it is signed by enough of its own root keys.
+    Show {
+        root: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -75,7 +111,12 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Verify and install the target that fits this instrument.
+    /// Inspect trust root documents.
+    #[command(subcommand)]
+    Trust(TrustCmd),
+    /// Verify and install the target that fits this instrument. Without
+    /// --trust-root or --trusted-key, the trust root installed in the state
+    /// directory is used.
     Apply {
         bundle: PathBuf,
         #[command(flatten)]
@@ -307,7 +348,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
         } => (
             json,
             (|| -> Result<(), Failure> {
-                let trust = TrustedKeys::from_pem_files(&trust.trusted_key)?;
+                let trust = trust.load(None)?;
                 let bar = progress_bar(&bundle);
                 let r = verify(&bundle, &trust, &VerifyOptions { limits, deep }, &|n| {
                     bar.inc(n)
@@ -322,14 +363,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                         "  release   {} {} (sequence {}): {}",
                         r.release.id, r.release.version, r.release.sequence, r.release.title
                     );
-                    println!(
-                        "  signed by {} (threshold {})",
-                        ids(&r.signatures.counted),
-                        r.signatures.threshold
-                    );
-                    for s in &r.signatures.ignored {
-                        println!("  ignored   signature by {}: {}", s.key_id, s.reason);
-                    }
+                    print_signatures(lang, &r.signatures);
                     println!("  manifest  sha256 {}", r.manifest_sha256);
                     println!(
                         "  payload   sha256 {} ({} bytes){}",
@@ -365,6 +399,11 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                             println!("  notes     {}", r.notes);
                         }
                         println!("  claims signatures by {}", ids(&i.signed_by));
+                        if !i.trust_roots.is_empty() {
+                            let v: Vec<String> =
+                                i.trust_roots.iter().map(|v| v.to_string()).collect();
+                            println!("  carries trust root versions {}", v.join(", "));
+                        }
                         println!("  manifest  sha256 {}", i.manifest_sha256);
                         for t in &i.manifest.targets {
                             println!(
@@ -388,7 +427,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
         } => (
             json,
             (|| -> Result<(), Failure> {
-                let trust = TrustedKeys::from_pem_files(&trust.trusted_key)?;
+                let trust = trust.load(None)?;
                 let bar = progress_bar(&bundle);
                 let r = extract(&bundle, &trust, &model, &mode, &out, &limits, &|n| {
                     bar.inc(n)
@@ -406,6 +445,9 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                 Ok(())
             })(),
         ),
+        Cmd::Trust(TrustCmd::Show { root, json }) => {
+            (json, trust_show(&root, json).map_err(Failure::from))
+        }
         Cmd::Apply {
             bundle,
             trust,
@@ -420,7 +462,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
         } => (
             json,
             (|| -> Result<(), Failure> {
-                let trust = TrustedKeys::from_pem_files(&trust.trusted_key)?;
+                let trust = trust.load(Some(&state))?;
                 let identity = Identity::load(&instrument)?;
                 let ui = Terminal {
                     bar: progress_bar(&bundle),
@@ -602,7 +644,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
         } => (
             json,
             (|| -> Result<(), Failure> {
-                let trust = TrustedKeys::from_pem_files(&trust.trusted_key)?;
+                let trust = trust.load(state.as_deref())?;
                 let identity = Identity::load(&instrument)?;
                 let found = bundle_verifier::scan::scan(
                     &dir,
@@ -650,6 +692,81 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
     }
 }
 
+fn print_signatures(lang: Lang, v: &Verified) {
+    println!(
+        "{}",
+        lang.signed_by_under(&ids(&v.counted), v.counted.len(), v.threshold, v.trust_root)
+    );
+    for s in &v.ignored {
+        println!("{}", lang.not_counted(s.key_id.as_str(), &s.reason));
+    }
+    for n in &v.trust_root_updates {
+        println!("{}", lang.trust_root_accepted(*n));
+    }
+    println!("{}", lang.expiry_judged(&v.judged_on.to_string(), &v.clock));
+}
+
+fn trust_show(path: &Path, json: bool) -> Result<(), Error> {
+    let doc = read_root_file(path)?;
+    let status = TrustedKeys::from_root(doc.clone()).map(|_| ());
+    let s = doc.signed();
+    if json {
+        print_json(&serde_json::json!({
+            "ok": true,
+            "valid": status.is_ok(),
+            "problem": status.as_ref().err().map(|e| e.to_string()),
+            "signed_by": doc.file.signatures.iter().map(|s| &s.key_id).collect::<Vec<_>>(),
+            "trust_root": s,
+        }));
+        return Ok(());
+    }
+    println!(
+        "trust root version {} issued {} ({})",
+        s.version,
+        s.issued,
+        path.display()
+    );
+    match &status {
+        Ok(()) => println!(
+            "  VALID: signed by at least {} of its root keys",
+            s.root_threshold
+        ),
+        Err(e) => println!("  NOT VALID: {e}"),
+    }
+    println!(
+        "  root keys (any {} of {}):",
+        s.root_threshold,
+        s.root_keys.len()
+    );
+    for k in &s.root_keys {
+        println!("    {}", k.key_id);
+    }
+    println!(
+        "  release keys (any {} of {}):",
+        s.release_threshold,
+        s.release_keys.len()
+    );
+    for k in &s.release_keys {
+        println!(
+            "    {}  expires {}  models {}",
+            k.key_id,
+            k.expires.as_ref().map_or("never".into(), |d| d.to_string()),
+            k.scope.as_ref().map_or("all".into(), |m| m.join(", "))
+        );
+    }
+    println!("  revoked: {}", ids(&s.revoked));
+    println!(
+        "  signed by: {}",
+        ids(&doc
+            .file
+            .signatures
+            .iter()
+            .map(|s| s.key_id.clone())
+            .collect::<Vec<_>>())
+    );
+    Ok(())
+}
+
 fn ids(v: &[bundle_keys::KeyId]) -> String {
     if v.is_empty() {
         return "(none)".into();
@@ -673,7 +790,7 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
         };
         println!("{}", lang.installed(&name, &model, &id.serial, &id.mode));
     }
-    println!("{}", lang.signed_by(&ids(&r.signatures.counted)));
+    print_signatures(lang, &r.signatures);
     if let Some(b) = &r.installed_before {
         println!("{}", lang.installed_before(&release_name(lang, b)));
     }

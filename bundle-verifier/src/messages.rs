@@ -138,8 +138,57 @@ impl Lang {
         )
     }
 
-    pub fn signed_by(self, ids: &str) -> String {
-        tr!(self, "  signed by {}", "  signiert von {}", ids)
+    pub fn signed_by_under(
+        self,
+        ids: &str,
+        counted: usize,
+        threshold: usize,
+        root: Option<u64>,
+    ) -> String {
+        let by = match (self, root) {
+            (Lang::En, Some(n)) => format!("trust root version {n}"),
+            (Lang::En, None) => "the trusted keys given".into(),
+            (Lang::De, Some(n)) => format!("Vertrauensanker Version {n}"),
+            (Lang::De, None) => "den angegebenen vertrauenswürdigen Schlüsseln".into(),
+        };
+        tr!(
+            self,
+            "  signed by {} ({} of {} needed under {})",
+            "  signiert von {} ({} von {} nötig unter {})",
+            ids,
+            counted,
+            threshold,
+            by
+        )
+    }
+
+    pub fn not_counted(self, key: &str, reason: &str) -> String {
+        tr!(
+            self,
+            "  not counted: signature by {}: {}",
+            "  nicht gezählt: Signatur von {}: {}",
+            key,
+            reason
+        )
+    }
+
+    pub fn trust_root_accepted(self, version: u64) -> String {
+        tr!(
+            self,
+            "  trust root version {} carried by the bundle was accepted",
+            "  der vom Paket mitgebrachte Vertrauensanker Version {} wurde angenommen",
+            version
+        )
+    }
+
+    pub fn expiry_judged(self, day: &str, clock: &str) -> String {
+        tr!(
+            self,
+            "  expiry judged on {} ({})",
+            "  Ablauf beurteilt am {} ({})",
+            day,
+            clock
+        )
     }
 
     pub fn counts(self, add: usize, replace: usize, same: usize) -> String {
@@ -385,9 +434,28 @@ impl Lang {
             Manifest(m) => format!("Das Manifest ist ungültig: {m}"),
             BadSignatureFile(m) => format!("signatures.json ist fehlerhaft: {m}"),
             BadSignature { key_id } => format!("Die Signatur des vertrauenswürdigen Schlüssels {key_id} passt nicht zum Manifest; das Paket wurde verändert."),
-            NotTrusted { found, trusted, counted, threshold } => format!(
-                "Nicht von genügend vertrauenswürdigen Schlüsseln signiert: {counted} von {threshold} nötig. Signiert von: {}; hier vertraut: {}.",
-                ids(found), ids(trusted)
+            NotTrusted { counted, ignored, threshold, judged_by } => format!(
+                "Nicht von genügend vertrauenswürdigen Freigabeschlüsseln signiert: {} von {threshold} nötig ({judged_by}). Gezählt: {}; nicht gezählt: {}.",
+                counted.len(),
+                ids(counted),
+                ignored.iter().map(|i| format!("{} ({})", i.key_id, i.reason)).collect::<Vec<_>>().join("; ")
+            ),
+            TrustRootDocument { source_name, error } => format!("Vertrauensanker in {source_name}: {error}"),
+            TrustRootInvalid { source_name, msg } => format!("{source_name} ist nicht annehmbar: {msg}"),
+            TrustRootBelowThreshold { version, whose, counted, threshold } => format!(
+                "Vertrauensanker Version {version} ist nur von {counted} aus {whose} signiert (mindestens {threshold} müssen signieren); ihm wird nicht vertraut."
+            ),
+            TrustRootBadSignature { version, key_id } => format!(
+                "Die Signatur des Wurzelschlüssels {key_id} auf Vertrauensanker Version {version} ist ungültig; der Vertrauensanker wurde verändert."
+            ),
+            TrustRootRollback { found, have } => format!(
+                "Vertrauensanker Version {found} ist älter als Version {have}, der dieses Gerät bereits vertraut; ein Vertrauensanker geht nie zurück."
+            ),
+            TrustRootConflict { version } => format!(
+                "Es gibt zwei verschiedene Vertrauensanker mit Version {version}; der angebotene ist nicht der hier vertraute."
+            ),
+            TrustRootGap { have, found } => format!(
+                "Vertrauensanker Version {found} kann nicht gegen Version {have} geprüft werden: jede Version dazwischen wird benötigt (jede ist von den Wurzelschlüsseln der vorherigen signiert)."
             ),
             PayloadDigest { expected, found, expected_size, found_size } => format!(
                 "Der Inhalt ist beschädigt: erwartet {expected_size} Bytes mit SHA-256 {expected}, gefunden {found_size} Bytes mit SHA-256 {found}."

@@ -8,6 +8,8 @@ use std::process::Command;
 
 pub use assert_cmd::prelude::*;
 
+pub mod trust_kit;
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
