@@ -7,7 +7,8 @@
 //! 2. Random: a larger install is SIGKILLed by this test at a random time,
 //!    every other time once its journal exists (inside the transaction).
 //!
-//! After each death the next invocation (`check-installed`) must recover,
+//! After each death the next invocation (`check-installed`, `rollback
+//! --dry-run` or `receipts export`, in turn) must recover,
 //! the root must equal exactly the old or the new tree, and the state must
 //! agree with it (what is recorded, what apply does next).
 //!
@@ -141,24 +142,44 @@ impl Suite {
 /// Runs the next invocation (which recovers) and returns the installed
 /// release id, if any, after checking the state is consistent with the root.
 fn recover(root: &Path, state: &Path) -> Option<String> {
-    let out = verifier()
-        .args(["check-installed", "--json", "--root"])
-        .arg(root)
-        .arg("--state")
-        .arg(state)
-        .output()
-        .unwrap();
+    let check = || {
+        verifier()
+            .args(["check-installed", "--json", "--root"])
+            .arg(root)
+            .arg("--state")
+            .arg(state)
+            .output()
+            .unwrap()
+    };
+    // Any command that uses the state recovers; take turns among them.
+    static TURN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let first = match TURN.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % 3 {
+        0 => Some(check()),
+        turn => {
+            let mut c = verifier();
+            if turn == 1 {
+                c.args(["rollback", "--dry-run", "--root"]).arg(root);
+            } else {
+                c.args(["receipts", "export", "--to"])
+                    .arg(state.with_file_name("exported"));
+            }
+            let out = c.arg("--state").arg(state).output().unwrap();
+            assert!(out.status.code().is_some(), "{c:?} ran to its end");
+            None
+        }
+    };
     assert!(
         !state.join("journal.json").exists(),
-        "recovery clears the journal"
+        "the next command clears the journal"
     );
     assert!(
         std::fs::read_dir(state.join("staging"))
             .unwrap()
             .next()
             .is_none(),
-        "recovery clears staging"
+        "the next command clears staging"
     );
+    let out = first.unwrap_or_else(check);
     match out.status.code() {
         Some(0) => {
             let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
