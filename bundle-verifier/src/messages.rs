@@ -466,7 +466,7 @@ impl Lang {
             WrongUdiDi { model, expected, found } => format!("Dieses Paket ist für {model} mit Gerätekennung (UDI-DI) {expected}; dieses Gerät hat {found}."),
             WrongVersion { required, found } => format!("Dieses Paket braucht die installierte Softwareversion {required}; dieses Gerät hat {found}."),
             Downgrade { mode, installed, installed_sequence, offered_sequence } => format!(
-                "Auf diesem Gerät ist im Modus {mode} bereits {installed} (Sequenz {installed_sequence}) installiert; dieses Paket ist älter (Sequenz {offered_sequence}) und würde es herabstufen."
+                "{installed} (Sequenz {installed_sequence}) wurde im Modus {mode} bereits installiert; dieses Paket ist älter (Sequenz {offered_sequence}) und würde es herabstufen."
             ),
             Replay { mode, installed, sequence } => format!(
                 "{installed} (Sequenz {sequence}) wurde im Modus {mode} bereits installiert; mit --reinstall wird dieselbe Version erneut installiert."
