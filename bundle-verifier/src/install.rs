@@ -236,13 +236,7 @@ fn run(
     .map_err(no_receipt)?;
 
     let ops = plan(root, &target).map_err(no_receipt)?;
-    let other_modes = o
-        .manifest
-        .targets
-        .iter()
-        .filter(|t| t.model == target.model && t.mode != target.mode)
-        .map(|t| t.mode.clone())
-        .collect();
+    let other_modes = o.manifest.other_modes(&target);
     let mut report = ApplyReport {
         result: if opts.dry_run { "dry-run" } else { "installed" },
         identity: identity.clone(),
