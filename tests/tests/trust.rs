@@ -54,7 +54,7 @@ fn too_few_release_signatures_are_refused_until_a_cosignature_is_added() {
     let v = Vendor::new();
     let root = root_v1(&v, &["rel", "rel2"], 2);
     let b = v.build("b", &v.spec("s", 1, &[]), "rel", &[&root]);
-    refused(v.verify(&b, &root), "1 of 2 needed");
+    refused(v.verify(&b, &root), "1 of 2 release keys needed");
     let manifest_before = members(&b).into_iter().find(|(n, _)| n == "manifest.json");
     v.cosign(&b, "rel2");
     let manifest_after = members(&b).into_iter().find(|(n, _)| n == "manifest.json");
@@ -262,7 +262,7 @@ fn trusted_key_still_works_as_a_root_of_one_key() {
         .arg(&b)
         .arg("--trusted-key")
         .arg(v.public("r1")));
-    refused(out, "0 of 1 needed");
+    refused(out, "0 of 1 release keys needed");
 }
 
 /// The story of issue 4: root v1 → v2 (one root key replaced, a release key
