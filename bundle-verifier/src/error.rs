@@ -61,7 +61,7 @@ pub enum Error {
         "the signature by trusted key {key_id} does not match the manifest; the bundle was altered"
     )]
     BadSignature { key_id: KeyId },
-    #[error("not signed by enough trusted release keys: {} of {threshold} needed under {judged_by}. Counted: {}; not counted: {}", counted.len(), list(counted), ignored_list(ignored))]
+    #[error("not signed by enough trusted keys: {} of {threshold} release keys needed under {judged_by}. Counted: {}; not counted: {}", counted.len(), list(counted), ignored_list(ignored))]
     NotTrusted {
         counted: Vec<KeyId>,
         ignored: Vec<IgnoredSignature>,
