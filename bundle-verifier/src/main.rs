@@ -797,6 +797,9 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
         println!("{}", lang.installed(&name, &model, &id.serial, &id.mode));
     }
     println!("{}", lang.signed_by(&ids(&r.signatures.counted)));
+    for n in &r.signatures.trust_root_updates {
+        println!("  trust root version {n} carried by the bundle was accepted");
+    }
     if let Some(b) = &r.installed_before {
         println!("{}", lang.installed_before(&release_name(lang, b)));
     }

@@ -386,7 +386,7 @@ impl Lang {
             BadSignatureFile(m) => format!("signatures.json ist fehlerhaft: {m}"),
             BadSignature { key_id } => format!("Die Signatur des vertrauenswürdigen Schlüssels {key_id} passt nicht zum Manifest; das Paket wurde verändert."),
             NotTrusted { counted, ignored, threshold, judged_by } => format!(
-                "Nicht von genügend vertrauenswürdigen Freigabeschlüsseln signiert: {} von {threshold} nötig ({judged_by}). Gezählt: {}; nicht gezählt: {}.",
+                "Nicht von genügend vertrauenswürdigen Schlüsseln signiert: {} von {threshold} nötig ({judged_by}). Gezählt: {}; nicht gezählt: {}.",
                 counted.len(),
                 ids(counted),
                 if ignored.is_empty() {

@@ -299,8 +299,13 @@ fn rotation_story_instrument_follows_the_chain_and_then_refuses_the_revoked_key(
     v.sign(&root2, &["r1", "r2", "r3"]);
     let second = v.build("second", &v.spec("second", 2, &[]), "rel2", &[&root2]);
     let out = succeeded("second apply", inst.apply(&second, &[]));
-    assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("trust root version 2 carried by the bundle was accepted"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("trust root version 2 carried by the bundle was accepted"),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(inst.installed_root(), Some(std::fs::read(&root2).unwrap()));
 
     // From now on the revoked key is refused, and the root is untouched.
