@@ -61,7 +61,7 @@ pub enum Error {
         "the signature by trusted key {key_id} does not match the manifest; the bundle was altered"
     )]
     BadSignature { key_id: KeyId },
-    #[error("not signed by enough trusted release keys: {} of {threshold} needed under {judged_by}. Counted: {}; not counted: {}", counted.len(), list(counted), ignored_list(ignored))]
+    #[error("not signed by enough trusted keys: {} of {threshold} release keys needed under {judged_by}. Counted: {}; not counted: {}", counted.len(), list(counted), ignored_list(ignored))]
     NotTrusted {
         counted: Vec<KeyId>,
         ignored: Vec<IgnoredSignature>,
@@ -160,19 +160,19 @@ pub enum Error {
     },
 }
 
-fn confirm_list(c: &[Confirm]) -> String {
-    c.iter()
-        .map(|c| format!("[{}] {}", c.id, c.text))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 fn ignored_list(v: &[IgnoredSignature]) -> String {
     if v.is_empty() {
         return "(none)".into();
     }
     v.iter()
         .map(|i| format!("{} ({})", i.key_id, i.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn confirm_list(c: &[Confirm]) -> String {
+    c.iter()
+        .map(|c| format!("[{}] {}", c.id, c.text))
         .collect::<Vec<_>>()
         .join("; ")
 }

@@ -435,27 +435,31 @@ impl Lang {
             BadSignatureFile(m) => format!("signatures.json ist fehlerhaft: {m}"),
             BadSignature { key_id } => format!("Die Signatur des vertrauenswürdigen Schlüssels {key_id} passt nicht zum Manifest; das Paket wurde verändert."),
             NotTrusted { counted, ignored, threshold, judged_by } => format!(
-                "Nicht von genügend vertrauenswürdigen Freigabeschlüsseln signiert: {} von {threshold} nötig ({judged_by}). Gezählt: {}; nicht gezählt: {}.",
+                "Nicht von genügend vertrauenswürdigen Schlüsseln signiert: {} von {threshold} nötig ({judged_by}). Gezählt: {}; nicht gezählt: {}.",
                 counted.len(),
                 ids(counted),
-                ignored.iter().map(|i| format!("{} ({})", i.key_id, i.reason)).collect::<Vec<_>>().join("; ")
+                if ignored.is_empty() {
+                    "(keine)".to_owned()
+                } else {
+                    ignored.iter().map(|i| format!("{} ({})", i.key_id, i.reason)).collect::<Vec<_>>().join("; ")
+                }
             ),
-            TrustRootDocument { source_name, error } => format!("Vertrauensanker in {source_name}: {error}"),
+            TrustRootDocument { source_name, error } => format!("Vertrauensanker (Trust Root) in {source_name}: {error}"),
             TrustRootInvalid { source_name, msg } => format!("{source_name} ist nicht annehmbar: {msg}"),
             TrustRootBelowThreshold { version, whose, counted, threshold } => format!(
-                "Vertrauensanker Version {version} ist nur von {counted} aus {whose} signiert (mindestens {threshold} müssen signieren); ihm wird nicht vertraut."
+                "Trust-Root-Version {version} ist nur von {counted} der {whose} signiert (mindestens {threshold} nötig); ihr wird nicht vertraut."
             ),
             TrustRootBadSignature { version, key_id } => format!(
-                "Die Signatur des Wurzelschlüssels {key_id} auf Vertrauensanker Version {version} ist ungültig; der Vertrauensanker wurde verändert."
+                "Die Signatur des Root-Schlüssels {key_id} auf Trust-Root-Version {version} ist ungültig; die Trust Root wurde verändert."
             ),
             TrustRootRollback { found, have } => format!(
-                "Vertrauensanker Version {found} ist älter als Version {have}, der dieses Gerät bereits vertraut; ein Vertrauensanker geht nie zurück."
+                "Trust-Root-Version {found} ist älter als Version {have}, der dieses Gerät schon vertraut; eine Trust Root geht nie zurück."
             ),
             TrustRootConflict { version } => format!(
-                "Es gibt zwei verschiedene Vertrauensanker mit Version {version}; der angebotene ist nicht der hier vertraute."
+                "Es gibt zwei verschiedene Trust Roots mit Version {version}; die angebotene ist nicht die hier vertraute."
             ),
             TrustRootGap { have, found } => format!(
-                "Vertrauensanker Version {found} kann nicht gegen Version {have} geprüft werden: jede Version dazwischen wird benötigt (jede ist von den Wurzelschlüsseln der vorherigen signiert)."
+                "Trust-Root-Version {found} kann nicht gegen Version {have} geprüft werden: jede Version dazwischen wird gebraucht."
             ),
             PayloadDigest { expected, found, expected_size, found_size } => format!(
                 "Der Inhalt ist beschädigt: erwartet {expected_size} Bytes mit SHA-256 {expected}, gefunden {found_size} Bytes mit SHA-256 {found}."

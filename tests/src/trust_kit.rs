@@ -244,7 +244,7 @@ impl Instrument {
             .arg(&self.root)
             .arg("--state")
             .arg(&self.state)
-            // The example release requires its data-backup step to be confirmed.
+            // Specs derive from the example release, which asks for a backup first.
             .args(["--confirm", "backup"])
             .args(extra))
     }

@@ -325,7 +325,7 @@ fn wrong_instrument_refusal_is_shown_in_english_and_german_and_recorded_in_a_rec
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(
-        stderr(&out).contains("Nicht von genügend vertrauenswürdigen Freigabeschlüsseln signiert"),
+        stderr(&out).contains("Nicht von genügend vertrauenswürdigen Schlüsseln signiert"),
         "{}",
         stderr(&out)
     );
