@@ -51,7 +51,7 @@ TOML
 ls -l "$work/b.bundle"
 
 reset="rm -rf $work/root $work/state $work/out $work/plain && cp -R $work/base $work/root && mkdir $work/plain"
-hyperfine --warmup 1 --runs 5 --prepare "$reset" \
+hyperfine --warmup 1 --runs "${RUNS:-5}" --prepare "$reset" \
   -n "apply (journaled, backed up, fsynced, receipt)" \
   "$bin/bundle-verifier apply $work/b.bundle --trusted-key $work/k.pub --instrument $work/id.toml --root $work/root --state $work/state" \
   -n "extract (verified, no journal)" \

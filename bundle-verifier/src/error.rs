@@ -119,7 +119,7 @@ pub enum Error {
     )]
     WrongVersion { required: String, found: String },
 
-    #[error("this instrument already has release {installed} (sequence {installed_sequence}) in mode {mode}; this bundle is older (sequence {offered_sequence}) and would downgrade it")]
+    #[error("release {installed} (sequence {installed_sequence}) was already applied in mode {mode}; this bundle is older (sequence {offered_sequence}) and would downgrade it")]
     Downgrade {
         mode: String,
         installed: String,

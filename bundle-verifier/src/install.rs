@@ -236,13 +236,7 @@ fn run(
     .map_err(no_receipt)?;
 
     let ops = plan(root, &target).map_err(no_receipt)?;
-    let other_modes = o
-        .manifest
-        .targets
-        .iter()
-        .filter(|t| t.model == target.model && t.mode != target.mode)
-        .map(|t| t.mode.clone())
-        .collect();
+    let other_modes = o.manifest.other_modes(&target);
     let mut report = ApplyReport {
         result: if opts.dry_run { "dry-run" } else { "installed" },
         identity: identity.clone(),
@@ -506,6 +500,9 @@ fn back_up(
     save_previous_records(state, &t.identity.mode, &backup)?;
     crash_point();
     let mut extra = t.backup_to.as_ref().map(|d| d.join("files"));
+    // Directories to sync once at the end (not once per file): new entries
+    // in them, and the directories themselves in their parents.
+    let mut to_sync = std::collections::BTreeSet::new();
     for op in t.changed().filter(|o| o.action == Action::Replace) {
         let dest = op.path.join_to(&t.root);
         for base in std::iter::once(&files).chain(extra.as_ref()) {
@@ -517,9 +514,17 @@ fn back_up(
             if !linked {
                 copy_synced(&dest, &saved)?;
             }
-            sync_dir(parent);
+            to_sync.extend(
+                parent
+                    .ancestors()
+                    .take_while(|a| a.starts_with(base))
+                    .map(Path::to_owned),
+            );
         }
         crash_point();
+    }
+    for d in to_sync.iter().rev() {
+        sync_dir(d);
     }
     if let Some(d) = extra.take() {
         let top = d.parent().expect("has parent");

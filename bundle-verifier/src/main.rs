@@ -363,7 +363,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                         "  release   {} {} (sequence {}): {}",
                         r.release.id, r.release.version, r.release.sequence, r.release.title
                     );
-                    print_signatures(&r.signatures);
+                    print_signatures(lang, &r.signatures);
                     println!("  manifest  sha256 {}", r.manifest_sha256);
                     println!(
                         "  payload   sha256 {} ({} bytes){}",
@@ -692,24 +692,18 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
     }
 }
 
-fn print_signatures(v: &Verified) {
-    let by = match v.trust_root {
-        Some(n) => format!("trust root version {n}"),
-        None => "the trusted keys given".into(),
-    };
+fn print_signatures(lang: Lang, v: &Verified) {
     println!(
-        "  signed by {} ({} of {} needed under {by})",
-        ids(&v.counted),
-        v.counted.len(),
-        v.threshold
+        "{}",
+        lang.signed_by_under(&ids(&v.counted), v.counted.len(), v.threshold, v.trust_root)
     );
     for s in &v.ignored {
-        println!("  not counted: signature by {}: {}", s.key_id, s.reason);
+        println!("{}", lang.not_counted(s.key_id.as_str(), &s.reason));
     }
     for n in &v.trust_root_updates {
-        println!("  trust root version {n} carried by the bundle was accepted");
+        println!("{}", lang.trust_root_accepted(*n));
     }
-    println!("  expiry judged on {} ({})", v.judged_on, v.clock);
+    println!("{}", lang.expiry_judged(&v.judged_on.to_string(), &v.clock));
 }
 
 fn trust_show(path: &Path, json: bool) -> Result<(), Error> {
@@ -796,10 +790,7 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
         };
         println!("{}", lang.installed(&name, &model, &id.serial, &id.mode));
     }
-    println!("{}", lang.signed_by(&ids(&r.signatures.counted)));
-    for n in &r.signatures.trust_root_updates {
-        println!("  trust root version {n} carried by the bundle was accepted");
-    }
+    print_signatures(lang, &r.signatures);
     if let Some(b) = &r.installed_before {
         println!("{}", lang.installed_before(&release_name(lang, b)));
     }

@@ -323,6 +323,16 @@ impl Manifest {
             + 1024
     }
 
+    /// The other modes this bundle carries for `target`'s model: a dual-boot
+    /// instrument needs the patch in each of them.
+    pub fn other_modes(&self, target: &Target) -> Vec<String> {
+        self.targets
+            .iter()
+            .filter(|t| t.model == target.model && t.mode != target.mode)
+            .map(|t| t.mode.clone())
+            .collect()
+    }
+
     pub fn target(&self, model: &str, mode: &str) -> Option<&Target> {
         self.targets
             .iter()

@@ -138,8 +138,57 @@ impl Lang {
         )
     }
 
-    pub fn signed_by(self, ids: &str) -> String {
-        tr!(self, "  signed by {}", "  signiert von {}", ids)
+    pub fn signed_by_under(
+        self,
+        ids: &str,
+        counted: usize,
+        threshold: usize,
+        root: Option<u64>,
+    ) -> String {
+        let by = match (self, root) {
+            (Lang::En, Some(n)) => format!("trust root version {n}"),
+            (Lang::En, None) => "the trusted keys given".into(),
+            (Lang::De, Some(n)) => format!("Vertrauensanker Version {n}"),
+            (Lang::De, None) => "den angegebenen vertrauenswürdigen Schlüsseln".into(),
+        };
+        tr!(
+            self,
+            "  signed by {} ({} of {} needed under {})",
+            "  signiert von {} ({} von {} nötig unter {})",
+            ids,
+            counted,
+            threshold,
+            by
+        )
+    }
+
+    pub fn not_counted(self, key: &str, reason: &str) -> String {
+        tr!(
+            self,
+            "  not counted: signature by {}: {}",
+            "  nicht gezählt: Signatur von {}: {}",
+            key,
+            reason
+        )
+    }
+
+    pub fn trust_root_accepted(self, version: u64) -> String {
+        tr!(
+            self,
+            "  trust root version {} carried by the bundle was accepted",
+            "  der vom Paket mitgebrachte Vertrauensanker Version {} wurde angenommen",
+            version
+        )
+    }
+
+    pub fn expiry_judged(self, day: &str, clock: &str) -> String {
+        tr!(
+            self,
+            "  expiry judged on {} ({})",
+            "  Ablauf beurteilt am {} ({})",
+            day,
+            clock
+        )
     }
 
     pub fn counts(self, add: usize, replace: usize, same: usize) -> String {
@@ -421,7 +470,7 @@ impl Lang {
             WrongUdiDi { model, expected, found } => format!("Dieses Paket ist für {model} mit Gerätekennung (UDI-DI) {expected}; dieses Gerät hat {found}."),
             WrongVersion { required, found } => format!("Dieses Paket braucht die installierte Softwareversion {required}; dieses Gerät hat {found}."),
             Downgrade { mode, installed, installed_sequence, offered_sequence } => format!(
-                "Auf diesem Gerät ist im Modus {mode} bereits {installed} (Sequenz {installed_sequence}) installiert; dieses Paket ist älter (Sequenz {offered_sequence}) und würde es herabstufen."
+                "{installed} (Sequenz {installed_sequence}) wurde im Modus {mode} bereits installiert; dieses Paket ist älter (Sequenz {offered_sequence}) und würde es herabstufen."
             ),
             Replay { mode, installed, sequence } => format!(
                 "{installed} (Sequenz {sequence}) wurde im Modus {mode} bereits installiert; mit --reinstall wird dieselbe Version erneut installiert."

@@ -67,13 +67,7 @@ pub fn scan(
             let o = open_verified(&file, trust, limits)?;
             entry.release = Some((&o.manifest.release).into());
             let t = identity.select(&o.manifest)?;
-            entry.other_modes = o
-                .manifest
-                .targets
-                .iter()
-                .filter(|x| x.model == t.model && x.mode != t.mode)
-                .map(|x| x.mode.clone())
-                .collect();
+            entry.other_modes = o.manifest.other_modes(t);
             if let Some(s) = &state {
                 crate::install::check_sequence(s, &identity.mode, &o.manifest.release, false)?;
             }

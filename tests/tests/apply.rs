@@ -219,6 +219,19 @@ fn a_downgrade_and_a_replay_are_refused_and_reinstall_allows_only_the_same_seque
     assert_eq!(out.status.code(), Some(4));
     assert!(stderr(&out).contains("already applied"), "{}", stderr(&out));
     assert_eq!(snapshot(&root), installed);
+    let de = |b: &Path| {
+        let out = apply_cmd(b, &public, &nextseq_dx(), &root, &state)
+            .args(["--lang", "de"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(4));
+        stderr(&out)
+    };
+    let msg = de(&v1);
+    assert!(msg.contains("REL-2 1.2.0 (Sequenz 2) wurde im Modus Dx bereits installiert; dieses Paket ist älter (Sequenz 1)"), "{msg}");
+    let msg = de(&v2);
+    assert!(msg.contains("mit --reinstall"), "{msg}");
+    assert!(msg.contains("Verwenden Sie das neueste Paket"), "{msg}");
 
     // A damaged installed file is repaired by reinstalling the same release.
     std::fs::write(root.join("lrm/a.txt"), "tampered").unwrap();

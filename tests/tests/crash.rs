@@ -7,7 +7,11 @@
 //! 2. Random: a larger install is SIGKILLed by this test at a random time,
 //!    every other time once its journal exists (inside the transaction).
 //!
-//! After each death the next invocation (`check-installed`) must recover,
+//! Every few points the recovering command is itself killed at its first
+//! crash points before a clean recovery runs.
+//!
+//! After each death the next invocation (`check-installed`, `rollback
+//! --dry-run` or `receipts export`, in turn) must recover,
 //! the root must equal exactly the old or the new tree, and the state must
 //! agree with it (what is recorded, what apply does next).
 //!
@@ -32,6 +36,10 @@ struct Suite {
     v2: PathBuf,
     big: PathBuf,
     runs: std::sync::atomic::AtomicUsize,
+    /// Every how many crash points the recovery itself is killed too (0: never).
+    nested_every: usize,
+    /// Deaths of the recovering command.
+    recovery_deaths: std::sync::atomic::AtomicUsize,
 }
 
 fn files(prefix: &str, n: usize, tag: &str) -> Vec<(String, String)> {
@@ -41,7 +49,7 @@ fn files(prefix: &str, n: usize, tag: &str) -> Vec<(String, String)> {
 }
 
 impl Suite {
-    fn new(big_files: usize) -> Suite {
+    fn new(big_files: usize, nested_every: usize) -> Suite {
         let s = Scratch::new();
         let (key, public) = s.keygen("k");
         // The instrument before: files the releases replace, and unrelated ones.
@@ -103,6 +111,8 @@ impl Suite {
             v2,
             big,
             runs: Default::default(),
+            nested_every,
+            recovery_deaths: Default::default(),
         }
     }
 
@@ -141,24 +151,44 @@ impl Suite {
 /// Runs the next invocation (which recovers) and returns the installed
 /// release id, if any, after checking the state is consistent with the root.
 fn recover(root: &Path, state: &Path) -> Option<String> {
-    let out = verifier()
-        .args(["check-installed", "--json", "--root"])
-        .arg(root)
-        .arg("--state")
-        .arg(state)
-        .output()
-        .unwrap();
+    let check = || {
+        verifier()
+            .args(["check-installed", "--json", "--root"])
+            .arg(root)
+            .arg("--state")
+            .arg(state)
+            .output()
+            .unwrap()
+    };
+    // Any command that uses the state recovers; take turns among them.
+    static TURN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let first = match TURN.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % 3 {
+        0 => Some(check()),
+        turn => {
+            let mut c = verifier();
+            if turn == 1 {
+                c.args(["rollback", "--dry-run", "--root"]).arg(root);
+            } else {
+                c.args(["receipts", "export", "--to"])
+                    .arg(state.with_file_name("exported"));
+            }
+            let out = c.arg("--state").arg(state).output().unwrap();
+            assert!(out.status.code().is_some(), "{c:?} ran to its end");
+            None
+        }
+    };
     assert!(
         !state.join("journal.json").exists(),
-        "recovery clears the journal"
+        "the next command clears the journal"
     );
     assert!(
         std::fs::read_dir(state.join("staging"))
             .unwrap()
             .next()
             .is_none(),
-        "recovery clears staging"
+        "the next command clears staging"
     );
+    let out = first.unwrap_or_else(check);
     match out.status.code() {
         Some(0) => {
             let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -204,13 +234,34 @@ fn every_point(
             use std::os::unix::process::ExitStatusExt;
             assert_eq!(status.signal(), Some(6), "{name}: crash point {n} aborts");
         }
+        if suite.nested_every > 0 && n % suite.nested_every == 0 {
+            // A crash during recovery is recovered the same way.
+            for m in 1..=3 {
+                let status = verifier()
+                    .args(["check-installed", "--root"])
+                    .arg(&root)
+                    .arg("--state")
+                    .arg(&state)
+                    .env("BUNDLE_VERIFIER_CRASH_AT", m.to_string())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap();
+                if status.code().is_some() {
+                    break;
+                }
+                suite
+                    .recovery_deaths
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
         check(suite, &root, &state);
     }
     unreachable!()
 }
 
-fn run_suite(random_kills: usize, big_files: usize) {
-    let suite = Suite::new(big_files);
+fn run_suite(random_kills: usize, big_files: usize, nested_every: usize) {
+    let suite = Suite::new(big_files, nested_every);
     let old = snapshot(&suite.base);
     let (v1, v2, big) = (suite.v1.clone(), suite.v2.clone(), suite.big.clone());
     let new1 = suite.reference(&[&v1]);
@@ -389,13 +440,19 @@ fn run_suite(random_kills: usize, big_files: usize) {
             killed += 1;
         }
     }
-    let total = first + upgrade + rollback + killed;
+    let nested = suite
+        .recovery_deaths
+        .load(std::sync::atomic::Ordering::SeqCst);
+    let total = first + upgrade + rollback + killed + nested;
     eprintln!(
         "crash test: {total} process deaths ({first} install points, {upgrade} upgrade points, \
-         {rollback} rollback points, {killed} random SIGKILLs ({in_txn} inside the transaction), \
-         outcomes {} old tree, {} new tree; seed {seed})",
+         {rollback} rollback points, {nested} recoveries killed, {killed} random SIGKILLs \
+         ({in_txn} inside the transaction), outcomes {} old tree, {} new tree; seed {seed})",
         outcomes[0], outcomes[1]
     );
+    if nested_every > 0 {
+        assert!(nested > 0, "no recovery was interrupted");
+    }
     assert!(
         first >= 20 && upgrade >= 20 && rollback >= 5,
         "crash points went missing"
@@ -405,7 +462,7 @@ fn run_suite(random_kills: usize, big_files: usize) {
 
 #[test]
 fn killing_apply_or_rollback_at_any_point_leaves_exactly_the_old_or_the_new_tree() {
-    run_suite(10, 40);
+    run_suite(10, 40, 4);
 }
 
 /// The long run; see the module comment.
@@ -416,5 +473,5 @@ fn killing_apply_many_more_times_leaves_exactly_the_old_or_the_new_tree() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(500);
-    run_suite(kills, 400);
+    run_suite(kills, 400, 1);
 }
