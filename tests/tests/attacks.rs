@@ -1,0 +1,325 @@
+//! The attack corpus (`tests/src/attacks.rs`) against the real binary: every
+//! crafted bundle through `verify`, `verify --deep` and `apply` into a
+//! populated instrument root. Each must end with the expected exit code and
+//! message, never panic, write nothing outside the state directory's
+//! staging area, and leave the root byte-identical.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use e2e_tests::attacks::{self, Case, Expect, Keys, Threat};
+use e2e_tests::*;
+
+fn run(cmd: &mut std::process::Command, want: &Expect, what: &str) -> Result<(), String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{what}: cannot run: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let code = out.status.code();
+    if code == Some(101) || stderr.contains("panicked") {
+        return Err(format!("{what}: PANIC (exit {code:?}): {stderr}"));
+    }
+    if code != Some(want.code) {
+        return Err(format!(
+            "{what}: exit {code:?}, expected {}; stderr: {stderr}",
+            want.code
+        ));
+    }
+    if !stderr.contains(want.says) {
+        return Err(format!(
+            "{what}: stderr does not say {:?}: {stderr}",
+            want.says
+        ));
+    }
+    Ok(())
+}
+
+type Snapshot = BTreeMap<String, (char, u32, Vec<u8>)>;
+
+/// Everything in `after` that differs from `before`, outside `state/staging/`.
+fn unexpected_writes(before: &Snapshot, after: &Snapshot) -> Vec<String> {
+    let allowed = |p: &str| {
+        p.starts_with("state/staging/")
+            || (["state", "state/staging", "state/backups", "state/installed"].contains(&p)
+                && after.get(p).map(|e| e.0) == Some('d'))
+    };
+    let mut diffs = Vec::new();
+    for (p, e) in after {
+        if before.get(p) != Some(e) && !allowed(p) {
+            diffs.push(format!("written: {p}"));
+        }
+    }
+    for p in before.keys() {
+        if !after.contains_key(p) {
+            diffs.push(format!("removed: {p}"));
+        }
+    }
+    diffs
+}
+
+fn run_case(case: &Case, keys: &Keys) -> Result<(), String> {
+    let s = Scratch::new();
+    let bundle = s.path("stick/case.bundle");
+    std::fs::create_dir_all(bundle.parent().unwrap()).unwrap();
+    std::fs::write(&bundle, &case.bundle).unwrap();
+    let public = s.path("trusted.pub");
+    keys.write_trusted(&public);
+    let root = s.instrument_root("root");
+    let outside = s.path("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("secret"), b"must never change\n").unwrap();
+    if let Some(setup) = case.root_setup {
+        setup(&root, &outside);
+    }
+    let identity = example().join("instruments/nextseq-dx.toml");
+    let before = snapshot(s.dir.path());
+
+    let verify = |deep: bool| {
+        let mut c = verifier();
+        c.arg("verify")
+            .arg(&bundle)
+            .arg("--trusted-key")
+            .arg(&public);
+        if deep {
+            c.arg("--deep");
+        }
+        c
+    };
+    let mut errors = Vec::new();
+    errors.extend(run(&mut verify(false), &case.verify, "verify").err());
+    errors.extend(run(&mut verify(true), &case.deep, "verify --deep").err());
+    let mut apply = verifier();
+    apply
+        .arg("apply")
+        .arg(&bundle)
+        .arg("--trusted-key")
+        .arg(&public)
+        .arg("--instrument")
+        .arg(&identity)
+        .arg("--root")
+        .arg(&root)
+        .arg("--state")
+        .arg(s.path("state"));
+    errors.extend(run(&mut apply, &case.apply, "apply").err());
+
+    errors.extend(unexpected_writes(&before, &snapshot(s.dir.path())));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}:\n    {}", case.name, errors.join("\n    ")))
+    }
+}
+
+fn run_threat(threat: Threat) {
+    let keys = Keys::new();
+    let cases = attacks::cases(threat, &keys);
+    assert!(!cases.is_empty(), "{threat:?} has cases");
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|c| {
+            let t = std::time::Instant::now();
+            let r = run_case(c, &keys).err();
+            eprintln!("{:6} ms  {}", t.elapsed().as_millis(), c.name);
+            r
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} {threat:?} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn corpus_has_at_least_40_cases_with_unique_names_in_every_threat() {
+    let keys = Keys::new();
+    let cases = attacks::all(&keys);
+    assert!(cases.len() >= 40, "{} cases", cases.len());
+    let mut names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    names.sort();
+    let n = names.len();
+    names.dedup();
+    assert_eq!(names.len(), n, "case names are unique");
+    for t in Threat::ALL {
+        assert!(cases.iter().any(|c| c.threat == t), "{t:?} has no case");
+    }
+}
+
+#[test]
+fn the_uncrafted_base_bundle_is_accepted_so_refusals_are_due_to_the_attack() {
+    let keys = Keys::new();
+    let s = Scratch::new();
+    let bundle = s.path("base.bundle");
+    std::fs::write(
+        &bundle,
+        e2e_tests::craft::Parts::base().signed_by(&keys.trusted),
+    )
+    .unwrap();
+    let public = s.path("trusted.pub");
+    keys.write_trusted(&public);
+    let root = s.instrument_root("root");
+    verifier()
+        .args(["verify", "--deep"])
+        .arg(&bundle)
+        .arg("--trusted-key")
+        .arg(&public)
+        .assert()
+        .success();
+    verifier()
+        .arg("apply")
+        .arg(&bundle)
+        .arg("--trusted-key")
+        .arg(&public)
+        .arg("--instrument")
+        .arg(example().join("instruments/nextseq-dx.toml"))
+        .arg("--root")
+        .arg(&root)
+        .arg("--state")
+        .arg(s.path("state"))
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(root.join("lrm/bin/lrm-guard")).unwrap(),
+        b"#!/bin/sh\nexec true\n"
+    );
+}
+
+#[test]
+fn path_traversal_is_refused_and_the_root_is_untouched() {
+    run_threat(Threat::PathTraversal);
+}
+
+#[test]
+fn links_devices_and_fifos_in_the_payload_are_refused() {
+    run_threat(Threat::LinksAndSpecialFiles);
+}
+
+#[test]
+fn duplicate_and_colliding_names_are_refused() {
+    run_threat(Threat::Duplicates);
+}
+
+#[test]
+fn payload_and_manifest_must_list_the_same_blobs() {
+    run_threat(Threat::ManifestPayloadMismatch);
+}
+
+#[test]
+fn size_lies_either_way_are_refused() {
+    run_threat(Threat::SizeLies);
+}
+
+#[test]
+fn zstd_bombs_and_hostile_frames_are_refused_without_unbounded_work() {
+    run_threat(Threat::EndlessData);
+}
+
+#[test]
+fn container_tampering_and_trailing_data_are_refused() {
+    run_threat(Threat::Container);
+}
+
+#[test]
+fn truncation_at_every_structural_boundary_is_refused() {
+    run_threat(Threat::Truncation);
+}
+
+#[test]
+fn non_canonical_huge_deep_and_unknown_manifests_are_refused() {
+    run_threat(Threat::ManifestEncoding);
+}
+
+#[test]
+fn unknown_forged_malleable_and_mixed_signatures_are_refused() {
+    run_threat(Threat::Signatures);
+}
+
+#[test]
+fn authentic_bundles_for_another_instrument_are_refused_with_exit_4() {
+    run_threat(Threat::WrongInstallation);
+}
+
+#[cfg(unix)]
+#[test]
+fn links_and_special_files_in_the_root_stop_the_install_before_any_write() {
+    run_threat(Threat::RootEscape);
+}
+
+/// A hard link in the root must not let the install write through it into
+/// a file outside the root: files are replaced by rename, never rewritten.
+#[cfg(unix)]
+#[test]
+fn apply_replaces_a_hard_linked_root_file_without_writing_through_the_link() {
+    let keys = Keys::new();
+    let s = Scratch::new();
+    let bundle = s.path("base.bundle");
+    std::fs::write(
+        &bundle,
+        e2e_tests::craft::Parts::base().signed_by(&keys.trusted),
+    )
+    .unwrap();
+    let public = s.path("trusted.pub");
+    keys.write_trusted(&public);
+    let root = s.instrument_root("root");
+    let outside = s.path("outside-secret");
+    std::fs::write(&outside, b"must never change\n").unwrap();
+    let target = root.join("lrm/config/remote-access.json");
+    std::fs::remove_file(&target).unwrap();
+    std::fs::hard_link(&outside, &target).unwrap();
+    verifier()
+        .arg("apply")
+        .arg(&bundle)
+        .arg("--trusted-key")
+        .arg(&public)
+        .arg("--instrument")
+        .arg(example().join("instruments/nextseq-dx.toml"))
+        .arg("--root")
+        .arg(&root)
+        .arg("--state")
+        .arg(s.path("state"))
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&outside).unwrap(), b"must never change\n");
+    assert_ne!(std::fs::read(&target).unwrap(), b"must never change\n");
+}
+
+/// The bundle is read once, front to back: it applies from a pipe, which
+/// cannot be re-read or seeked, so nothing checked can change before use.
+#[cfg(unix)]
+#[test]
+fn apply_reads_the_bundle_once_so_a_changing_stick_cannot_swap_checked_bytes() {
+    let keys = Keys::new();
+    let s = Scratch::new();
+    let fifo = s.path("stick.bundle");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let bytes = e2e_tests::craft::Parts::base().signed_by(&keys.trusted);
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, bytes))
+    };
+    let public = s.path("trusted.pub");
+    keys.write_trusted(&public);
+    let root = s.instrument_root("root");
+    verifier()
+        .arg("apply")
+        .arg(&fifo)
+        .arg("--trusted-key")
+        .arg(&public)
+        .arg("--instrument")
+        .arg(example().join("instruments/nextseq-dx.toml"))
+        .arg("--root")
+        .arg(&root)
+        .arg("--state")
+        .arg(s.path("state"))
+        .assert()
+        .success();
+    writer.join().unwrap().unwrap();
+    assert!(Path::new(&root.join("lrm/bin/lrm-guard")).is_file());
+}
