@@ -183,6 +183,14 @@ impl Keys {
         }
     }
 
+    /// Keys whose trusted one is given (to sign seeds with a fixed key).
+    pub fn with_trusted(trusted: FileKey) -> Self {
+        Keys {
+            trusted,
+            untrusted: FileKey::generate(),
+        }
+    }
+
     /// Writes the trusted public key (SPKI PEM) to `path`.
     pub fn write_trusted(&self, path: &Path) {
         std::fs::write(path, self.trusted.public_key().to_pem()).expect("write public key");

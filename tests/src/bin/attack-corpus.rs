@@ -1,7 +1,8 @@
 //! Writes the attack corpus to a directory: `<case>.bundle` per case, the
 //! trusted public key, and `expected.json` (exit codes and messages). Used
 //! to seed the fuzzers and to try the cases by hand:
-//! `cargo run -p e2e-tests --bin attack-corpus -- DIR`.
+//! `cargo run -p e2e-tests --bin attack-corpus -- DIR [SECRET.key]`
+//! (with a secret key, the corpus is signed by it instead of a fresh one).
 
 use e2e_tests::attacks::{all, Expect, Keys};
 use serde_json::json;
@@ -13,7 +14,12 @@ fn main() {
     };
     let dir = std::path::PathBuf::from(dir);
     std::fs::create_dir_all(&dir).expect("create output directory");
-    let keys = Keys::new();
+    let keys = match std::env::args_os().nth(2) {
+        Some(k) => Keys::with_trusted(
+            bundle_keys::signing::FileKey::read_pem_file(k.as_ref()).expect("read secret key"),
+        ),
+        None => Keys::new(),
+    };
     keys.write_trusted(&dir.join("trusted.pub"));
     let e = |x: &Expect| json!({"exit_code": x.code, "says": x.says});
     let mut expected = serde_json::Map::new();
