@@ -235,20 +235,21 @@ fn write_and_check(
         .prefix(".bundle-")
         .tempfile_in(&dir)
         .map_err(BuildError::io("cannot create a file in", &dir))?;
-    let size = {
+    {
         let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
-        let e = BuildError::io("cannot write", out);
-        write_container(
-            &mut w,
-            manifest,
-            &sigs.to_canonical_bytes(),
-            payload,
-            payload_size,
-        )
-        .map_err(e)?;
-        w.flush().map_err(BuildError::io("cannot write", out))?;
-        payload_size
-    };
+        let sigs = sigs.to_canonical_bytes();
+        write_container(&mut w, manifest, &sigs, payload, payload_size)
+            .and_then(|()| w.flush())
+            .map_err(BuildError::io("cannot write", out))?;
+    }
+    // A bundle is public; temporary files start owner-only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(BuildError::io("cannot set permissions on", out))?;
+    }
     tmp.as_file()
         .sync_all()
         .map_err(BuildError::io("cannot sync", out))?;
@@ -265,7 +266,6 @@ fn write_and_check(
         .len();
     tmp.persist(out)
         .map_err(|e| BuildError::io("cannot create", out)(e.error))?;
-    let _ = size;
     Ok(total)
 }
 

@@ -1,0 +1,37 @@
+//! The verifier's command line on its own: usage errors are exit 2 and say why.
+
+use std::process::Command;
+
+use assert_cmd::prelude::*;
+
+fn verifier() -> Command {
+    Command::new(assert_cmd::cargo::cargo_bin!("bundle-verifier"))
+}
+
+#[test]
+fn missing_arguments_are_usage_errors() {
+    verifier().assert().code(2);
+    verifier().arg("verify").arg("x.bundle").assert().code(2);
+}
+
+#[test]
+fn an_unreadable_trusted_key_is_a_usage_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = verifier()
+        .arg("verify")
+        .arg(dir.path().join("x.bundle"))
+        .arg("--trusted-key")
+        .arg(dir.path().join("missing.pub"))
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("missing.pub"));
+}
+
+#[test]
+fn a_file_that_is_not_a_bundle_is_refused_with_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("notes.txt");
+    std::fs::write(&f, vec![b'x'; 4096]).unwrap();
+    let a = verifier().arg("inspect").arg(&f).assert().code(3);
+    assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("not a patch bundle"));
+}
