@@ -5,12 +5,14 @@
 //! staging area, and leave the root byte-identical.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use e2e_tests::attacks::{self, Case, Expect, Keys, Threat};
+use e2e_tests::craft::Parts;
 use e2e_tests::*;
 
-fn run(cmd: &mut std::process::Command, want: &Expect, what: &str) -> Result<(), String> {
+fn run(cmd: &mut Command, want: &Expect, what: &str) -> Result<(), String> {
     let out = cmd
         .output()
         .map_err(|e| format!("{what}: cannot run: {e}"))?;
@@ -71,7 +73,6 @@ fn run_case(case: &Case, keys: &Keys) -> Result<(), String> {
     if let Some(setup) = case.root_setup {
         setup(&root, &outside);
     }
-    let identity = example().join("instruments/nextseq-dx.toml");
     let before = snapshot(s.dir.path());
 
     let verify = |deep: bool| {
@@ -88,18 +89,7 @@ fn run_case(case: &Case, keys: &Keys) -> Result<(), String> {
     let mut errors = Vec::new();
     errors.extend(run(&mut verify(false), &case.verify, "verify").err());
     errors.extend(run(&mut verify(true), &case.deep, "verify --deep").err());
-    let mut apply = verifier();
-    apply
-        .arg("apply")
-        .arg(&bundle)
-        .arg("--trusted-key")
-        .arg(&public)
-        .arg("--instrument")
-        .arg(&identity)
-        .arg("--root")
-        .arg(&root)
-        .arg("--state")
-        .arg(s.path("state"));
+    let mut apply = apply_cmd(&bundle, &public, &root, &s.path("state"));
     errors.extend(run(&mut apply, &case.apply, "apply").err());
 
     errors.extend(unexpected_writes(&before, &snapshot(s.dir.path())));
@@ -147,41 +137,64 @@ fn corpus_has_at_least_40_cases_with_unique_names_in_every_threat() {
     }
 }
 
-#[test]
-fn the_uncrafted_base_bundle_is_accepted_so_refusals_are_due_to_the_attack() {
-    let keys = Keys::new();
-    let s = Scratch::new();
-    let bundle = s.path("base.bundle");
-    std::fs::write(
-        &bundle,
-        e2e_tests::craft::Parts::base().signed_by(&keys.trusted),
-    )
-    .unwrap();
-    let public = s.path("trusted.pub");
-    keys.write_trusted(&public);
-    let root = s.instrument_root("root");
-    verifier()
-        .args(["verify", "--deep"])
-        .arg(&bundle)
+/// A scratch directory with a trusted key, the example root, and `bundle`
+/// written as `base.bundle` (the uncrafted base release unless given).
+struct Fixture {
+    s: Scratch,
+    public: PathBuf,
+    root: PathBuf,
+    bundle: PathBuf,
+}
+
+impl Fixture {
+    fn new(keys: &Keys) -> Self {
+        let s = Scratch::new();
+        let public = s.path("trusted.pub");
+        keys.write_trusted(&public);
+        let root = s.instrument_root("root");
+        let bundle = s.path("base.bundle");
+        std::fs::write(&bundle, Parts::base().signed_by(&keys.trusted)).unwrap();
+        Fixture {
+            s,
+            public,
+            root,
+            bundle,
+        }
+    }
+
+    fn apply(&self, bundle: &Path) -> Command {
+        apply_cmd(bundle, &self.public, &self.root, &self.s.path("state"))
+    }
+}
+
+fn apply_cmd(bundle: &Path, public: &Path, root: &Path, state: &Path) -> Command {
+    let mut c = verifier();
+    c.arg("apply")
+        .arg(bundle)
         .arg("--trusted-key")
-        .arg(&public)
-        .assert()
-        .success();
-    verifier()
-        .arg("apply")
-        .arg(&bundle)
-        .arg("--trusted-key")
-        .arg(&public)
+        .arg(public)
         .arg("--instrument")
         .arg(example().join("instruments/nextseq-dx.toml"))
         .arg("--root")
-        .arg(&root)
+        .arg(root)
         .arg("--state")
-        .arg(s.path("state"))
+        .arg(state);
+    c
+}
+
+#[test]
+fn the_uncrafted_base_bundle_is_accepted_so_refusals_are_due_to_the_attack() {
+    let f = Fixture::new(&Keys::new());
+    verifier()
+        .args(["verify", "--deep"])
+        .arg(&f.bundle)
+        .arg("--trusted-key")
+        .arg(&f.public)
         .assert()
         .success();
+    f.apply(&f.bundle).assert().success();
     assert_eq!(
-        std::fs::read(root.join("lrm/bin/lrm-guard")).unwrap(),
+        std::fs::read(f.root.join("lrm/bin/lrm-guard")).unwrap(),
         b"#!/bin/sh\nexec true\n"
     );
 }
@@ -252,35 +265,13 @@ fn links_and_special_files_in_the_root_stop_the_install_before_any_write() {
 #[cfg(unix)]
 #[test]
 fn apply_replaces_a_hard_linked_root_file_without_writing_through_the_link() {
-    let keys = Keys::new();
-    let s = Scratch::new();
-    let bundle = s.path("base.bundle");
-    std::fs::write(
-        &bundle,
-        e2e_tests::craft::Parts::base().signed_by(&keys.trusted),
-    )
-    .unwrap();
-    let public = s.path("trusted.pub");
-    keys.write_trusted(&public);
-    let root = s.instrument_root("root");
-    let outside = s.path("outside-secret");
+    let f = Fixture::new(&Keys::new());
+    let outside = f.s.path("outside-secret");
     std::fs::write(&outside, b"must never change\n").unwrap();
-    let target = root.join("lrm/config/remote-access.json");
+    let target = f.root.join("lrm/config/remote-access.json");
     std::fs::remove_file(&target).unwrap();
     std::fs::hard_link(&outside, &target).unwrap();
-    verifier()
-        .arg("apply")
-        .arg(&bundle)
-        .arg("--trusted-key")
-        .arg(&public)
-        .arg("--instrument")
-        .arg(example().join("instruments/nextseq-dx.toml"))
-        .arg("--root")
-        .arg(&root)
-        .arg("--state")
-        .arg(s.path("state"))
-        .assert()
-        .success();
+    f.apply(&f.bundle).assert().success();
     assert_eq!(std::fs::read(&outside).unwrap(), b"must never change\n");
     assert_ne!(std::fs::read(&target).unwrap(), b"must never change\n");
 }
@@ -290,36 +281,20 @@ fn apply_replaces_a_hard_linked_root_file_without_writing_through_the_link() {
 #[cfg(unix)]
 #[test]
 fn apply_reads_the_bundle_once_so_a_changing_stick_cannot_swap_checked_bytes() {
-    let keys = Keys::new();
-    let s = Scratch::new();
-    let fifo = s.path("stick.bundle");
-    let ok = std::process::Command::new("mkfifo")
+    let f = Fixture::new(&Keys::new());
+    let fifo = f.s.path("stick.bundle");
+    let ok = Command::new("mkfifo")
         .arg(&fifo)
         .status()
         .unwrap()
         .success();
     assert!(ok);
-    let bytes = e2e_tests::craft::Parts::base().signed_by(&keys.trusted);
+    let bytes = std::fs::read(&f.bundle).unwrap();
     let writer = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::write(fifo, bytes))
     };
-    let public = s.path("trusted.pub");
-    keys.write_trusted(&public);
-    let root = s.instrument_root("root");
-    verifier()
-        .arg("apply")
-        .arg(&fifo)
-        .arg("--trusted-key")
-        .arg(&public)
-        .arg("--instrument")
-        .arg(example().join("instruments/nextseq-dx.toml"))
-        .arg("--root")
-        .arg(&root)
-        .arg("--state")
-        .arg(s.path("state"))
-        .assert()
-        .success();
+    f.apply(&fifo).assert().success();
     writer.join().unwrap().unwrap();
-    assert!(Path::new(&root.join("lrm/bin/lrm-guard")).is_file());
+    assert!(f.root.join("lrm/bin/lrm-guard").is_file());
 }
