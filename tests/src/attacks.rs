@@ -1254,7 +1254,7 @@ fn signatures_cases(keys: &Keys) -> Vec<Case> {
             t,
             "signed_by_an_unknown_key",
             p.signed_by(&keys.untrusted),
-            "not signed by enough trusted keys",
+            "not signed by enough trusted",
         ),
         Case::refused(
             t,

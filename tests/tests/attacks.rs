@@ -13,7 +13,11 @@ use e2e_tests::craft::Parts;
 use e2e_tests::*;
 
 fn run(cmd: &mut Command, want: &Expect, what: &str) -> Result<(), String> {
+    // Messages are matched in English.
     let out = cmd
+        .env("LC_ALL", "C")
+        .env("LC_MESSAGES", "C")
+        .env("LANG", "C")
         .output()
         .map_err(|e| format!("{what}: cannot run: {e}"))?;
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -38,12 +42,19 @@ fn run(cmd: &mut Command, want: &Expect, what: &str) -> Result<(), String> {
 
 type Snapshot = BTreeMap<String, (char, u32, Vec<u8>)>;
 
-/// Everything in `after` that differs from `before`, outside `state/staging/`.
+/// Everything in `after` that differs from `before` and is not allowed:
+/// the bundle's bytes may land only under `state/staging/`. The verifier's
+/// own bookkeeping is allowed too: empty state subdirectories, the state
+/// lock, the instrument's receipt key, and a receipt of the refusal.
 fn unexpected_writes(before: &Snapshot, after: &Snapshot) -> Vec<String> {
     let allowed = |p: &str| {
+        let kind = after.get(p).map(|e| e.0);
+        let depth = p.matches('/').count();
         p.starts_with("state/staging/")
-            || (["state", "state/staging", "state/backups", "state/installed"].contains(&p)
-                && after.get(p).map(|e| e.0) == Some('d'))
+            || (p == "state" || (p.starts_with("state/") && depth == 1)) && kind == Some('d')
+            || p == "state/lock"
+            || p.starts_with("state/device/")
+            || (p.starts_with("state/receipts/") && p.ends_with("-refusal.json"))
     };
     let mut diffs = Vec::new();
     for (p, e) in after {
@@ -120,6 +131,26 @@ fn run_threat(threat: Threat) {
         cases.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn the_harness_flags_writes_outside_staging_and_changes_in_the_root() {
+    let file = |b: &[u8]| ('f', 0o644, b.to_vec());
+    let dir = ('d', 0o755, Vec::new());
+    let before: Snapshot = [("root".into(), dir.clone()), ("root/a".into(), file(b"1"))].into();
+    let mut after = before.clone();
+    for p in ["state", "state/staging", "state/installed"] {
+        after.insert(p.into(), dir.clone());
+    }
+    after.insert("state/staging/apply-1/tree/a".into(), file(b"x"));
+    after.insert("state/receipts/t-refusal.json".into(), file(b"{}"));
+    assert!(unexpected_writes(&before, &after).is_empty());
+    let mut bad = after.clone();
+    bad.insert("state/installed/Dx.json".into(), file(b"{}"));
+    bad.insert("root/a".into(), file(b"2"));
+    bad.insert("outside/pwned".into(), file(b"!"));
+    bad.remove("root");
+    assert_eq!(unexpected_writes(&before, &bad).len(), 4);
 }
 
 #[test]
