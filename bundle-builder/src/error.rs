@@ -19,6 +19,10 @@ pub enum BuildError {
     SelfCheck(bundle_verifier::Error),
     #[error("{0}")]
     Bundle(bundle_verifier::Error),
+    #[error("trust root: {0}")]
+    TrustRoot(String),
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl BuildError {
@@ -33,7 +37,11 @@ impl BuildError {
     /// 2 for anything the user can fix in the inputs, 3 for a refused input bundle, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            BuildError::Spec { .. } | BuildError::Payload { .. } | BuildError::Key(_) => 2,
+            BuildError::Spec { .. }
+            | BuildError::Payload { .. }
+            | BuildError::Key(_)
+            | BuildError::TrustRoot(_)
+            | BuildError::Usage(_) => 2,
             BuildError::Bundle(e) => e.class() as i32,
             BuildError::Io { .. } | BuildError::SelfCheck(_) => 1,
         }

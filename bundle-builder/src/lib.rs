@@ -5,6 +5,7 @@
 pub mod collect;
 pub mod error;
 pub mod spec;
+pub mod trust;
 pub mod write;
 
 pub use error::BuildError;

@@ -10,8 +10,8 @@ use bundle_keys::signing::Signer;
 use bundle_keys::PublicKey;
 use bundle_verifier::digest::{Hasher, HashingWriter, Sha256Digest};
 use bundle_verifier::envelope::{
-    canonical_header, padding, EnvelopeReader, BLOCK, FORMAT_MARKER, MEMBER_FORMAT,
-    MEMBER_MANIFEST, MEMBER_PAYLOAD, MEMBER_SIGNATURES,
+    canonical_header, padding, trust_root_member, EnvelopeReader, BLOCK, FORMAT_MARKER,
+    MEMBER_FORMAT, MEMBER_MANIFEST, MEMBER_PAYLOAD, MEMBER_SIGNATURES,
 };
 use bundle_verifier::manifest::{Blob, Manifest, Payload, Release, Target, MANIFEST_FORMAT};
 use bundle_verifier::payload::blob_member_name;
@@ -27,6 +27,9 @@ pub struct BuildOptions {
     /// zstd level, 1 to 19 (higher levels need windows the verifier refuses).
     pub level: i32,
     pub limits: Limits,
+    /// Trust root documents to carry, as (version, exact bytes), consecutive
+    /// (see [`crate::trust::load_chain`]).
+    pub trust_roots: Vec<(u64, Vec<u8>)>,
 }
 
 impl Default for BuildOptions {
@@ -34,6 +37,7 @@ impl Default for BuildOptions {
         BuildOptions {
             level: 3,
             limits: Limits::default(),
+            trust_roots: Vec::new(),
         }
     }
 }
@@ -47,6 +51,8 @@ pub struct BuildReport {
     pub payload_size: u64,
     pub release: Release,
     pub signed_by: Vec<bundle_keys::KeyId>,
+    /// Versions of the trust roots the bundle carries.
+    pub trust_roots: Vec<u64>,
     pub targets: Vec<String>,
     pub files: usize,
     pub blobs: usize,
@@ -133,6 +139,7 @@ pub fn build(
         .map_err(BuildError::io("cannot read back", &dir))?;
     let bundle_size = write_and_check(
         out,
+        &opts.trust_roots,
         &manifest_bytes,
         &sigs,
         &mut payload,
@@ -148,6 +155,7 @@ pub fn build(
         payload_size,
         release: manifest.release.clone(),
         signed_by: vec![signer.key_id().clone()],
+        trust_roots: opts.trust_roots.iter().map(|(v, _)| *v).collect(),
         targets: manifest
             .targets
             .iter()
@@ -221,8 +229,10 @@ fn write_payload(
 
 /// Writes the container to a temporary file beside `out`, checks it with
 /// the verifier library, and only then renames it to `out`.
+#[allow(clippy::too_many_arguments)]
 fn write_and_check(
     out: &Path,
+    trust_roots: &[(u64, Vec<u8>)],
     manifest: &[u8],
     sigs: &SignatureFile,
     payload: &mut impl Read,
@@ -238,7 +248,7 @@ fn write_and_check(
     {
         let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
         let sigs = sigs.to_canonical_bytes();
-        write_container(&mut w, manifest, &sigs, payload, payload_size)
+        write_container(&mut w, trust_roots, manifest, &sigs, payload, payload_size)
             .and_then(|()| w.flush())
             .map_err(BuildError::io("cannot write", out))?;
     }
@@ -278,12 +288,16 @@ fn write_member(w: &mut impl Write, name: &str, data: &[u8]) -> io::Result<()> {
 /// The container, member by member (FORMAT.md, "Container").
 fn write_container(
     w: &mut impl Write,
+    trust_roots: &[(u64, Vec<u8>)],
     manifest: &[u8],
     sigs: &[u8],
     payload: &mut impl Read,
     payload_size: u64,
 ) -> io::Result<()> {
     write_member(w, MEMBER_FORMAT, FORMAT_MARKER)?;
+    for (version, bytes) in trust_roots {
+        write_member(w, &trust_root_member(*version), bytes)?;
+    }
     write_member(w, MEMBER_MANIFEST, manifest)?;
     write_member(w, MEMBER_SIGNATURES, sigs)?;
     w.write_all(&canonical_header(MEMBER_PAYLOAD, payload_size))?;
@@ -317,6 +331,7 @@ pub fn cosign(
         .map_err(BuildError::Bundle)?;
     write_and_check(
         bundle,
+        &front.trust_roots,
         &front.manifest,
         &sigs,
         env.inner_mut(),

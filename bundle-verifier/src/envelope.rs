@@ -1,5 +1,5 @@
-//! The outer container: a POSIX ustar archive with exactly four members in a
-//! fixed order, whose every header block is the canonical one for its name
+//! The outer container: a POSIX ustar archive with four members in a fixed
+//! order (plus optional trust roots after the first), whose every header block is the canonical one for its name
 //! and size. Being a tar file, it opens with ordinary tools; being canonical,
 //! no header byte can be changed without the bundle being refused.
 
@@ -14,6 +14,20 @@ pub const MEMBER_FORMAT: &str = "format";
 pub const MEMBER_MANIFEST: &str = "manifest.json";
 pub const MEMBER_SIGNATURES: &str = "signatures.json";
 pub const MEMBER_PAYLOAD: &str = "payload.tar.zst";
+
+/// Name of the optional member carrying trust root version `version`
+/// (between `format` and `manifest.json`, FORMAT.md "Trust root").
+pub fn trust_root_member(version: u64) -> String {
+    format!("trust-root.{version}.json")
+}
+
+/// The version in a trust root member name, if `name` is one (canonical
+/// decimal, no leading zero).
+pub fn parse_trust_root_member(name: &str) -> Option<u64> {
+    let v = name.strip_prefix("trust-root.")?.strip_suffix(".json")?;
+    let n: u64 = v.parse().ok()?;
+    (n.to_string() == v && n > 0).then_some(n)
+}
 
 pub const BLOCK: usize = 512;
 
@@ -82,40 +96,31 @@ impl<R: Read> EnvelopeReader<R> {
     /// checking the block is byte-for-byte the canonical one.
     pub fn read_header(&mut self, name: &str, max_size: u64) -> Result<u64, Error> {
         let at = self.offset;
+        let block = self.read_block(name)?;
+        check_header(&block, at, name, max_size)
+    }
+
+    fn read_block(&mut self, name: &str) -> Result<[u8; BLOCK], Error> {
+        let at = self.offset;
         let mut block = [0u8; BLOCK];
         self.read_exact(&mut block, &format!("header of {name}"))?;
         if at == 0 && !block.starts_with(MEMBER_FORMAT.as_bytes()) {
             return Err(Error::NotABundle);
         }
-        let size = tar::Header::from_byte_slice(&block)
-            .size()
-            .map_err(|_| Error::BadHeader {
-                offset: at,
-                member: name.to_owned(),
-            })?;
-        if block != canonical_header(name, size) {
-            return Err(Error::BadHeader {
-                offset: at,
-                member: name.to_owned(),
-            });
-        }
-        if size > max_size {
-            return Err(Error::TooLarge {
-                what: format!("{name} in bytes"),
-                found: size,
-                limit: max_size,
-            });
-        }
-        Ok(size)
+        Ok(block)
+    }
+
+    fn read_data(&mut self, name: &str, size: u64) -> Result<Vec<u8>, Error> {
+        let mut data = vec![0u8; size as usize];
+        self.read_exact(&mut data, name)?;
+        self.read_padding(size, name)?;
+        Ok(data)
     }
 
     /// Reads a small member whole (header, data, padding).
     pub fn read_member(&mut self, name: &str, max_size: u64) -> Result<Vec<u8>, Error> {
         let size = self.read_header(name, max_size)?;
-        let mut data = vec![0u8; size as usize];
-        self.read_exact(&mut data, name)?;
-        self.read_padding(size, name)?;
-        Ok(data)
+        self.read_data(name, size)
     }
 
     /// Reads the zero padding after a member of `size` bytes.
@@ -155,7 +160,8 @@ impl<R: Read> EnvelopeReader<R> {
         }
     }
 
-    /// Reads the format marker, manifest and signatures: everything before the payload.
+    /// Reads the format marker, any trust roots, the manifest and the
+    /// signatures: everything before the payload.
     pub fn read_front(&mut self, limits: &Limits) -> Result<Front, Error> {
         let marker = self.read_member(MEMBER_FORMAT, 64)?;
         if marker != FORMAT_MARKER {
@@ -163,9 +169,44 @@ impl<R: Read> EnvelopeReader<R> {
                 found: String::from_utf8_lossy(&marker).trim().to_owned(),
             });
         }
-        let manifest = self.read_member(MEMBER_MANIFEST, limits.max_manifest_bytes)?;
+        let mut trust_roots: Vec<(u64, Vec<u8>)> = Vec::new();
+        let manifest = loop {
+            let at = self.offset;
+            let block = self.read_block(MEMBER_MANIFEST)?;
+            let name = header_name(&block);
+            if name == MEMBER_MANIFEST.as_bytes() {
+                let size = check_header(&block, at, MEMBER_MANIFEST, limits.max_manifest_bytes)?;
+                break self.read_data(MEMBER_MANIFEST, size)?;
+            }
+            let version = std::str::from_utf8(name)
+                .ok()
+                .and_then(parse_trust_root_member);
+            let expected = match trust_roots.last() {
+                Some((v, _)) => trust_root_member(v + 1),
+                None => "trust-root.<version>.json".into(),
+            };
+            let bad = || Error::BadHeader {
+                offset: at,
+                member: format!("{MEMBER_MANIFEST} or {expected}"),
+            };
+            let version = version.ok_or_else(bad)?;
+            if trust_roots.last().is_some_and(|(v, _)| *v + 1 != version) {
+                return Err(bad());
+            }
+            if trust_roots.len() >= limits.max_trust_roots {
+                return Err(Error::TooLarge {
+                    what: "number of trust roots".into(),
+                    found: trust_roots.len() as u64 + 1,
+                    limit: limits.max_trust_roots as u64,
+                });
+            }
+            let member = trust_root_member(version);
+            let size = check_header(&block, at, &member, limits.max_trust_root_bytes)?;
+            trust_roots.push((version, self.read_data(&member, size)?));
+        };
         let signatures = self.read_member(MEMBER_SIGNATURES, limits.max_signatures_bytes)?;
         Ok(Front {
+            trust_roots,
             manifest,
             signatures,
         })
@@ -176,9 +217,42 @@ impl<R: Read> EnvelopeReader<R> {
     }
 }
 
+/// The name field of a header block (up to its first NUL).
+fn header_name(block: &[u8; BLOCK]) -> &[u8] {
+    let field = &block[..100];
+    &field[..field.iter().position(|&b| b == 0).unwrap_or(100)]
+}
+
+/// Checks that `block` is the canonical header of member `name` and returns
+/// the size it declares.
+fn check_header(block: &[u8; BLOCK], at: u64, name: &str, max_size: u64) -> Result<u64, Error> {
+    let size = tar::Header::from_byte_slice(block)
+        .size()
+        .map_err(|_| Error::BadHeader {
+            offset: at,
+            member: name.to_owned(),
+        })?;
+    if *block != canonical_header(name, size) {
+        return Err(Error::BadHeader {
+            offset: at,
+            member: name.to_owned(),
+        });
+    }
+    if size > max_size {
+        return Err(Error::TooLarge {
+            what: format!("{name} in bytes"),
+            found: size,
+            limit: max_size,
+        });
+    }
+    Ok(size)
+}
+
 /// The unauthenticated front of a bundle, as read.
 #[derive(Clone, Debug)]
 pub struct Front {
+    /// Trust root members as (version from the member name, exact bytes), in order.
+    pub trust_roots: Vec<(u64, Vec<u8>)>,
     pub manifest: Vec<u8>,
     pub signatures: Vec<u8>,
 }

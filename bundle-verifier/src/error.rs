@@ -6,6 +6,7 @@ use bundle_keys::KeyId;
 
 use crate::digest::Sha256Digest;
 use crate::manifest::ManifestError;
+use crate::trust::IgnoredSignature;
 
 /// The documented exit codes (README, "Exit codes").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,13 +61,35 @@ pub enum Error {
         "the signature by trusted key {key_id} does not match the manifest; the bundle was altered"
     )]
     BadSignature { key_id: KeyId },
-    #[error("not signed by enough trusted keys: {counted} of {threshold} needed. Signed by: {}; trusted here: {}", list(found), list(trusted))]
+    #[error("not signed by enough trusted release keys: {} of {threshold} needed under {judged_by}. Counted: {}; not counted: {}", counted.len(), list(counted), ignored_list(ignored))]
     NotTrusted {
-        found: Vec<KeyId>,
-        trusted: Vec<KeyId>,
+        counted: Vec<KeyId>,
+        ignored: Vec<IgnoredSignature>,
+        threshold: usize,
+        judged_by: String,
+    },
+    #[error("trust root in {source_name}: {error}")]
+    TrustRootDocument {
+        source_name: String,
+        error: bundle_keys::root::RootError,
+    },
+    #[error("{source_name} is not acceptable: {msg}")]
+    TrustRootInvalid { source_name: String, msg: String },
+    #[error("trust root version {version} is signed by only {counted} of {whose} (at least {threshold} must sign); it is not trusted")]
+    TrustRootBelowThreshold {
+        version: u64,
+        whose: String,
         counted: usize,
         threshold: usize,
     },
+    #[error("the signature by root key {key_id} on trust root version {version} does not verify; the trust root was altered")]
+    TrustRootBadSignature { version: u64, key_id: KeyId },
+    #[error("trust root version {found} is older than version {have}, which this instrument already trusts; a trust root never goes back")]
+    TrustRootRollback { found: u64, have: u64 },
+    #[error("there are two different trust roots with version {version}; the one offered is not the one trusted here")]
+    TrustRootConflict { version: u64 },
+    #[error("trust root version {found} cannot be checked against version {have}: every version in between is needed (each is signed by its predecessor's root keys)")]
+    TrustRootGap { have: u64, found: u64 },
     #[error("payload is damaged: expected {expected_size} bytes with SHA-256 {expected}, found {found_size} bytes with SHA-256 {found}")]
     PayloadDigest {
         expected: Sha256Digest,
@@ -112,6 +135,16 @@ pub enum Error {
     },
 }
 
+fn ignored_list(v: &[IgnoredSignature]) -> String {
+    if v.is_empty() {
+        return "(none)".into();
+    }
+    v.iter()
+        .map(|i| format!("{} ({})", i.key_id, i.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn list(ids: &[KeyId]) -> String {
     if ids.is_empty() {
         return "(none)".into();
@@ -143,6 +176,13 @@ impl Error {
             | BadSignatureFile(_)
             | BadSignature { .. }
             | NotTrusted { .. }
+            | TrustRootDocument { .. }
+            | TrustRootInvalid { .. }
+            | TrustRootBelowThreshold { .. }
+            | TrustRootBadSignature { .. }
+            | TrustRootRollback { .. }
+            | TrustRootConflict { .. }
+            | TrustRootGap { .. }
             | PayloadDigest { .. }
             | PayloadMalformed(_) => ExitClass::Refused,
             WrongModel { .. } | WrongMode { .. } | WrongUdiDi { .. } | WrongVersion { .. } => {

@@ -129,6 +129,9 @@ pub fn apply(
         )));
     }
     let state = StateDir::open(state)?;
+    // The instrument's own trust root (`<state>/trust/root.json`) rules; newer
+    // versions are installed there before the bundle is judged.
+    let trust = &trust.with_state(&state.root.join("trust"), !opts.dry_run)?;
     let mut o = open_verified(bundle, trust, &opts.limits)?;
     let target = identity.select(&o.manifest)?.clone();
     check_root_paths(root, &target)?;

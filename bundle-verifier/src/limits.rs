@@ -7,6 +7,10 @@ pub struct Limits {
     pub max_manifest_bytes: u64,
     /// Largest `signatures.json` accepted.
     pub max_signatures_bytes: u64,
+    /// Most trust root members one bundle may carry.
+    pub max_trust_roots: usize,
+    /// Largest trust root document accepted.
+    pub max_trust_root_bytes: u64,
     /// Most signatures in one bundle.
     pub max_signatures: usize,
     /// Most targets (model × mode) in one manifest.
@@ -34,6 +38,8 @@ impl Default for Limits {
         Limits {
             max_manifest_bytes: 16 << 20,
             max_signatures_bytes: 64 << 10,
+            max_trust_roots: 16,
+            max_trust_root_bytes: 256 << 10,
             max_signatures: 64,
             max_targets: 256,
             max_files: 200_000,

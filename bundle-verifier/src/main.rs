@@ -2,12 +2,13 @@
 //! Only wiring and printing here; the work is in the library.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use bundle_verifier::install::{apply, Action, ApplyOptions, ApplyReport};
+use bundle_verifier::trust::read_root_file;
 use bundle_verifier::{
-    extract, inspect, verify, Error, Identity, Limits, TrustedKeys, VerifyOptions,
+    extract, inspect, verify, Error, Identity, Limits, TrustedKeys, Verified, VerifyOptions,
 };
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
@@ -25,9 +26,43 @@ struct Cli {
 
 #[derive(Args)]
 struct Trust {
-    /// A trusted release public key (SPKI PEM); repeat for several.
-    #[arg(long = "trusted-key", value_name = "KEY.pub", required = true)]
+    /// The trust root (root.json) whose release keys must sign the bundle.
+    #[arg(long = "trust-root", value_name = "ROOT.json")]
+    trust_root: Option<PathBuf>,
+    /// A trusted release public key (SPKI PEM); repeat for several. Same as a
+    /// trust root of these keys with threshold 1, without rotation.
+    #[arg(
+        long = "trusted-key",
+        value_name = "KEY.pub",
+        conflicts_with = "trust_root"
+    )]
     trusted_key: Vec<PathBuf>,
+}
+
+impl Trust {
+    /// The keys to judge with; on an instrument (`state`), the installed
+    /// trust root when no option names one.
+    fn load(&self, state: Option<&Path>) -> Result<TrustedKeys, Error> {
+        match (&self.trust_root, self.trusted_key.is_empty(), state) {
+            (Some(root), _, _) => TrustedKeys::from_root_file(root),
+            (None, false, _) => TrustedKeys::from_pem_files(&self.trusted_key),
+            (None, true, Some(state)) => TrustedKeys::from_state(&state.join("trust")),
+            (None, true, None) => Err(Error::Config(
+                "say which keys to trust: --trust-root ROOT.json or --trusted-key KEY.pub".into(),
+            )),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum TrustCmd {
+    /// Show a trust root: keys, thresholds, expiry, scope, revocations, and
+    /// whether it is signed by enough of its own root keys.
+    Show {
+        root: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -63,7 +98,12 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Verify and install the target that fits this instrument.
+    /// Inspect trust root documents.
+    #[command(subcommand)]
+    Trust(TrustCmd),
+    /// Verify and install the target that fits this instrument. Without
+    /// --trust-root or --trusted-key, the trust root installed in the state
+    /// directory is used.
     Apply {
         bundle: PathBuf,
         #[command(flatten)]
@@ -138,7 +178,7 @@ fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
         } => (
             json,
             (|| {
-                let trust = TrustedKeys::from_pem_files(&trust.trusted_key)?;
+                let trust = trust.load(None)?;
                 let bar = progress_bar(&bundle);
                 let r = verify(&bundle, &trust, &VerifyOptions { limits, deep }, &|n| {
                     bar.inc(n)
@@ -153,14 +193,7 @@ fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
                         "  release   {} {} (sequence {}): {}",
                         r.release.id, r.release.version, r.release.sequence, r.release.title
                     );
-                    println!(
-                        "  signed by {} (threshold {})",
-                        ids(&r.signatures.counted),
-                        r.signatures.threshold
-                    );
-                    for s in &r.signatures.ignored {
-                        println!("  ignored   signature by {}: {}", s.key_id, s.reason);
-                    }
+                    print_signatures(&r.signatures);
                     println!("  manifest  sha256 {}", r.manifest_sha256);
                     println!(
                         "  payload   sha256 {} ({} bytes){}",
@@ -196,6 +229,11 @@ fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
                             println!("  notes     {}", r.notes);
                         }
                         println!("  claims signatures by {}", ids(&i.signed_by));
+                        if !i.trust_roots.is_empty() {
+                            let v: Vec<String> =
+                                i.trust_roots.iter().map(|v| v.to_string()).collect();
+                            println!("  carries trust root versions {}", v.join(", "));
+                        }
                         println!("  manifest  sha256 {}", i.manifest_sha256);
                         for t in &i.manifest.targets {
                             println!(
@@ -219,7 +257,7 @@ fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
         } => (
             json,
             (|| {
-                let trust = TrustedKeys::from_pem_files(&trust.trusted_key)?;
+                let trust = trust.load(None)?;
                 let bar = progress_bar(&bundle);
                 let r = extract(&bundle, &trust, &model, &mode, &out, &limits, &|n| {
                     bar.inc(n)
@@ -240,6 +278,7 @@ fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
                 Ok(())
             })(),
         ),
+        Cmd::Trust(TrustCmd::Show { root, json }) => (json, trust_show(&root, json)),
         Cmd::Apply {
             bundle,
             trust,
@@ -251,7 +290,7 @@ fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
         } => (
             json,
             (|| {
-                let trust = TrustedKeys::from_pem_files(&trust.trusted_key)?;
+                let trust = trust.load(Some(&state))?;
                 let identity = Identity::load(&instrument)?;
                 let bar = progress_bar(&bundle);
                 let opts = ApplyOptions { limits, dry_run };
@@ -269,6 +308,87 @@ fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
             })(),
         ),
     }
+}
+
+fn print_signatures(v: &Verified) {
+    let by = match v.trust_root {
+        Some(n) => format!("trust root version {n}"),
+        None => "the trusted keys given".into(),
+    };
+    println!(
+        "  signed by {} ({} of {} needed under {by})",
+        ids(&v.counted),
+        v.counted.len(),
+        v.threshold
+    );
+    for s in &v.ignored {
+        println!("  not counted: signature by {}: {}", s.key_id, s.reason);
+    }
+    for n in &v.trust_root_updates {
+        println!("  trust root version {n} carried by the bundle was accepted");
+    }
+    println!("  expiry judged on {} ({})", v.judged_on, v.clock);
+}
+
+fn trust_show(path: &Path, json: bool) -> Result<(), Error> {
+    let doc = read_root_file(path)?;
+    let status = TrustedKeys::from_root(doc.clone()).map(|_| ());
+    let s = doc.signed();
+    if json {
+        print_json(&serde_json::json!({
+            "ok": true,
+            "valid": status.is_ok(),
+            "problem": status.as_ref().err().map(|e| e.to_string()),
+            "signed_by": doc.file.signatures.iter().map(|s| &s.key_id).collect::<Vec<_>>(),
+            "trust_root": s,
+        }));
+        return Ok(());
+    }
+    println!(
+        "trust root version {} issued {} ({})",
+        s.version,
+        s.issued,
+        path.display()
+    );
+    match &status {
+        Ok(()) => println!(
+            "  VALID: signed by at least {} of its root keys",
+            s.root_threshold
+        ),
+        Err(e) => println!("  NOT VALID: {e}"),
+    }
+    println!(
+        "  root keys (any {} of {}):",
+        s.root_threshold,
+        s.root_keys.len()
+    );
+    for k in &s.root_keys {
+        println!("    {}", k.key_id);
+    }
+    println!(
+        "  release keys (any {} of {}):",
+        s.release_threshold,
+        s.release_keys.len()
+    );
+    for k in &s.release_keys {
+        println!(
+            "    {}  expires {}  models {}",
+            k.key_id,
+            k.expires.as_ref().map_or("never".into(), |d| d.to_string()),
+            k.scope.as_ref().map_or("all".into(), |m| m.join(", "))
+        );
+    }
+    println!("  revoked: {}", ids(&s.revoked));
+    println!(
+        "  signed by: {}",
+        ids(&doc
+            .file
+            .signatures
+            .iter()
+            .map(|s| s.key_id.clone())
+            .collect::<Vec<_>>())
+    );
+    Ok(())
 }
 
 fn ids(v: &[bundle_keys::KeyId]) -> String {
@@ -294,7 +414,7 @@ fn print_apply(r: &ApplyReport) {
             id.mode
         );
     }
-    println!("  signed by {}", ids(&r.signatures.counted));
+    print_signatures(&r.signatures);
     println!(
         "  {} files added, {} replaced, {} already up to date",
         count(Action::Add),

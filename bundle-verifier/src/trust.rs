@@ -1,13 +1,18 @@
-//! Which keys the instrument trusts, and the one place where a manifest's
-//! signatures are judged against them.
+//! Which keys the instrument trusts, and the one place where signatures are
+//! judged: a manifest's release signatures (threshold of distinct, unrevoked,
+//! unexpired, in-scope release keys) and a trust root's root signatures
+//! (its own threshold and, on rotation, its predecessor's).
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
-use bundle_keys::{KeyId, PublicKey, SignatureBytes};
+use bundle_keys::root::{ReleaseKey, RootDocument};
+pub use bundle_keys::SignatureEntry;
+use bundle_keys::{Date, KeyId, PublicKey, SignatureBytes};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::manifest::is_canonical_json;
+use crate::manifest::{is_canonical_json, Manifest};
 use crate::Limits;
 
 /// `signatures.json`: detached signatures over the exact manifest bytes.
@@ -15,14 +20,6 @@ use crate::Limits;
 #[serde(deny_unknown_fields)]
 pub struct SignatureFile {
     pub signatures: Vec<SignatureEntry>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SignatureEntry {
-    pub key_id: KeyId,
-    /// Standard base64 of the 64-byte Ed25519 signature.
-    pub signature: String,
 }
 
 impl SignatureFile {
@@ -44,9 +41,15 @@ impl SignatureFile {
             });
         }
         for w in f.signatures.windows(2) {
-            if w[0].key_id >= w[1].key_id {
+            if w[0].key_id == w[1].key_id {
                 return Err(bad(format!(
-                    "key IDs must be sorted and unique; {} is followed by {}",
+                    "key {} signs twice; each key counts once",
+                    w[0].key_id
+                )));
+            }
+            if w[0].key_id > w[1].key_id {
+                return Err(bad(format!(
+                    "key IDs must be sorted; {} is followed by {}",
                     w[0].key_id, w[1].key_id
                 )));
             }
@@ -76,11 +79,24 @@ impl SignatureFile {
     }
 }
 
-/// The keys whose signatures count, and how many distinct ones are needed.
+/// Where the instrument's trust comes from.
+#[derive(Clone, Debug)]
+enum Source {
+    /// `--trusted-key` files: a trust root of plain keys, no rotation.
+    Keys,
+    /// A signed trust root document.
+    Root(Box<RootDocument>),
+}
+
+/// The release keys whose signatures count, how many distinct ones are
+/// needed, and (for an instrument) where a newer trust root is installed.
 #[derive(Clone, Debug)]
 pub struct TrustedKeys {
-    keys: Vec<PublicKey>,
+    source: Source,
+    release: Vec<(PublicKey, ReleaseKey)>,
     threshold: usize,
+    /// `<state>/trust/root.json` and whether to write it (not on a dry run).
+    store: Option<(PathBuf, bool)>,
 }
 
 /// What a signature check found, for reports and receipts.
@@ -91,13 +107,32 @@ pub struct Verified {
     /// Signatures that did not count, with the reason.
     pub ignored: Vec<IgnoredSignature>,
     pub threshold: usize,
+    /// Version of the trust root that judged, or none for `--trusted-key`.
+    pub trust_root: Option<u64>,
+    /// Newer trust root versions this bundle carried and that were accepted.
+    pub trust_root_updates: Vec<u64>,
+    /// The day expiry was judged on, and why that day (the clock policy).
+    pub judged_on: Date,
+    pub clock: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct IgnoredSignature {
     pub key_id: KeyId,
     pub reason: String,
 }
+
+/// Signatures that passed every check but model scope (see [`TrustedKeys::check`]).
+pub struct Candidates {
+    valid: Vec<KeyId>,
+    ignored: Vec<IgnoredSignature>,
+    judged_on: Date,
+    clock: String,
+    updates: Vec<u64>,
+}
+
+/// The name of the trust root file inside a state directory's `trust/`.
+pub const INSTALLED_ROOT: &str = "root.json";
 
 impl TrustedKeys {
     /// A trust root of plain keys: any `threshold` of them suffice.
@@ -111,7 +146,19 @@ impl TrustedKeys {
                 keys.len()
             )));
         }
-        Ok(TrustedKeys { keys, threshold })
+        let release = keys
+            .into_iter()
+            .map(|k| {
+                let entry = ReleaseKey::new(&k, None, None);
+                (k, entry)
+            })
+            .collect();
+        Ok(TrustedKeys {
+            source: Source::Keys,
+            release,
+            threshold,
+            store: None,
+        })
     }
 
     /// Loads `--trusted-key` files (SPKI PEM); threshold 1.
@@ -128,49 +175,352 @@ impl TrustedKeys {
         Self::new(keys, 1)
     }
 
-    pub fn key_ids(&self) -> Vec<KeyId> {
-        self.keys.iter().map(|k| k.key_id().clone()).collect()
+    /// A trust root document, which must be signed by a threshold of its own root keys.
+    pub fn from_root(doc: RootDocument) -> Result<Self, Error> {
+        judge_root(&doc, &doc, "its own root keys")?;
+        Ok(TrustedKeys {
+            release: doc.release_keys.clone(),
+            threshold: doc.signed().release_threshold as usize,
+            source: Source::Root(Box::new(doc)),
+            store: None,
+        })
     }
 
-    /// Checks signatures over the exact `manifest` bytes. Each trusted key
-    /// counts at most once; `verify_strict` rejects malleable encodings.
-    pub fn check(&self, manifest: &[u8], sigs: &SignatureFile) -> Result<Verified, Error> {
-        let mut counted = Vec::new();
-        let mut ignored = Vec::new();
-        for entry in &sigs.signatures {
-            let Some(key) = self.keys.iter().find(|k| k.key_id() == &entry.key_id) else {
-                ignored.push(IgnoredSignature {
-                    key_id: entry.key_id.clone(),
-                    reason: "key is not trusted on this instrument".into(),
+    /// Loads a `--trust-root` file.
+    pub fn from_root_file(path: &Path) -> Result<Self, Error> {
+        Self::from_root(read_root_file(path)?)
+    }
+
+    /// The trust root installed in a state directory's `trust/`.
+    pub fn from_state(trust_dir: &Path) -> Result<Self, Error> {
+        let path = trust_dir.join(INSTALLED_ROOT);
+        if !path.exists() {
+            return Err(Error::Config(format!(
+                "no trust root is installed on this instrument ({} does not exist); give --trust-root ROOT.json for the first apply",
+                path.display()
+            )));
+        }
+        Self::from_root_file(&path)
+    }
+
+    /// Reconciles these keys with the trust root installed in `trust_dir`
+    /// (`<state>/trust`) and remembers where to install newer versions;
+    /// `write` is false on a dry run. A trust root never goes back: an older
+    /// one than installed is refused, a newer one must chain from it.
+    pub fn with_state(&self, trust_dir: &Path, write: bool) -> Result<Self, Error> {
+        let path = trust_dir.join(INSTALLED_ROOT);
+        let installed = if path.exists() {
+            Some(read_root_file(&path)?)
+        } else {
+            None
+        };
+        let mut next = match (&self.source, installed) {
+            (Source::Keys, None) => return Ok(self.clone()),
+            (Source::Keys, Some(i)) => {
+                return Err(Error::Config(format!(
+                    "this instrument has trust root version {} installed ({}); use it (give no --trusted-key) or a newer --trust-root",
+                    i.version(),
+                    path.display()
+                )))
+            }
+            (Source::Root(_), None) => self.clone(),
+            (Source::Root(given), Some(installed)) => {
+                let installed = TrustedKeys::from_root(installed)?;
+                installed.step_to(given)?.unwrap_or(installed)
+            }
+        };
+        next.store = Some((path, write));
+        if let (Some((path, true)), Source::Root(doc)) = (&next.store, &next.source) {
+            install_root(path, doc)?;
+        }
+        Ok(next)
+    }
+
+    /// If `next` is newer than this root, checks it is the next link of the
+    /// chain and returns the keys it defines; `None` if it is this version.
+    fn step_to(&self, next: &RootDocument) -> Result<Option<Self>, Error> {
+        let Source::Root(cur) = &self.source else {
+            return Ok(None);
+        };
+        let (have, found) = (cur.version(), next.version());
+        if found < have {
+            return Err(Error::TrustRootRollback { found, have });
+        }
+        if found == have {
+            if next.signed_bytes != cur.signed_bytes {
+                return Err(Error::TrustRootConflict { version: found });
+            }
+            return Ok(None);
+        }
+        if found != have + 1 {
+            return Err(Error::TrustRootGap { have, found });
+        }
+        // Rotation: a threshold of the old root keys AND of the new ones.
+        judge_root(cur, next, &format!("the root keys of version {have}"))?;
+        let dropped: Vec<&KeyId> = cur
+            .signed()
+            .revoked
+            .iter()
+            .filter(|id| !next.is_revoked(id))
+            .collect();
+        if let Some(id) = dropped.first() {
+            return Err(Error::TrustRootInvalid {
+                source_name: format!("trust root version {found}"),
+                msg: format!("it takes back the revocation of key {id}; revocations are permanent"),
+            });
+        }
+        TrustedKeys::from_root(next.clone()).map(Some)
+    }
+
+    /// Applies the trust roots a bundle carries (member version, bytes):
+    /// versions up to the current one are history and only checked for
+    /// conflicts; newer ones must chain, and are installed when this is an
+    /// instrument. Returns the keys to judge the bundle with.
+    pub fn advance(&self, carried: &[(u64, Vec<u8>)]) -> Result<(Self, Vec<u64>), Error> {
+        let Source::Root(_) = &self.source else {
+            // Plain keys cannot authorise a trust root; carried ones are ignored.
+            return Ok((self.clone(), Vec::new()));
+        };
+        let mut cur = self.clone();
+        let mut updates = Vec::new();
+        for (version, bytes) in carried {
+            let name = crate::envelope::trust_root_member(*version);
+            let doc = RootDocument::parse(bytes).map_err(|e| Error::TrustRootDocument {
+                source_name: format!("bundle member {name}"),
+                error: e,
+            })?;
+            if doc.version() != *version {
+                return Err(Error::TrustRootInvalid {
+                    source_name: format!("bundle member {name}"),
+                    msg: format!("it holds version {}", doc.version()),
                 });
+            }
+            if cur.root().is_some_and(|c| doc.version() < c.version()) {
+                continue; // history: older than the trust root in force
+            }
+            if let Some(next) = cur.step_to(&doc)? {
+                if let Some((path, true)) = &cur.store {
+                    install_root(path, &doc)?;
+                }
+                updates.push(doc.version());
+                cur = TrustedKeys {
+                    store: cur.store.clone(),
+                    ..next
+                };
+            }
+        }
+        Ok((cur, updates))
+    }
+
+    pub fn key_ids(&self) -> Vec<KeyId> {
+        self.release
+            .iter()
+            .map(|(k, _)| k.key_id().clone())
+            .collect()
+    }
+
+    /// The trust root document, unless these are plain `--trusted-key` keys.
+    pub fn root(&self) -> Option<&RootDocument> {
+        match &self.source {
+            Source::Root(d) => Some(d),
+            Source::Keys => None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match &self.source {
+            Source::Keys => "the trusted keys given".into(),
+            Source::Root(d) => format!("trust root version {}", d.version()),
+        }
+    }
+
+    /// The clock policy (FORMAT.md "Trust root", clock policy): expiry is judged on the later
+    /// of the system date and the issue date of the trust root in force,
+    /// so a clock set back can never revive a key the vendor let expire.
+    pub fn judging_day(&self) -> (Date, String) {
+        let system = Date::today();
+        match &self.source {
+            Source::Root(d) if d.signed().issued > system => (
+                d.signed().issued.clone(),
+                format!(
+                    "the issue date of trust root version {}; the system clock says {system}",
+                    d.version()
+                ),
+            ),
+            _ => (system, "the system clock".into()),
+        }
+    }
+
+    /// First half of judging a manifest: checks each signature over the exact
+    /// `manifest` bytes and sorts out revoked, unknown and expired keys.
+    /// A trusted key with a wrong signature is tampering and refuses the
+    /// bundle. Refuses early if even the candidates cannot meet the
+    /// threshold, so an unauthenticated manifest is not parsed for nothing.
+    pub fn check(&self, manifest: &[u8], sigs: &SignatureFile) -> Result<Candidates, Error> {
+        let (today, clock) = self.judging_day();
+        let root = self.root();
+        let mut valid = Vec::new();
+        let mut ignored = Vec::new();
+        let mut ignore = |key_id: &KeyId, reason: String| {
+            ignored.push(IgnoredSignature {
+                key_id: key_id.clone(),
+                reason,
+            })
+        };
+        for entry in &sigs.signatures {
+            let id = &entry.key_id;
+            if let Some(r) = root.filter(|r| r.is_revoked(id)) {
+                ignore(id, format!("revoked in trust root version {}", r.version()));
+                continue;
+            }
+            let Some((key, rk)) = self.release.iter().find(|(k, _)| k.key_id() == id) else {
+                let why = match root {
+                    Some(r) if r.root_key(id).is_some() => format!(
+                        "a root key of trust root version {}, not a release key",
+                        r.version()
+                    ),
+                    Some(r) => format!("not a release key of trust root version {}", r.version()),
+                    None => "key is not trusted on this instrument".into(),
+                };
+                ignore(id, why);
                 continue;
             };
             let sig = SignatureBytes::from_base64(&entry.signature)
                 .map_err(|e| Error::BadSignatureFile(e.to_string()))?;
-            match key.verify_strict(manifest, &sig) {
-                Ok(()) if !counted.contains(&entry.key_id) => counted.push(entry.key_id.clone()),
-                Ok(()) => {}
-                Err(_) => {
-                    // A trusted key with a wrong signature is tampering, not noise.
-                    return Err(Error::BadSignature {
-                        key_id: entry.key_id.clone(),
-                    });
-                }
+            if key.verify_strict(manifest, &sig).is_err() {
+                return Err(Error::BadSignature { key_id: id.clone() });
+            }
+            match &rk.expires {
+                Some(exp) if *exp < today => ignore(
+                    id,
+                    format!("key expired on {exp} (judged on {today}, {clock})"),
+                ),
+                _ => valid.push(id.clone()),
+            }
+        }
+        let c = Candidates {
+            valid,
+            ignored,
+            judged_on: today,
+            clock,
+            updates: Vec::new(),
+        };
+        if c.valid.len() < self.threshold {
+            return Err(self.not_trusted(c.valid, c.ignored));
+        }
+        Ok(c)
+    }
+
+    /// Second half: a key with a model scope counts only if the scope covers
+    /// every model the manifest has targets for (a signature covers the
+    /// whole manifest). Then the threshold of distinct keys.
+    pub fn judge(&self, c: Candidates, manifest: &Manifest) -> Result<Verified, Error> {
+        let models: BTreeSet<&str> = manifest.targets.iter().map(|t| t.model.as_str()).collect();
+        let mut counted = Vec::new();
+        let mut ignored = c.ignored;
+        for id in c.valid {
+            let (_, rk) = self
+                .release
+                .iter()
+                .find(|(k, _)| k.key_id() == &id)
+                .expect("candidates are release keys");
+            let outside: Vec<&str> = models.iter().copied().filter(|m| !rk.covers(m)).collect();
+            if outside.is_empty() {
+                counted.push(id);
+            } else {
+                ignored.push(IgnoredSignature {
+                    key_id: id,
+                    reason: format!(
+                        "key may sign only for {} but the bundle also targets {}",
+                        rk.scope.as_deref().unwrap_or_default().join(", "),
+                        outside.join(", ")
+                    ),
+                });
             }
         }
         counted.sort();
+        counted.dedup();
         if counted.len() < self.threshold {
-            return Err(Error::NotTrusted {
-                found: sigs.signatures.iter().map(|s| s.key_id.clone()).collect(),
-                trusted: self.key_ids(),
-                counted: counted.len(),
-                threshold: self.threshold,
-            });
+            return Err(self.not_trusted(counted, ignored));
         }
         Ok(Verified {
             counted,
             ignored,
             threshold: self.threshold,
+            trust_root: self.root().map(RootDocument::version),
+            trust_root_updates: c.updates,
+            judged_on: c.judged_on,
+            clock: c.clock,
         })
     }
+
+    fn not_trusted(&self, counted: Vec<KeyId>, ignored: Vec<IgnoredSignature>) -> Error {
+        Error::NotTrusted {
+            counted,
+            ignored,
+            threshold: self.threshold,
+            judged_by: self.describe(),
+        }
+    }
+}
+
+impl Candidates {
+    /// Records the trust root versions installed on the way (for the report).
+    pub fn with_updates(mut self, updates: Vec<u64>) -> Self {
+        self.updates = updates;
+        self
+    }
+}
+
+/// Counts the distinct root keys of `signers` that signed `doc`; refuses
+/// below `signers`' root threshold. `whose` names the signers in messages.
+fn judge_root(signers: &RootDocument, doc: &RootDocument, whose: &str) -> Result<(), Error> {
+    let mut counted = 0;
+    for entry in &doc.file.signatures {
+        let Some(key) = signers.root_key(&entry.key_id) else {
+            continue;
+        };
+        let sig =
+            SignatureBytes::from_base64(&entry.signature).map_err(|e| Error::TrustRootInvalid {
+                source_name: format!("trust root version {}", doc.version()),
+                msg: e.to_string(),
+            })?;
+        if key.verify_strict(&doc.signed_bytes, &sig).is_err() {
+            return Err(Error::TrustRootBadSignature {
+                version: doc.version(),
+                key_id: entry.key_id.clone(),
+            });
+        }
+        counted += 1;
+    }
+    let threshold = signers.signed().root_threshold as usize;
+    if counted < threshold {
+        return Err(Error::TrustRootBelowThreshold {
+            version: doc.version(),
+            whose: whose.to_owned(),
+            counted,
+            threshold,
+        });
+    }
+    Ok(())
+}
+
+/// Reads and parses a trust root file (document rules only).
+pub fn read_root_file(path: &Path) -> Result<RootDocument, Error> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::Config(format!("cannot read trust root {}: {e}", path.display())))?;
+    RootDocument::parse(&bytes).map_err(|error| Error::TrustRootDocument {
+        source_name: path.display().to_string(),
+        error,
+    })
+}
+
+fn install_root(path: &Path, doc: &RootDocument) -> Result<(), Error> {
+    if std::fs::read(path).ok().as_deref() == Some(doc.bytes.as_slice()) {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(Error::io("cannot create directory", dir))?;
+    }
+    crate::install::write_atomic(path, &doc.bytes)
 }

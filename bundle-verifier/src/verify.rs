@@ -49,12 +49,18 @@ pub fn open_verified(
 ) -> Result<Opened<BufReader<File>>, Error> {
     let mut env = open_bundle(path)?;
     let Front {
+        trust_roots,
         manifest: manifest_bytes,
         signatures,
     } = env.read_front(limits)?;
+    // Newer trust roots first: they are installed before the bundle is judged.
+    let (trust, updates) = trust.advance(&trust_roots)?;
     let signatures = SignatureFile::parse(&signatures, limits)?;
-    let verified = trust.check(&manifest_bytes, &signatures)?;
+    let candidates = trust
+        .check(&manifest_bytes, &signatures)?
+        .with_updates(updates);
     let manifest = Manifest::parse(&manifest_bytes, limits)?;
+    let verified = trust.judge(candidates, &manifest)?;
     let manifest_sha256 = Sha256Digest::of(&manifest_bytes);
     Ok(Opened {
         env,
@@ -143,6 +149,8 @@ pub struct Inspection {
     pub warning: &'static str,
     pub manifest_sha256: Sha256Digest,
     pub signed_by: Vec<bundle_keys::KeyId>,
+    /// Versions of the trust roots the bundle carries (also unverified here).
+    pub trust_roots: Vec<u64>,
     pub manifest: Manifest,
 }
 
@@ -154,9 +162,11 @@ pub fn inspect(path: &Path, limits: &Limits) -> Result<Inspection, Error> {
     let manifest = Manifest::parse(&front.manifest, limits)?;
     Ok(Inspection {
         verified: false,
-        warning: "UNVERIFIED: signatures were not checked; use `verify` with a trusted key",
+        warning:
+            "UNVERIFIED: signatures were not checked; use `verify` with a trust root or trusted key",
         manifest_sha256: Sha256Digest::of(&front.manifest),
         signed_by: sigs.signatures.iter().map(|s| s.key_id.clone()).collect(),
+        trust_roots: front.trust_roots.iter().map(|(v, _)| *v).collect(),
         manifest,
     })
 }

@@ -27,4 +27,19 @@ pub enum KeyError {
     BadSignature(String),
     #[error("signing failed: {0}")]
     Signing(String),
+    #[error(
+        "the secret key is encrypted; give --passphrase-file FILE or set BUNDLE_KEY_PASSPHRASE"
+    )]
+    NeedPassphrase,
+    #[error("cannot decrypt the secret key: wrong passphrase (or a damaged key file)")]
+    WrongPassphrase,
+    #[error("the passphrase is empty")]
+    EmptyPassphrase,
+    #[error("key file {path}: {source}")]
+    InKeyFile {
+        path: PathBuf,
+        source: Box<KeyError>,
+    },
+    #[error("PKCS#11: {0}")]
+    Token(String),
 }

@@ -1,12 +1,19 @@
 //! Keys shared by the bundle builder and verifier: public keys in SPKI PEM,
-//! key IDs, and strict Ed25519 signature checks. Secret keys and the
-//! [`Signer`](signing::Signer) trait live behind the `signing` feature so the
-//! verifier links no bundle-signing code.
+//! key IDs, strict Ed25519 signature checks, and the trust root document.
+//! Secret keys and the [`Signer`](signing::Signer) trait live behind the
+//! `signing` feature, PKCS#11 tokens behind `pkcs11`, so the verifier links
+//! no signing code.
 
+pub mod canonical;
+mod date;
 mod error;
 mod public;
+pub mod root;
 #[cfg(feature = "signing")]
 pub mod signing;
+#[cfg(feature = "pkcs11")]
+pub mod token;
 
+pub use date::Date;
 pub use error::KeyError;
-pub use public::{KeyId, PublicKey, SignatureBytes};
+pub use public::{KeyId, PublicKey, SignatureBytes, SignatureEntry};

@@ -50,6 +50,15 @@ pub struct PublicKey {
     id: KeyId,
 }
 
+/// One detached signature as stored in `signatures.json` and trust roots.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureEntry {
+    pub key_id: KeyId,
+    /// Standard base64 of the 64-byte Ed25519 signature.
+    pub signature: String,
+}
+
 /// A raw Ed25519 signature.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SignatureBytes(pub [u8; 64]);

@@ -10,6 +10,7 @@ pub use assert_cmd::prelude::*;
 
 pub mod attacks;
 pub mod craft;
+pub mod trust_kit;
 
 /// The repository root.
 pub fn repo() -> PathBuf {
