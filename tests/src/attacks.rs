@@ -49,10 +49,12 @@ pub enum Threat {
     WrongInstallation,
     /// The instrument root itself holds links or special files where the bundle writes.
     RootEscape,
+    /// Revoked, expired and out-of-scope keys; trust roots rolled back, forged or forked.
+    TrustRoot,
 }
 
 impl Threat {
-    pub const ALL: [Threat; 12] = [
+    pub const ALL: [Threat; 13] = [
         Threat::PathTraversal,
         Threat::LinksAndSpecialFiles,
         Threat::Duplicates,
@@ -65,6 +67,7 @@ impl Threat {
         Threat::Signatures,
         Threat::WrongInstallation,
         Threat::RootEscape,
+        Threat::TrustRoot,
     ];
 }
 
@@ -92,6 +95,19 @@ pub struct Case {
     pub deep: Expect,
     pub apply: Expect,
     pub root_setup: Option<RootSetup>,
+    pub trust: TrustSetup,
+}
+
+/// What the instrument trusts while a case runs.
+#[derive(Clone, Debug)]
+pub enum TrustSetup {
+    /// `--trusted-key` with the corpus's trusted key (verify and apply).
+    Key,
+    /// This trust root is installed in `state/trust/root.json`; `verify`
+    /// gets it as `--trust-root`, `apply` uses the installed one.
+    Installed(Vec<u8>),
+    /// As `Installed`, but both commands are also handed `given` as `--trust-root`.
+    InstalledAndGiven { installed: Vec<u8>, given: Vec<u8> },
 }
 
 impl Case {
@@ -106,6 +122,7 @@ impl Case {
             deep: e,
             apply: e,
             root_setup: None,
+            trust: TrustSetup::Key,
         }
     }
 
@@ -140,19 +157,6 @@ impl Case {
 /// Attacks whose defence is built in other issues; each becomes a case here
 /// when that defence is merged.
 pub const PENDING: &[(&str, &str)] = &[
-    (
-        "signed_by_a_revoked_key",
-        "issue 4: trust root with revocation",
-    ),
-    ("signed_by_an_expired_key", "issue 4: key expiry"),
-    (
-        "signed_by_a_key_out_of_scope_for_this_model",
-        "issue 4: key scopes",
-    ),
-    (
-        "trust_root_rolled_back_to_an_older_version",
-        "issue 4: trust root rotation",
-    ),
     (
         "downgrade_to_a_lower_release_sequence",
         "issue 5: downgrade protection",
@@ -217,6 +221,7 @@ pub fn cases(threat: Threat, keys: &Keys) -> Vec<Case> {
         Threat::Signatures => signatures_cases(keys),
         Threat::WrongInstallation => wrong_installation(keys),
         Threat::RootEscape => root_escape(keys),
+        Threat::TrustRoot => trust_root(keys),
     }
 }
 
@@ -1341,7 +1346,7 @@ fn signatures_cases(keys: &Keys) -> Vec<Case> {
             with_sigs(
                 json!({"signatures": [entry(trusted_id.as_str(), &sig.0), entry(trusted_id.as_str(), &sig.0)]}),
             ),
-            "sorted and unique",
+            "signs twice",
         ),
         Case::refused(
             t,
@@ -1514,4 +1519,198 @@ fn mkfifo(path: &Path) {
         .expect("mkfifo runs")
         .success();
     assert!(ok, "mkfifo {}", path.display());
+}
+
+/// A trust root document signed by `keys` (over its signed part).
+fn signed_root(
+    doc: Result<bundle_keys::root::RootDocument, bundle_builder::BuildError>,
+    keys: &[&FileKey],
+) -> bundle_keys::root::RootDocument {
+    let doc = doc.expect("trust root document");
+    resign_root(doc.file, keys)
+}
+
+fn resign_root(
+    mut file: bundle_keys::root::RootFile,
+    keys: &[&FileKey],
+) -> bundle_keys::root::RootDocument {
+    let unsigned = bundle_keys::root::RootFile {
+        signatures: Vec::new(),
+        signed: file.signed.clone(),
+    };
+    let signed_bytes = bundle_keys::root::RootDocument::from_file(unsigned)
+        .expect("document rules")
+        .signed_bytes;
+    file.signatures.clear();
+    for k in keys {
+        file.signatures.push(bundle_keys::SignatureEntry {
+            key_id: k.key_id().clone(),
+            signature: k.sign(&signed_bytes).expect("sign").to_base64(),
+        });
+    }
+    file.signatures.sort_by(|a, b| a.key_id.cmp(&b.key_id));
+    bundle_keys::root::RootDocument::from_file(file).expect("document rules")
+}
+
+/// Cases judged by a trust root (issue 4). The instrument has version 4
+/// installed: v1 release keys `trusted` and `revoked`; v2 revokes
+/// `revoked`; v3 adds `expired` (expired 2020-01-31); v4 adds `scoped`
+/// (MiSeqDx only). All versions are signed by the one root key.
+fn trust_root(keys: &Keys) -> Vec<Case> {
+    use bundle_builder::trust::{edit, init, Edit};
+    let t = Threat::TrustRoot;
+    let root_key = FileKey::generate();
+    let attacker = FileKey::generate();
+    let revoked = FileKey::generate();
+    let expired = FileKey::generate();
+    let scoped = FileKey::generate();
+    let pk = |k: &FileKey| k.public_key().clone();
+    let by_root = [&root_key];
+    let v1 = signed_root(
+        init(
+            &[pk(&root_key)],
+            1,
+            &[pk(&keys.trusted), pk(&revoked)],
+            1,
+            None,
+        ),
+        &by_root,
+    );
+    let v2 = signed_root(
+        edit(
+            &v1,
+            &Edit {
+                revoke: vec![revoked.key_id().clone()],
+                ..Edit::default()
+            },
+        ),
+        &by_root,
+    );
+    let v3 = signed_root(
+        edit(
+            &v2,
+            &Edit {
+                add_release_keys: vec![pk(&expired)],
+                expires: bundle_keys::Date::parse("2020-01-31"),
+                ..Edit::default()
+            },
+        ),
+        &by_root,
+    );
+    let v4 = signed_root(
+        edit(
+            &v3,
+            &Edit {
+                add_release_keys: vec![pk(&scoped)],
+                scope: vec!["MiSeqDx".into()],
+                ..Edit::default()
+            },
+        ),
+        &by_root,
+    );
+    let add_attacker = Edit {
+        add_release_keys: vec![pk(&attacker)],
+        ..Edit::default()
+    };
+    // Version 4 again, but with the attacker's release key.
+    let fork = signed_root(edit(&v3, &add_attacker), &[&attacker]);
+    // Version 5 adding the attacker, signed only by the attacker.
+    let forged_next = signed_root(edit(&v4, &add_attacker), &[&attacker]);
+    // Version 6 (properly signed) without the version 5 it chains from.
+    let v5 = signed_root(edit(&v4, &Edit::default()), &by_root);
+    let gap = signed_root(edit(&v5, &add_attacker), &by_root);
+    // Version 5 that takes back the revocation of `revoked`.
+    let unrevoke = {
+        let mut f = v5.file.clone();
+        f.signed.revoked.clear();
+        f.signed
+            .release_keys
+            .push(bundle_keys::root::ReleaseKey::new(
+                revoked.public_key(),
+                None,
+                None,
+            ));
+        f.signed
+            .release_keys
+            .sort_by(|a, b| a.key_id.cmp(&b.key_id));
+        resign_root(f, &by_root)
+    };
+
+    let p = Parts::base();
+    let mb = p.manifest_bytes();
+    let signed_by = |k: &FileKey| p.signed_by(k);
+    let carrying = |root: &bundle_keys::root::RootDocument, k: &FileKey| {
+        craft::container_with_roots(
+            &[(root.version(), root.bytes.clone())],
+            &mb,
+            &craft::signatures(&mb, &[k]),
+            &p.payload,
+        )
+    };
+    let installed = |mut c: Case| {
+        c.trust = TrustSetup::Installed(v4.bytes.clone());
+        c
+    };
+    let mut rollback = Case::refused_apply(
+        t,
+        "trust_root_rolled_back_to_an_older_version",
+        signed_by(&keys.trusted),
+        3,
+        "trust root version 2 is older than version 4",
+    );
+    rollback.trust = TrustSetup::InstalledAndGiven {
+        installed: v4.bytes.clone(),
+        given: v2.bytes.clone(),
+    };
+    vec![
+        installed(Case::refused(
+            t,
+            "signed_by_a_revoked_key",
+            signed_by(&revoked),
+            "revoked in trust root version",
+        )),
+        installed(Case::refused(
+            t,
+            "signed_by_an_expired_key",
+            signed_by(&expired),
+            "key expired on 2020-01-31",
+        )),
+        installed(Case::refused(
+            t,
+            "signed_by_a_key_out_of_scope_for_this_model",
+            signed_by(&scoped),
+            "may sign only for MiSeqDx but the bundle also targets NextSeq 550Dx",
+        )),
+        installed(Case::refused(
+            t,
+            "signed_by_a_root_key_not_a_release_key",
+            signed_by(&root_key),
+            "a root key of trust root version 4, not a release key",
+        )),
+        rollback,
+        installed(Case::refused(
+            t,
+            "bundle_carries_a_forked_trust_root_of_the_installed_version",
+            carrying(&fork, &attacker),
+            "two different trust roots with version 4",
+        )),
+        installed(Case::refused(
+            t,
+            "bundle_carries_a_next_trust_root_signed_only_by_the_attacker",
+            carrying(&forged_next, &attacker),
+            "trust root version 5 is signed by only",
+        )),
+        installed(Case::refused(
+            t,
+            "bundle_carries_a_trust_root_that_skips_a_version",
+            carrying(&gap, &attacker),
+            "every version in between is needed",
+        )),
+        installed(Case::refused(
+            t,
+            "bundle_carries_a_trust_root_that_takes_back_a_revocation",
+            carrying(&unrevoke, &revoked),
+            "revocations are permanent",
+        )),
+    ]
 }

@@ -332,6 +332,25 @@ pub fn container(manifest: &[u8], sigs: &[u8], payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A container that carries trust root members (version, bytes) between
+/// `format` and `manifest.json`, as FORMAT.md allows.
+pub fn container_with_roots(
+    roots: &[(u64, Vec<u8>)],
+    manifest: &[u8],
+    sigs: &[u8],
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut out = member(MEMBER_FORMAT, FORMAT_MARKER);
+    for (v, bytes) in roots {
+        out.extend(member(
+            &bundle_verifier::envelope::trust_root_member(*v),
+            bytes,
+        ));
+    }
+    out.extend(container(manifest, sigs, payload).split_off(2 * BLOCK));
+    out
+}
+
 /// Byte offsets where each structural part of `container(..)` begins, with a name.
 pub fn boundaries(manifest: &[u8], sigs: &[u8], payload: &[u8]) -> Vec<(String, usize)> {
     let mut out = Vec::new();

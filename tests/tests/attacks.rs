@@ -5,10 +5,11 @@
 //! staging area, and leave the root byte-identical.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e_tests::attacks::{self, Case, Expect, Keys, Threat};
+use e2e_tests::attacks::{self, Case, Expect, Keys, Threat, TrustSetup};
 use e2e_tests::craft::Parts;
 use e2e_tests::*;
 
@@ -78,6 +79,25 @@ fn run_case(case: &Case, keys: &Keys) -> Result<(), String> {
     let public = s.path("trusted.pub");
     keys.write_trusted(&public);
     let root = s.instrument_root("root");
+    let state = s.path("state");
+    // The trust arguments of verify and apply, and an installed trust root.
+    let key_arg = || vec!["--trusted-key".into(), public.clone().into_os_string()];
+    let (verify_trust, apply_trust): (Vec<OsString>, Vec<OsString>) = match &case.trust {
+        TrustSetup::Key => (key_arg(), key_arg()),
+        TrustSetup::Installed(installed) => {
+            install_root(&state, installed);
+            let given = s.path("trust-root.json");
+            std::fs::write(&given, installed).unwrap();
+            (vec!["--trust-root".into(), given.into_os_string()], vec![])
+        }
+        TrustSetup::InstalledAndGiven { installed, given } => {
+            install_root(&state, installed);
+            let path = s.path("trust-root.json");
+            std::fs::write(&path, given).unwrap();
+            let arg = vec!["--trust-root".into(), path.into_os_string()];
+            (arg.clone(), arg)
+        }
+    };
     let outside = s.path("outside");
     std::fs::create_dir_all(&outside).unwrap();
     std::fs::write(outside.join("secret"), b"must never change\n").unwrap();
@@ -88,10 +108,7 @@ fn run_case(case: &Case, keys: &Keys) -> Result<(), String> {
 
     let verify = |deep: bool| {
         let mut c = verifier();
-        c.arg("verify")
-            .arg(&bundle)
-            .arg("--trusted-key")
-            .arg(&public);
+        c.arg("verify").arg(&bundle).args(&verify_trust);
         if deep {
             c.arg("--deep");
         }
@@ -100,7 +117,7 @@ fn run_case(case: &Case, keys: &Keys) -> Result<(), String> {
     let mut errors = Vec::new();
     errors.extend(run(&mut verify(false), &case.verify, "verify").err());
     errors.extend(run(&mut verify(true), &case.deep, "verify --deep").err());
-    let mut apply = apply_cmd(&bundle, &public, &root, &s.path("state"));
+    let mut apply = apply_cmd(&bundle, &apply_trust, &root, &state);
     errors.extend(run(&mut apply, &case.apply, "apply").err());
 
     errors.extend(unexpected_writes(&before, &snapshot(s.dir.path())));
@@ -194,16 +211,21 @@ impl Fixture {
     }
 
     fn apply(&self, bundle: &Path) -> Command {
-        apply_cmd(bundle, &self.public, &self.root, &self.s.path("state"))
+        let trust = ["--trusted-key".into(), self.public.clone().into_os_string()];
+        apply_cmd(bundle, &trust, &self.root, &self.s.path("state"))
     }
 }
 
-fn apply_cmd(bundle: &Path, public: &Path, root: &Path, state: &Path) -> Command {
+fn install_root(state: &Path, root: &[u8]) {
+    std::fs::create_dir_all(state.join("trust")).unwrap();
+    std::fs::write(state.join("trust/root.json"), root).unwrap();
+}
+
+fn apply_cmd(bundle: &Path, trust: &[OsString], root: &Path, state: &Path) -> Command {
     let mut c = verifier();
     c.arg("apply")
         .arg(bundle)
-        .arg("--trusted-key")
-        .arg(public)
+        .args(trust)
         .arg("--instrument")
         .arg(example().join("instruments/nextseq-dx.toml"))
         .arg("--root")
@@ -283,6 +305,11 @@ fn unknown_forged_malleable_and_mixed_signatures_are_refused() {
 #[test]
 fn authentic_bundles_for_another_instrument_are_refused_with_exit_4() {
     run_threat(Threat::WrongInstallation);
+}
+
+#[test]
+fn revoked_expired_out_of_scope_keys_and_rolled_back_or_forged_trust_roots_are_refused() {
+    run_threat(Threat::TrustRoot);
 }
 
 #[cfg(unix)]
