@@ -15,7 +15,17 @@ cargo run --quiet --manifest-path "$top/Cargo.toml" -p e2e-tests --bin attack-co
 "$top/target/debug/bundle-builder" build "$top/examples/fsn2022-1230/release.toml" \
   --key "$fuzz/fuzz-test-key.pem" --out "$work/attacks/example.bundle" >/dev/null
 
-for t in envelope manifest signatures identity_and_spec safepath verify_bundle verify_resigned; do
+# A trust root (version 1, root key = release key = the fuzz key) and a
+# bundle carrying it.
+b="$top/target/debug/bundle-builder"
+openssl pkey -in "$fuzz/fuzz-test-key.pem" -pubout -out "$work/fuzz.pub"
+"$b" trust init --out "$work/root.json" --root-key "$work/fuzz.pub" --release-key "$work/fuzz.pub" \
+  --threshold 1 --release-threshold 1 >/dev/null
+"$b" trust sign "$work/root.json" --key "$fuzz/fuzz-test-key.pem" >/dev/null
+"$b" build "$top/examples/fsn2022-1230/release.toml" --key "$fuzz/fuzz-test-key.pem" \
+  --include-root "$work/root.json" --out "$work/attacks/example-with-root.bundle" >/dev/null
+
+for t in envelope manifest signatures identity_and_spec safepath verify_bundle verify_resigned trust_root; do
   mkdir -p "$out/$t"
 done
 for b in "$work"/attacks/*.bundle; do
@@ -28,6 +38,7 @@ for b in "$work"/attacks/*.bundle; do
   tar -xOf "$b" signatures.json >"$out/signatures/$name" 2>/dev/null || rm -f "$out/signatures/$name"
 done
 find "$out/manifest" "$out/signatures" -size 0 -delete
+cp "$work/root.json" "$out/trust_root/root.json"
 cp "$top"/examples/fsn2022-1230/instruments/*.toml "$top/examples/fsn2022-1230/release.toml" \
   "$out/identity_and_spec/"
 (cd "$top/examples/fsn2022-1230/payload" && find . -type f | sed 's|^\./[^/]*/||') |

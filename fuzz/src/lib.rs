@@ -5,10 +5,8 @@ use std::path::Path;
 
 use bundle_keys::signing::{FileKey, Signer};
 use bundle_verifier::envelope::EnvelopeReader;
-use bundle_verifier::manifest::Manifest;
 use bundle_verifier::payload::{read_payload, Sink};
-use bundle_verifier::trust::SignatureFile;
-use bundle_verifier::{Error, Limits, TrustedKeys};
+use bundle_verifier::{open_verified_from, Error, Limits, TrustedKeys};
 
 /// A test key for fuzzing only, never trusted anywhere else; seeds are
 /// signed with it (`fuzz/seed.sh`).
@@ -22,18 +20,14 @@ pub fn fuzz_trust() -> TrustedKeys {
     TrustedKeys::new(vec![fuzz_key().public_key().clone()], 1).expect("one key, threshold 1")
 }
 
-/// What `verify --deep` and `extract` do, over a byte slice: envelope,
-/// signatures, manifest, then the payload, writing the first target's files
-/// under `out` when given.
+/// What `verify --deep` and `extract` do, over a byte slice: the library's
+/// own open path (envelope, trust roots, signatures, manifest), then the
+/// payload, writing the first target's files under `out` when given.
 pub fn verify_bytes(bytes: &[u8], trust: &TrustedKeys, out: Option<&Path>) -> Result<(), Error> {
     let limits = Limits::default();
-    let mut env = EnvelopeReader::new(bytes);
-    let front = env.read_front(&limits)?;
-    let sigs = SignatureFile::parse(&front.signatures, &limits)?;
-    trust.check(&front.manifest, &sigs)?;
-    let manifest = Manifest::parse(&front.manifest, &limits)?;
+    let mut o = open_verified_from(EnvelopeReader::new(bytes), trust, &limits)?;
     let mut sink = Sink::default();
-    if let (Some(dir), Some(t)) = (out, manifest.targets.first()) {
+    if let (Some(dir), Some(t)) = (out, o.manifest.targets.first()) {
         for f in &t.files {
             let dest = f.path.join_to(dir);
             assert!(dest.starts_with(dir), "{} escapes {}", f.path, dir.display());
@@ -43,5 +37,5 @@ pub fn verify_bytes(bytes: &[u8], trust: &TrustedKeys, out: Option<&Path>) -> Re
                 .push((dest, f.executable));
         }
     }
-    read_payload(&mut env, &manifest, Some(&sink), &limits, &|_| {})
+    read_payload(&mut o.env, &o.manifest, Some(&sink), &limits, &|_| {})
 }
