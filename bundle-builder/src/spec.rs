@@ -10,6 +10,9 @@ use crate::BuildError;
 #[serde(deny_unknown_fields)]
 pub struct Spec {
     pub release: ReleaseSpec,
+    /// Steps the technician must confirm before install, in the order shown.
+    #[serde(default)]
+    pub confirm: Vec<ConfirmSpec>,
     #[serde(rename = "target")]
     pub targets: Vec<TargetSpec>,
     /// Directory the spec was read from; `files` paths are relative to it.
@@ -26,6 +29,15 @@ pub struct ReleaseSpec {
     pub title: String,
     #[serde(default)]
     pub notes: String,
+}
+
+/// `[[confirm]] id = "backup" text = "..." text_de = "..."`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmSpec {
+    pub id: String,
+    pub text: String,
+    pub text_de: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -13,7 +13,9 @@ use bundle_verifier::envelope::{
     canonical_header, padding, trust_root_member, EnvelopeReader, BLOCK, FORMAT_MARKER,
     MEMBER_FORMAT, MEMBER_MANIFEST, MEMBER_PAYLOAD, MEMBER_SIGNATURES,
 };
-use bundle_verifier::manifest::{Blob, Manifest, Payload, Release, Target, MANIFEST_FORMAT};
+use bundle_verifier::manifest::{
+    Blob, Confirm, Manifest, Payload, Release, Target, MANIFEST_FORMAT,
+};
 use bundle_verifier::payload::blob_member_name;
 use bundle_verifier::trust::SignatureFile;
 use bundle_verifier::{Limits, TrustedKeys, VerifyOptions};
@@ -116,6 +118,15 @@ pub fn build(
             size: payload_size,
         },
         release: Release {
+            confirm: spec
+                .confirm
+                .iter()
+                .map(|c| Confirm {
+                    id: c.id.clone(),
+                    text: c.text.clone(),
+                    text_de: c.text_de.clone(),
+                })
+                .collect(),
             id: spec.release.id.clone(),
             notes: spec.release.notes.clone(),
             sequence: spec.release.sequence,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use bundle_keys::KeyId;
 
 use crate::digest::Sha256Digest;
-use crate::manifest::ManifestError;
+use crate::manifest::{Confirm, ManifestError};
 use crate::trust::IgnoredSignature;
 
 /// The documented exit codes (README, "Exit codes").
@@ -61,7 +61,7 @@ pub enum Error {
         "the signature by trusted key {key_id} does not match the manifest; the bundle was altered"
     )]
     BadSignature { key_id: KeyId },
-    #[error("not signed by enough trusted release keys: {} of {threshold} needed under {judged_by}. Counted: {}; not counted: {}", counted.len(), list(counted), ignored_list(ignored))]
+    #[error("not signed by enough trusted keys: {} of {threshold} release keys needed under {judged_by}. Counted: {}; not counted: {}", counted.len(), list(counted), ignored_list(ignored))]
     NotTrusted {
         counted: Vec<KeyId>,
         ignored: Vec<IgnoredSignature>,
@@ -119,6 +119,31 @@ pub enum Error {
     )]
     WrongVersion { required: String, found: String },
 
+    #[error("this instrument already has release {installed} (sequence {installed_sequence}) in mode {mode}; this bundle is older (sequence {offered_sequence}) and would downgrade it")]
+    Downgrade {
+        mode: String,
+        installed: String,
+        installed_sequence: u64,
+        offered_sequence: u64,
+    },
+    #[error("release {installed} (sequence {sequence}) was already applied in mode {mode}; give --reinstall to apply the same release again")]
+    Replay {
+        mode: String,
+        installed: String,
+        sequence: u64,
+    },
+    #[error(
+        "this release must not be installed before these steps are confirmed: {}",
+        confirm_list(missing)
+    )]
+    NotConfirmed { missing: Vec<Confirm> },
+    #[error("there is no install in {root} that could be rolled back")]
+    NothingToRollBack { root: PathBuf },
+    #[error("nothing was installed into {root} with this state directory")]
+    NothingInstalled { root: PathBuf },
+    #[error("the files of release {release} were changed since it was installed ({}); rollback would lose those changes, so nothing was changed", files.join(", "))]
+    ChangedSinceInstall { release: String, files: Vec<String> },
+
     #[error("{what} {path}: {source}")]
     Io {
         what: &'static str,
@@ -141,6 +166,13 @@ fn ignored_list(v: &[IgnoredSignature]) -> String {
     }
     v.iter()
         .map(|i| format!("{} ({})", i.key_id, i.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn confirm_list(c: &[Confirm]) -> String {
+    c.iter()
+        .map(|c| format!("[{}] {}", c.id, c.text))
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -185,28 +217,22 @@ impl Error {
             | TrustRootGap { .. }
             | PayloadDigest { .. }
             | PayloadMalformed(_) => ExitClass::Refused,
-            WrongModel { .. } | WrongMode { .. } | WrongUdiDi { .. } | WrongVersion { .. } => {
-                ExitClass::NotApplicable
-            }
+            WrongModel { .. }
+            | WrongMode { .. }
+            | WrongUdiDi { .. }
+            | WrongVersion { .. }
+            | Downgrade { .. }
+            | Replay { .. }
+            | NotConfirmed { .. }
+            | ChangedSinceInstall { .. } => ExitClass::NotApplicable,
+            NothingToRollBack { .. } | NothingInstalled { .. } => ExitClass::Usage,
             InstallFailed { .. } => ExitClass::InstallFailed,
             Io { .. } | RestoreFailed { .. } => ExitClass::Other,
         }
     }
 
-    /// What the user can do about it, in one sentence.
-    pub fn hint(&self) -> &'static str {
-        match self.class() {
-            ExitClass::Usage => "Check the command line and the files it names.",
-            ExitClass::Refused => {
-                "Do not install this file. Get a fresh copy of the bundle from the vendor and check it again."
-            }
-            ExitClass::NotApplicable => {
-                "Nothing was changed. Use the bundle made for this instrument, or check the identity file."
-            }
-            ExitClass::InstallFailed => {
-                "Nothing was changed. Fix the cause (disk space, permissions) and run apply again."
-            }
-            ExitClass::Other => "Contact the vendor's technical support with this message.",
-        }
+    /// What the user can do about it, in one sentence (English; see messages.rs).
+    pub fn hint(&self) -> String {
+        crate::messages::Lang::En.hint(self)
     }
 }

@@ -1,47 +1,61 @@
-//! Applying a verified target to the instrument root: stage, check, back up,
-//! switch files in with rename, and undo everything if any step fails.
-//!
-//! State directory layout (FORMAT.md, "State directory"):
-//! `staging/` private per-apply work dirs, `backups/<txn>/` replaced files and
-//! `backup.json`, `installed/<mode>.json` plus the signed manifest and
-//! signatures of what is installed in each mode.
+//! Applying a verified target to the instrument root: verify and stage
+//! everything, check downgrade and confirmations, then run the journaled
+//! transaction of [`crate::journal`] (back up, switch in, commit, receipt).
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::digest::{hash_reader, Sha256Digest};
 use crate::error::Error;
 use crate::identity::Identity;
-use crate::manifest::{Release, Target};
+pub use crate::journal::Action;
+use crate::journal::{
+    commit_install, crash_point, move_into_place, open_and_recover, save_previous_records,
+    undo_install, Journal, Kind, Op, Phase, Recovered, Transaction,
+};
+use crate::manifest::{Confirm, Release, Target};
 use crate::payload::read_payload;
+use crate::receipt::{BundleRef, Confirmation, Receipt, ReleaseRef, RESULT_FAILED, RESULT_REFUSED};
 use crate::safepath::SafePath;
+use crate::state::{copy_synced, now_rfc3339, sync_dir, write_atomic, write_json_atomic, StateDir};
 use crate::trust::{TrustedKeys, Verified};
 use crate::verify::{open_verified, sink_for, TargetSummary};
 use crate::Limits;
 
-/// Set to a number N to make the install fail after N files were switched,
-/// so tests can prove the root is restored. Never set in production.
+/// Set to a number N to make the install fail before the N-th changed file
+/// is switched, so tests can prove the root is restored. Never set in production.
 pub const FAULT_ENV: &str = "BUNDLE_VERIFIER_FAIL_AFTER_FILES";
 
 #[derive(Clone, Debug, Default)]
 pub struct ApplyOptions {
     pub limits: Limits,
     pub dry_run: bool,
+    /// Allow applying the release with the highest applied sequence again.
+    pub reinstall: bool,
+    /// Confirmation IDs given with `--confirm`.
+    pub confirmed: Vec<String>,
+    /// Keep an extra copy of replaced files here (e.g. on the USB stick).
+    pub backup_to: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Action {
-    Add,
-    Replace,
-    Unchanged,
+/// How apply talks to the technician while it runs.
+pub trait Ui: Sync {
+    /// Bytes of the bundle read so far (for a progress bar).
+    fn progress(&self, _bytes: u64) {}
+    /// Asks to confirm a step; `None` when nobody can be asked (no terminal).
+    fn ask(&self, _step: &Confirm) -> Option<bool> {
+        None
+    }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// A `Ui` that shows nothing and can ask nothing.
+pub struct Quiet;
+impl Ui for Quiet {}
+
+#[derive(Clone, Debug, Serialize)]
 pub struct Change {
     pub path: SafePath,
     pub action: Action,
@@ -57,60 +71,44 @@ pub struct ApplyReport {
     pub signatures: Verified,
     pub target: TargetSummary,
     pub changes: Vec<Change>,
+    pub installed_before: Option<ReleaseRef>,
+    pub confirmations: Vec<Confirmation>,
+    pub transaction: Option<String>,
     pub backup: Option<PathBuf>,
+    pub backup_to: Option<PathBuf>,
+    pub receipt: Option<PathBuf>,
+    /// The device key that signed the receipt, and whether this run created it.
+    pub device_key: Option<bundle_keys::KeyId>,
+    pub device_key_created: bool,
     /// Other modes of this model the bundle carries: a dual-boot instrument needs each.
     pub other_modes: Vec<String>,
+    /// An interrupted install or rollback this run finished or undid first.
+    pub recovered: Option<Recovered>,
 }
 
-/// The record of what is installed in one mode (`installed/<mode>.json`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct InstalledRecord {
-    pub release: Release,
-    pub manifest_sha256: Sha256Digest,
-    pub model: String,
-    pub mode: String,
-    pub installed_at: String,
-    pub transaction: String,
-    pub signed_by: Vec<bundle_keys::KeyId>,
+/// Why apply did not install, with the receipt that records it.
+#[derive(Debug)]
+pub struct ApplyError {
+    pub error: Error,
+    pub receipt: Option<PathBuf>,
+    pub recovered: Option<Recovered>,
 }
 
-/// The list a rollback needs (`backups/<txn>/backup.json`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct BackupRecord {
-    pub transaction: String,
-    pub release: Release,
-    pub mode: String,
-    pub changes: Vec<Change>,
-}
-
-pub struct StateDir {
-    pub root: PathBuf,
-}
-
-impl StateDir {
-    pub fn open(path: &Path) -> Result<Self, Error> {
-        for sub in ["", "staging", "backups", "installed"] {
-            let d = path.join(sub);
-            fs::create_dir_all(&d).map_err(Error::io("cannot create state directory", &d))?;
-        }
-        Ok(StateDir {
-            root: path.to_owned(),
+impl From<Error> for Box<ApplyError> {
+    fn from(error: Error) -> Self {
+        Box::new(ApplyError {
+            error,
+            receipt: None,
+            recovered: None,
         })
-    }
-    pub fn staging(&self) -> PathBuf {
-        self.root.join("staging")
-    }
-    pub fn backup(&self, txn: &str) -> PathBuf {
-        self.root.join("backups").join(txn)
-    }
-    pub fn installed(&self, mode: &str, suffix: &str) -> PathBuf {
-        self.root.join("installed").join(format!("{mode}{suffix}"))
     }
 }
 
 /// Verifies `bundle` completely and installs the target that fits `identity`
-/// under `root`. The root is changed only after every check passed, and is
-/// restored if switching files in fails.
+/// under `root`. The root changes only after every check passed; a failure
+/// or crash after that leaves it exactly as it was (see [`crate::journal`]).
+/// Refusals at the instrument and failures are recorded in signed receipts.
+#[allow(clippy::too_many_arguments)]
 pub fn apply(
     bundle: &Path,
     trust: &TrustedKeys,
@@ -118,23 +116,109 @@ pub fn apply(
     root: &Path,
     state: &Path,
     opts: &ApplyOptions,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<ApplyReport, Error> {
+    ui: &dyn Ui,
+) -> Result<ApplyReport, Box<ApplyError>> {
     let meta = fs::metadata(root)
         .map_err(|e| Error::Config(format!("instrument root {}: {e}", root.display())))?;
     if !meta.is_dir() {
         return Err(Error::Config(format!(
             "instrument root {} is not a directory",
             root.display()
-        )));
+        ))
+        .into());
     }
-    let state = StateDir::open(state)?;
+    let root = fs::canonicalize(root).map_err(Error::io("cannot open", root))?;
+    let (state, recovered) = open_and_recover(state)?;
+    let mut seen = Seen::default();
+    match run(bundle, trust, identity, &root, &state, opts, ui, &mut seen) {
+        Ok(mut report) => {
+            report.recovered = recovered;
+            Ok(report)
+        }
+        Err((error, mut receipt)) => {
+            let refused = matches!(
+                error.class(),
+                crate::ExitClass::Refused | crate::ExitClass::NotApplicable
+            );
+            if refused && !opts.dry_run {
+                receipt = refusal_receipt(&state, identity, &root, &seen, &error).ok();
+            }
+            Err(Box::new(ApplyError {
+                error,
+                receipt,
+                recovered,
+            }))
+        }
+    }
+}
+
+/// What apply learnt before it stopped, for the refusal receipt.
+#[derive(Default)]
+struct Seen {
+    bundle: Option<BundleRef>,
+    confirmations: Vec<Confirmation>,
+}
+
+fn refusal_receipt(
+    state: &StateDir,
+    identity: &Identity,
+    root: &Path,
+    seen: &Seen,
+    error: &Error,
+) -> Result<PathBuf, Error> {
+    let (key, _) = state.device_key(true)?;
+    let name = state.new_txn(&now_rfc3339());
+    let installed = state
+        .installed_record(&identity.mode)?
+        .map(|r| ReleaseRef::from(&r.release));
+    let mut r = Receipt::new("apply", RESULT_REFUSED, identity, root, &name);
+    r.bundle = seen.bundle.clone();
+    r.confirmations = seen.confirmations.clone();
+    r.detail = Some(error.to_string());
+    r.installed_after = installed.clone();
+    r.installed_before = installed;
+    let path = state.receipts().join(format!("{name}-refusal.json"));
+    write_atomic(&path, &r.sign(&key))?;
+    Ok(path)
+}
+
+type Failed = (Error, Option<PathBuf>);
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    bundle: &Path,
+    trust: &TrustedKeys,
+    identity: &Identity,
+    root: &Path,
+    state: &StateDir,
+    opts: &ApplyOptions,
+    ui: &dyn Ui,
+    seen: &mut Seen,
+) -> Result<ApplyReport, Failed> {
+    let no_receipt = |e: Error| (e, None);
     // The instrument's own trust root (`<state>/trust/root.json`) rules; newer
     // versions are installed there before the bundle is judged.
-    let trust = &trust.with_state(&state.root.join("trust"), !opts.dry_run)?;
-    let mut o = open_verified(bundle, trust, &opts.limits)?;
-    let target = identity.select(&o.manifest)?.clone();
-    check_root_paths(root, &target)?;
+    let trust = &trust
+        .with_state(&state.root.join("trust"), !opts.dry_run)
+        .map_err(no_receipt)?;
+    let mut o = open_verified(bundle, trust, &opts.limits).map_err(no_receipt)?;
+    let release = o.manifest.release.clone();
+    seen.bundle = Some(BundleRef {
+        file: bundle
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        manifest_sha256: o.manifest_sha256,
+        release: (&release).into(),
+        signed_by: o.verified.counted.clone(),
+    });
+    let target = identity.select(&o.manifest).map_err(no_receipt)?.clone();
+    let installed_before = state.installed_record(&identity.mode).map_err(no_receipt)?;
+    check_sequence(state, &identity.mode, &release, opts.reinstall).map_err(no_receipt)?;
+    check_root_paths(root, &target).map_err(no_receipt)?;
+    if !opts.dry_run {
+        seen.confirmations = confirm(&release.confirm, opts, ui).map_err(no_receipt)?;
+    }
 
     let staging = tempfile::Builder::new()
         .prefix("apply-")
@@ -142,12 +226,16 @@ pub fn apply(
         .map_err(Error::io(
             "cannot create staging directory in",
             state.staging(),
-        ))?;
+        ))
+        .map_err(no_receipt)?;
     let tree = staging.path().join("tree");
     let sink = sink_for(&target, &tree);
-    read_payload(&mut o.env, &o.manifest, Some(&sink), &opts.limits, progress)?;
+    read_payload(&mut o.env, &o.manifest, Some(&sink), &opts.limits, &|n| {
+        ui.progress(n)
+    })
+    .map_err(no_receipt)?;
 
-    let changes = plan(root, &target)?;
+    let ops = plan(root, &target).map_err(no_receipt)?;
     let other_modes = o
         .manifest
         .targets
@@ -158,287 +246,331 @@ pub fn apply(
     let mut report = ApplyReport {
         result: if opts.dry_run { "dry-run" } else { "installed" },
         identity: identity.clone(),
-        release: o.manifest.release.clone(),
+        release: release.clone(),
         manifest_sha256: o.manifest_sha256,
         signatures: o.verified.clone(),
         target: TargetSummary::from(&target),
-        changes,
+        changes: ops
+            .iter()
+            .map(|o| Change {
+                path: o.path.clone(),
+                action: o.action,
+            })
+            .collect(),
+        installed_before: installed_before.as_ref().map(|r| (&r.release).into()),
+        confirmations: seen.confirmations.clone(),
+        transaction: None,
         backup: None,
+        backup_to: None,
+        receipt: None,
+        device_key: None,
+        device_key_created: false,
         other_modes,
+        recovered: None,
     };
     if opts.dry_run {
         return Ok(report);
     }
 
-    let now = SystemTime::now();
-    let stamp = humantime::format_rfc3339_seconds(now).to_string();
-    let txn = format!(
-        "{}-{}",
-        stamp.replace([':', '-'], "").trim_end_matches('Z'),
-        &o.manifest_sha256.to_hex()[..12]
-    );
-    let backup = state.backup(&txn);
-    fs::create_dir_all(backup.join("files"))
-        .map_err(Error::io("cannot create backup directory", &backup))?;
-    write_json_atomic(
-        &backup.join("backup.json"),
-        &BackupRecord {
+    let (key, created) = state.device_key(true).map_err(no_receipt)?;
+    let started = now_rfc3339();
+    let txn = state.new_txn(&started);
+    let created_dirs = dirs_to_create(root, &ops);
+    let backup_to = opts
+        .backup_to
+        .as_ref()
+        .map(|d| d.join(format!("{}-{}-{}", identity.serial, identity.mode, txn)));
+    let mut journal = Journal {
+        kind: Kind::Install,
+        phase: Phase::Prepare,
+        rollback: None,
+        staging: Some(staging.keep()),
+        transaction: Transaction {
+            backup_to: backup_to.clone(),
+            bundle: seen.bundle.clone().expect("set above"),
+            confirmations: seen.confirmations.clone(),
+            created_dirs,
+            identity: identity.clone(),
+            installed_before,
+            ops,
+            release,
+            root: root.to_owned(),
+            started,
             transaction: txn.clone(),
-            release: o.manifest.release.clone(),
-            mode: target.mode.clone(),
-            changes: report.changes.clone(),
         },
-    )?;
-    switch_in(root, &tree, &backup.join("files"), &report.changes)?;
-
-    let record = InstalledRecord {
-        release: o.manifest.release.clone(),
-        manifest_sha256: o.manifest_sha256,
-        model: target.model.clone(),
-        mode: target.mode.clone(),
-        installed_at: stamp,
-        transaction: txn,
-        signed_by: o.verified.counted.clone(),
     };
-    write_atomic(
-        &state.installed(&target.mode, ".manifest.json"),
-        &o.manifest_bytes,
-    )?;
-    write_atomic(
-        &state.installed(&target.mode, ".signatures.json"),
-        &o.signatures.to_canonical_bytes(),
-    )?;
-    write_json_atomic(&state.installed(&target.mode, ".json"), &record)?;
-    report.backup = Some(backup);
+    journal.write(state, Phase::Prepare).map_err(no_receipt)?;
+    let switched = (|| {
+        back_up(
+            state,
+            &journal.transaction,
+            &o.manifest_bytes,
+            &o.signatures.to_canonical_bytes(),
+        )?;
+        journal.write(state, Phase::Switch)?;
+        switch_in(&journal.transaction, &tree)?;
+        journal.write(state, Phase::Commit)
+    })();
+    if let Err(e) = switched {
+        let reason = e.to_string();
+        return Err(
+            match undo_install(state, &journal, &key, journal.phase, RESULT_FAILED, &reason) {
+                Ok(receipt) => (Error::InstallFailed { reason }, Some(receipt)),
+                Err(restore) => (
+                    Error::RestoreFailed {
+                        reason,
+                        restore: restore.to_string(),
+                        backup: state.backup(&txn),
+                    },
+                    None,
+                ),
+            },
+        );
+    }
+    let receipt = commit_install(state, &journal, &key).map_err(no_receipt)?;
+    report.transaction = Some(txn.clone());
+    report.backup = Some(state.backup(&txn));
+    report.backup_to = backup_to;
+    report.receipt = Some(receipt);
+    report.device_key = Some(key.key_id().clone());
+    report.device_key_created = created;
     Ok(report)
+}
+
+/// Downgrade protection: the sequence must exceed the highest ever applied
+/// in this mode; the same one only with `reinstall`.
+pub(crate) fn check_sequence(
+    state: &StateDir,
+    mode: &str,
+    release: &Release,
+    reinstall: bool,
+) -> Result<(), Error> {
+    let Some(h) = state.highest(mode)? else {
+        return Ok(());
+    };
+    let installed = format!("{} {}", h.release_id, h.version);
+    if release.sequence < h.sequence {
+        return Err(Error::Downgrade {
+            mode: mode.into(),
+            installed,
+            installed_sequence: h.sequence,
+            offered_sequence: release.sequence,
+        });
+    }
+    if release.sequence == h.sequence && !reinstall {
+        return Err(Error::Replay {
+            mode: mode.into(),
+            installed,
+            sequence: h.sequence,
+        });
+    }
+    Ok(())
+}
+
+/// Every declared step needs `--confirm ID` or a "yes" at the terminal.
+fn confirm(
+    steps: &[Confirm],
+    opts: &ApplyOptions,
+    ui: &dyn Ui,
+) -> Result<Vec<Confirmation>, Error> {
+    let mut done = Vec::new();
+    let mut missing = Vec::new();
+    for c in steps {
+        let how = if opts.confirmed.iter().any(|id| id == &c.id) {
+            "flag"
+        } else if ui.ask(c) == Some(true) {
+            "terminal"
+        } else {
+            missing.push(c.clone());
+            continue;
+        };
+        done.push(Confirmation {
+            how: how.into(),
+            id: c.id.clone(),
+            text: c.text.clone(),
+        });
+    }
+    if missing.is_empty() {
+        Ok(done)
+    } else {
+        Err(Error::NotConfirmed { missing })
+    }
 }
 
 /// Refuses a root where a bundle path would pass through a symbolic link or
 /// land on something that is not a regular file: following either could
 /// write outside the root.
-fn check_root_paths(root: &Path, target: &Target) -> Result<(), Error> {
+pub(crate) fn check_root_paths(root: &Path, target: &Target) -> Result<(), Error> {
     for f in &target.files {
         for dir in f.path.ancestors().chain(std::iter::once(f.path.as_str())) {
             let is_leaf = dir.len() == f.path.as_str().len();
             let p = SafePath::parse(dir, &Limits::default())
                 .expect("prefix of a safe path is safe")
                 .join_to(root);
-            match fs::symlink_metadata(&p) {
+            let what = match fs::symlink_metadata(&p) {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => break,
                 Err(e) => return Err(Error::io("cannot inspect", p)(e)),
-                Ok(m) if m.file_type().is_symlink() => {
-                    return Err(Error::InstallFailed {
-                        reason: format!(
-                            "{} in the instrument root is a symbolic link; nothing was changed",
-                            p.display()
-                        ),
-                    })
-                }
-                Ok(m) if is_leaf && !m.is_file() => {
-                    return Err(Error::InstallFailed {
-                        reason: format!(
-                            "{} in the instrument root is not a regular file; nothing was changed",
-                            p.display()
-                        ),
-                    })
-                }
-                Ok(m) if !is_leaf && !m.is_dir() => {
-                    return Err(Error::InstallFailed {
-                        reason: format!(
-                            "{} in the instrument root is not a directory; nothing was changed",
-                            p.display()
-                        ),
-                    })
-                }
-                Ok(_) => {}
-            }
+                Ok(m) if m.file_type().is_symlink() => "a symbolic link",
+                Ok(m) if is_leaf && !m.is_file() => "not a regular file",
+                Ok(m) if !is_leaf && !m.is_dir() => "not a directory",
+                Ok(_) => continue,
+            };
+            return Err(Error::InstallFailed {
+                reason: format!(
+                    "{} in the instrument root is {what}; nothing was changed",
+                    p.display()
+                ),
+            });
         }
     }
     Ok(())
 }
 
 /// Compares the target with what the root holds now.
-fn plan(root: &Path, target: &Target) -> Result<Vec<Change>, Error> {
-    let mut changes = Vec::with_capacity(target.files.len());
+fn plan(root: &Path, target: &Target) -> Result<Vec<Op>, Error> {
+    let mut ops = Vec::with_capacity(target.files.len());
     let mut files: Vec<_> = target.files.iter().collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     for f in files {
         let p = f.path.join_to(root);
-        let action = match fs::File::open(&p) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Action::Add,
+        let (action, old) = match fs::File::open(&p) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (Action::Add, None),
             Err(e) => return Err(Error::io("cannot read", p)(e)),
             Ok(file) => {
                 let meta = file.metadata().map_err(Error::io("cannot read", &p))?;
-                let same = meta.len() == f.size
-                    && exec_bit(&meta) == f.executable
-                    && hash_reader(file).map_err(Error::io("cannot read", &p))?.0 == f.sha256;
-                if same {
+                let old = hash_reader(file).map_err(Error::io("cannot read", &p))?.0;
+                let same =
+                    meta.len() == f.size && exec_bit(&meta) == f.executable && old == f.sha256;
+                let action = if same {
                     Action::Unchanged
                 } else {
                     Action::Replace
-                }
+                };
+                (action, Some(old))
             }
         };
-        changes.push(Change {
-            path: f.path.clone(),
+        ops.push(Op {
             action,
+            executable: f.executable,
+            new_sha256: f.sha256,
+            old_sha256: old,
+            path: f.path.clone(),
         });
     }
-    Ok(changes)
+    Ok(ops)
+}
+
+pub(crate) fn dirs_to_create(root: &Path, ops: &[Op]) -> Vec<SafePath> {
+    let mut out: Vec<SafePath> = Vec::new();
+    for op in ops.iter().filter(|o| o.action == Action::Add) {
+        for dir in op.path.ancestors() {
+            if out.iter().any(|d| d.as_str() == dir) {
+                continue;
+            }
+            let d = SafePath::parse(dir, &Limits::default()).expect("prefix of a safe path");
+            if !d.join_to(root).exists() {
+                out.push(d);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(unix)]
-fn exec_bit(m: &fs::Metadata) -> bool {
+pub(crate) fn exec_bit(m: &fs::Metadata) -> bool {
     use std::os::unix::fs::PermissionsExt;
     m.permissions().mode() & 0o111 != 0
 }
 
 #[cfg(not(unix))]
-fn exec_bit(_: &fs::Metadata) -> bool {
+pub(crate) fn exec_bit(_: &fs::Metadata) -> bool {
     // Windows has no executable bit; treat it as always matching.
     true
 }
 
-enum Done {
-    Added(PathBuf),
-    Replaced { dest: PathBuf, saved: PathBuf },
-    Dir(PathBuf),
-}
-
-/// Moves staged files into the root, keeping the old ones in `backup`.
-/// On the first failure everything already done is undone, newest first.
-fn switch_in(root: &Path, tree: &Path, backup: &Path, changes: &[Change]) -> Result<(), Error> {
-    let fail_after: Option<usize> = std::env::var(FAULT_ENV).ok().and_then(|v| v.parse().ok());
-    let mut done: Vec<Done> = Vec::new();
-    let mut touched_dirs: Vec<PathBuf> = Vec::new();
-    let result = (|| -> Result<(), Error> {
-        for (i, c) in changes
-            .iter()
-            .filter(|c| c.action != Action::Unchanged)
-            .enumerate()
-        {
-            if fail_after == Some(i) {
-                return Err(Error::io("injected fault before", c.path.join_to(root))(
-                    io::Error::other("test fault"),
-                ));
+/// Keeps every file the install replaces (a hard link costs nothing; a copy
+/// across file systems), the signed manifest, and the records it supersedes.
+fn back_up(
+    state: &StateDir,
+    t: &Transaction,
+    manifest: &[u8],
+    signatures: &[u8],
+) -> Result<(), Error> {
+    let backup = state.backup(&t.transaction);
+    let files = backup.join("files");
+    fs::create_dir_all(&files).map_err(Error::io("cannot create backup directory", &files))?;
+    sync_dir(&state.backups());
+    crash_point();
+    write_atomic(&backup.join("manifest.json"), manifest)?;
+    write_atomic(&backup.join("signatures.json"), signatures)?;
+    save_previous_records(state, &t.identity.mode, &backup)?;
+    crash_point();
+    let mut extra = t.backup_to.as_ref().map(|d| d.join("files"));
+    for op in t.changed().filter(|o| o.action == Action::Replace) {
+        let dest = op.path.join_to(&t.root);
+        for base in std::iter::once(&files).chain(extra.as_ref()) {
+            let saved = op.path.join_to(base);
+            let parent = saved.parent().expect("joined path has a parent");
+            fs::create_dir_all(parent)
+                .map_err(Error::io("cannot create backup directory", parent))?;
+            let linked = base == &files && fs::hard_link(&dest, &saved).is_ok();
+            if !linked {
+                copy_synced(&dest, &saved)?;
             }
-            let dest = c.path.join_to(root);
-            let staged = c.path.join_to(tree);
-            for dir in c.path.ancestors() {
-                let d = root.join(dir);
-                if !d.exists() {
-                    fs::create_dir(&d).map_err(Error::io("cannot create directory", &d))?;
-                    done.push(Done::Dir(d));
-                }
-            }
-            if c.action == Action::Replace {
-                let saved = c.path.join_to(backup);
-                if let Some(parent) = saved.parent() {
-                    fs::create_dir_all(parent)
-                        .map_err(Error::io("cannot create backup directory", parent))?;
-                }
-                // A hard link keeps the old file at no cost; copy across file systems.
-                if fs::hard_link(&dest, &saved).is_err() {
-                    copy_synced(&dest, &saved)?;
-                }
-                move_file(&staged, &dest)?;
-                done.push(Done::Replaced {
-                    dest: dest.clone(),
-                    saved,
-                });
-            } else {
-                move_file(&staged, &dest)?;
-                done.push(Done::Added(dest.clone()));
-            }
-            if let Some(parent) = dest.parent() {
-                if !touched_dirs.iter().any(|d| d == parent) {
-                    touched_dirs.push(parent.to_owned());
-                }
-            }
+            sync_dir(parent);
         }
-        for d in &touched_dirs {
-            sync_dir(d);
-        }
-        Ok(())
-    })();
-    let Err(err) = result else { return Ok(()) };
-    let mut restore_errors = Vec::new();
-    for d in done.into_iter().rev() {
-        let r = match &d {
-            Done::Added(p) => fs::remove_file(p),
-            Done::Replaced { dest, saved } => fs::remove_file(dest).and_then(|_| {
-                fs::hard_link(saved, dest).or_else(|_| fs::copy(saved, dest).map(|_| ()))
-            }),
-            Done::Dir(p) => fs::remove_dir(p),
-        };
-        if let Err(e) = r {
-            restore_errors.push(e.to_string());
-        }
+        crash_point();
     }
-    if restore_errors.is_empty() {
-        Err(Error::InstallFailed {
-            reason: err.to_string(),
-        })
-    } else {
-        Err(Error::RestoreFailed {
-            reason: err.to_string(),
-            restore: restore_errors.join("; "),
-            backup: backup.to_owned(),
-        })
+    if let Some(d) = extra.take() {
+        let top = d.parent().expect("has parent");
+        write_json_atomic(&top.join("transaction.json"), t)?;
+        crash_point();
     }
-}
-
-/// Renames within one file system; across file systems, copies next to the
-/// destination and renames that, so the switch itself stays atomic.
-fn move_file(from: &Path, to: &Path) -> Result<(), Error> {
-    if fs::rename(from, to).is_ok() {
-        return Ok(());
-    }
-    let name = to
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = to.with_file_name(format!(".{name}.bundle-new"));
-    copy_synced(from, &tmp)?;
-    fs::rename(&tmp, to).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io("cannot move file into place", to)(e)
-    })
-}
-
-fn copy_synced(from: &Path, to: &Path) -> Result<(), Error> {
-    fs::copy(from, to).map_err(Error::io("cannot copy to", to))?;
-    fs::File::open(to)
-        .and_then(|f| f.sync_all())
-        .map_err(Error::io("cannot sync", to))
-}
-
-/// Makes renames in `dir` durable; a no-op where directories cannot be opened.
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-}
-
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dir).map_err(Error::io("cannot write in", dir))?;
-    io::Write::write_all(&mut tmp, bytes).map_err(Error::io("cannot write", path))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(Error::io("cannot sync", path))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io("cannot write", path)(e.error))?;
-    sync_dir(dir);
     Ok(())
 }
 
-pub fn write_json_atomic(path: &Path, value: &impl Serialize) -> Result<(), Error> {
-    let mut bytes = serde_json::to_vec_pretty(value).expect("records serialise");
-    bytes.push(b'\n');
-    write_atomic(path, &bytes)
+/// Creates the new directories and renames staged files over their paths.
+fn switch_in(t: &Transaction, tree: &Path) -> Result<(), Error> {
+    let fail_at: Option<usize> = std::env::var(FAULT_ENV).ok().and_then(|v| v.parse().ok());
+    for d in &t.created_dirs {
+        let p = d.join_to(&t.root);
+        match fs::create_dir(&p) {
+            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+                return Err(Error::io("cannot create directory", &p)(e))
+            }
+            _ => {}
+        }
+        crash_point();
+    }
+    let mut dirs: Vec<PathBuf> = t.created_dirs.iter().map(|d| d.join_to(&t.root)).collect();
+    for (i, op) in t.changed().enumerate() {
+        let dest = op.path.join_to(&t.root);
+        if fail_at == Some(i) {
+            return Err(Error::io("injected fault before", dest)(io::Error::other(
+                "test fault",
+            )));
+        }
+        move_into_place(&op.path.join_to(tree), &dest)?;
+        crash_point();
+        if let Some(parent) = dest.parent() {
+            if !dirs.iter().any(|d| d == parent) {
+                dirs.push(parent.to_owned());
+            }
+        }
+    }
+    // New entries are durable once their directories are synced: the files'
+    // parents, and the parents of the directories this install created.
+    for d in t
+        .created_dirs
+        .iter()
+        .filter_map(|d| d.join_to(&t.root).parent().map(Path::to_owned))
+    {
+        if !dirs.contains(&d) {
+            dirs.push(d);
+        }
+    }
+    for d in &dirs {
+        sync_dir(d);
+    }
+    Ok(())
 }

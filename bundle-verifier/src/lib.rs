@@ -6,15 +6,22 @@
 //! only into a private staging directory, and installed only when every byte
 //! matched what the manifest signed.
 
+pub mod check;
 pub mod digest;
 pub mod envelope;
 pub mod error;
 pub mod identity;
 pub mod install;
+pub mod journal;
 pub mod limits;
 pub mod manifest;
+pub mod messages;
 pub mod payload;
+pub mod receipt;
+pub mod rollback;
 pub mod safepath;
+pub mod scan;
+pub mod state;
 pub mod trust;
 mod verify;
 

@@ -1,14 +1,20 @@
 //! `bundle-verifier`: the instrument-side and auditor-side command line.
 //! Only wiring and printing here; the work is in the library.
 
-use std::io::IsTerminal;
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use bundle_verifier::install::{apply, Action, ApplyOptions, ApplyReport};
+use bundle_verifier::install::{apply, Action, ApplyError, ApplyOptions, ApplyReport, Ui};
+use bundle_verifier::journal::Recovered;
+use bundle_verifier::manifest::Confirm;
+use bundle_verifier::messages::Lang;
+use bundle_verifier::receipt::ReleaseRef;
+use bundle_verifier::state::StateDir;
 use bundle_verifier::trust::read_root_file;
 use bundle_verifier::{
-    extract, inspect, verify, Error, Identity, Limits, TrustedKeys, Verified, VerifyOptions,
+    extract, inspect, verify, Error, ExitClass, Identity, Limits, TrustedKeys, Verified,
+    VerifyOptions,
 };
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
@@ -20,8 +26,15 @@ use serde::Serialize;
     about = "Verify, inspect, extract and apply signed offline patch bundles"
 )]
 struct Cli {
+    /// Language of messages for the technician: en or de (default: from LANG).
+    #[arg(long, global = true, value_name = "en|de", value_parser = parse_lang)]
+    lang: Option<Lang>,
     #[command(subcommand)]
     cmd: Cmd,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("{s:?} is not a language this tool speaks; use en or de"))
 }
 
 #[derive(Args)]
@@ -120,27 +133,184 @@ enum Cmd {
         /// Verify everything and show what would change, but change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Apply the release with the highest applied sequence again (never an older one).
+        #[arg(long)]
+        reinstall: bool,
+        /// Confirm a step the release requires (e.g. `--confirm backup`); repeat for each.
+        #[arg(long = "confirm", value_name = "ID")]
+        confirm: Vec<String>,
+        /// Also copy the files the install replaces into this directory (e.g. the USB stick).
+        #[arg(long, value_name = "DIR")]
+        backup_to: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore the tree as it was before the last install into DIR.
+    Rollback {
+        #[arg(long, value_name = "DIR")]
+        root: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// Show what would be rolled back, but change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The instrument's own key that signs receipts.
+    Device {
+        #[command(subcommand)]
+        cmd: DeviceCmd,
+    },
+    /// Receipts of installs, refusals and rollbacks.
+    Receipts {
+        #[command(subcommand)]
+        cmd: ReceiptsCmd,
+    },
+    /// Compare the root with the signed manifests of what was installed.
+    CheckInstalled {
+        /// Also check the stored signatures of what was installed with these keys.
+        #[arg(long = "trusted-key", value_name = "KEY.pub")]
+        trusted_key: Vec<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        root: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the bundles on a mounted stick and whether each applies here.
+    Scan {
+        dir: PathBuf,
+        #[command(flatten)]
+        trust: Trust,
+        #[arg(long, value_name = "ID.toml")]
+        instrument: PathBuf,
+        /// The state directory, to also tell bundles already applied or older.
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
 }
 
+#[derive(Subcommand)]
+enum DeviceCmd {
+    /// Create the device key (once); prints its key ID and public key.
+    Init {
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the device public key (SPKI PEM) alone.
+    Pubkey {
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReceiptsCmd {
+    /// Copy every receipt and the device public key to DIR (e.g. the USB stick).
+    Export {
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// How a command ended: success, a plain error, or an apply refusal with its receipt.
+enum Failure {
+    Plain(Error),
+    Apply(Box<ApplyError>),
+    /// Ran fine but found a problem (check-installed); the code to exit with.
+    Found(ExitClass),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Plain(e)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (json, result) = run(cli.cmd);
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            let code = e.class() as u8;
-            if json {
-                let v = serde_json::json!({
-                    "ok": false, "exit_code": code, "error": e.to_string(), "hint": e.hint(),
-                });
-                println!("{v}");
+    let lang = cli.lang.unwrap_or_else(Lang::from_env);
+    let (json, result) = run(cli.cmd, lang);
+    let (e, receipt) = match result {
+        Ok(()) => return ExitCode::SUCCESS,
+        Err(Failure::Found(class)) => return ExitCode::from(class as u8),
+        Err(Failure::Plain(e)) => (e, None),
+        Err(Failure::Apply(a)) => {
+            if let Some(r) = &a.recovered {
+                eprintln!("{}", recovered(lang, r));
             }
-            eprintln!("error: {e}\n  {}", e.hint());
-            ExitCode::from(code)
+            (a.error, a.receipt)
         }
+    };
+    let code = e.class() as u8;
+    if json {
+        let v = serde_json::json!({
+            "ok": false, "exit_code": code, "error": e.to_string(), "hint": e.hint(),
+            "receipt": receipt,
+        });
+        println!("{v}");
+    }
+    eprintln!(
+        "{}: {}\n  {}",
+        lang.error_prefix(),
+        lang.error(&e),
+        lang.hint(&e)
+    );
+    if let Some(r) = receipt {
+        eprintln!("{}", lang.refusal_receipt(&r.display().to_string()));
+    }
+    ExitCode::from(code)
+}
+
+fn recovered(lang: Lang, r: &Recovered) -> String {
+    let kind = match r.kind {
+        bundle_verifier::journal::Kind::Install => "install",
+        bundle_verifier::journal::Kind::Rollback => "rollback",
+    };
+    lang.recovered(
+        r.outcome,
+        kind,
+        &release_name(lang, &r.release),
+        &r.root.display().to_string(),
+    )
+}
+
+fn release_name(lang: Lang, r: &ReleaseRef) -> String {
+    lang.release_name(&r.id, &r.version, r.sequence)
+}
+
+/// The technician at the terminal: a progress bar, and prompts for confirmations.
+struct Terminal {
+    bar: indicatif::ProgressBar,
+    lang: Lang,
+}
+
+impl Ui for Terminal {
+    fn progress(&self, n: u64) {
+        self.bar.inc(n)
+    }
+
+    fn ask(&self, step: &Confirm) -> Option<bool> {
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        let answer = self.bar.suspend(|| {
+            eprint!("{}", self.lang.confirm_prompt(step));
+            let _ = std::io::stderr().flush();
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).map(|_| line)
+        });
+        Some(answer.is_ok_and(|a| self.lang.is_yes(&a)))
     }
 }
 
@@ -167,7 +337,7 @@ fn progress_bar(bundle: &std::path::Path) -> indicatif::ProgressBar {
     bar
 }
 
-fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
+fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
     let limits = Limits::default();
     match cmd {
         Cmd::Verify {
@@ -177,7 +347,7 @@ fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
             json,
         } => (
             json,
-            (|| {
+            (|| -> Result<(), Failure> {
                 let trust = trust.load(None)?;
                 let bar = progress_bar(&bundle);
                 let r = verify(&bundle, &trust, &VerifyOptions { limits, deep }, &|n| {
@@ -188,7 +358,7 @@ fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
                 if json {
                     print_json(&serde_json::json!({"ok": true, "verified": r}));
                 } else {
-                    println!("OK: {} is authentic and intact.", bundle.display());
+                    println!("{}", lang.verified(&bundle.display().to_string()));
                     println!(
                         "  release   {} {} (sequence {}): {}",
                         r.release.id, r.release.version, r.release.sequence, r.release.title
@@ -214,12 +384,12 @@ fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
         Cmd::Inspect { bundle, json } => {
             (
                 json,
-                (|| {
+                (|| -> Result<(), Failure> {
                     let i = inspect(&bundle, &limits)?;
                     if json {
                         print_json(&i);
                     } else {
-                        println!("{}", i.warning);
+                        println!("{}", lang.unverified());
                         let r = &i.manifest.release;
                         println!(
                             "  release   {} {} (sequence {}): {}",
@@ -256,7 +426,7 @@ fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
             json,
         } => (
             json,
-            (|| {
+            (|| -> Result<(), Failure> {
                 let trust = trust.load(None)?;
                 let bar = progress_bar(&bundle);
                 let r = extract(&bundle, &trust, &model, &mode, &out, &limits, &|n| {
@@ -268,17 +438,16 @@ fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
                     print_json(&serde_json::json!({"ok": true, "extracted": r}));
                 } else {
                     println!(
-                        "OK: extracted {} files of {} / {} into {}",
-                        r.files,
-                        r.model,
-                        r.mode,
-                        r.out.display()
+                        "{}",
+                        lang.extracted(r.files, &r.model, &r.mode, &r.out.display().to_string())
                     );
                 }
                 Ok(())
             })(),
         ),
-        Cmd::Trust(TrustCmd::Show { root, json }) => (json, trust_show(&root, json)),
+        Cmd::Trust(TrustCmd::Show { root, json }) => {
+            (json, trust_show(&root, json).map_err(Failure::from))
+        }
         Cmd::Apply {
             bundle,
             trust,
@@ -286,24 +455,237 @@ fn run(cmd: Cmd) -> (bool, Result<(), Error>) {
             root,
             state,
             dry_run,
+            reinstall,
+            confirm,
+            backup_to,
             json,
         } => (
             json,
-            (|| {
+            (|| -> Result<(), Failure> {
                 let trust = trust.load(Some(&state))?;
                 let identity = Identity::load(&instrument)?;
-                let bar = progress_bar(&bundle);
-                let opts = ApplyOptions { limits, dry_run };
-                let r = apply(&bundle, &trust, &identity, &root, &state, &opts, &|n| {
-                    bar.inc(n)
-                });
-                bar.finish_and_clear();
-                let r = r?;
+                let ui = Terminal {
+                    bar: progress_bar(&bundle),
+                    lang,
+                };
+                let opts = ApplyOptions {
+                    limits,
+                    dry_run,
+                    reinstall,
+                    confirmed: confirm,
+                    backup_to,
+                };
+                let r = apply(&bundle, &trust, &identity, &root, &state, &opts, &ui);
+                ui.bar.finish_and_clear();
+                let r = r.map_err(Failure::Apply)?;
                 if json {
                     print_json(&serde_json::json!({"ok": true, "applied": r}));
                 } else {
-                    print_apply(&r);
+                    print_apply(lang, &r);
                 }
+                Ok(())
+            })(),
+        ),
+        Cmd::Rollback {
+            root,
+            state,
+            dry_run,
+            json,
+        } => (
+            json,
+            (|| -> Result<(), Failure> {
+                let r = bundle_verifier::rollback::rollback(&root, &state, dry_run)?;
+                if let Some(rec) = &r.recovered {
+                    eprintln!("{}", recovered(lang, rec));
+                }
+                if json {
+                    print_json(&serde_json::json!({"ok": true, "rollback": r}));
+                    return Ok(());
+                }
+                let name = release_name(lang, &r.rolled_back);
+                if dry_run {
+                    println!("{}", lang.rollback_dry_run(&name, &r.mode, r.files));
+                } else {
+                    println!("{}", lang.rolled_back(&name, &r.mode, r.files));
+                }
+                println!(
+                    "{}",
+                    lang.installed_now(
+                        r.installed_now
+                            .as_ref()
+                            .map(|x| release_name(lang, x))
+                            .as_deref()
+                    )
+                );
+                if let Some(p) = &r.receipt {
+                    println!("{}", lang.receipt(&p.display().to_string()));
+                }
+                Ok(())
+            })(),
+        ),
+        Cmd::Device { cmd } => match cmd {
+            DeviceCmd::Init { state, json } => (
+                json,
+                (|| -> Result<(), Failure> {
+                    let state = StateDir::open(&state)?;
+                    if state.device_key_path().exists() {
+                        let (k, _) = state.device_key(false)?;
+                        return Err(Error::Config(format!(
+                            "this instrument already has device key {}; it is never replaced. Show it with `bundle-verifier device pubkey`",
+                            k.key_id()
+                        ))
+                        .into());
+                    }
+                    let (k, _) = state.device_key(true)?;
+                    let pem = k.public_key().to_pem();
+                    if json {
+                        print_json(&serde_json::json!({
+                            "ok": true, "key_id": k.key_id(), "public_key": pem,
+                            "public_key_file": state.device_pub_path(),
+                        }));
+                    } else {
+                        println!("{}", lang.device_created(k.key_id().as_str()));
+                        print!("{pem}");
+                    }
+                    Ok(())
+                })(),
+            ),
+            DeviceCmd::Pubkey { state } => (
+                false,
+                (|| -> Result<(), Failure> {
+                    let state = StateDir::open(&state)?;
+                    let (k, _) = state.device_key(false)?;
+                    print!("{}", k.public_key().to_pem());
+                    Ok(())
+                })(),
+            ),
+        },
+        Cmd::Receipts {
+            cmd: ReceiptsCmd::Export { state, to, json },
+        } => (
+            json,
+            (|| -> Result<(), Failure> {
+                let r = bundle_verifier::receipt::export(&state, &to)?;
+                if json {
+                    print_json(&serde_json::json!({"ok": true, "exported": r}));
+                } else {
+                    println!(
+                        "{}",
+                        lang.exported(r.receipts.len(), &r.to.display().to_string())
+                    );
+                }
+                Ok(())
+            })(),
+        ),
+        Cmd::CheckInstalled {
+            trusted_key,
+            root,
+            state,
+            json,
+        } => (
+            json,
+            (|| -> Result<(), Failure> {
+                let trust = if trusted_key.is_empty() {
+                    None
+                } else {
+                    Some(TrustedKeys::from_pem_files(&trusted_key)?)
+                };
+                let r = bundle_verifier::check::check_installed(&root, &state, trust.as_ref())?;
+                if let Some(rec) = &r.recovered {
+                    eprintln!("{}", recovered(lang, rec));
+                }
+                if json {
+                    print_json(&r);
+                } else {
+                    println!(
+                        "{}",
+                        if r.ok {
+                            lang.check_ok(r.files_checked)
+                        } else {
+                            lang.check_differs()
+                        }
+                    );
+                    for i in &r.installed {
+                        println!(
+                            "{}",
+                            lang.check_installed_release(
+                                &release_name(lang, &i.release),
+                                &i.mode,
+                                &i.installed_at
+                            )
+                        );
+                    }
+                    for (label, list) in [
+                        (lang.check_modified(), &r.modified),
+                        (lang.check_missing(), &r.missing),
+                        (lang.check_unexpected(), &r.unexpected),
+                    ] {
+                        for f in list {
+                            println!("    {label:11} {f}");
+                        }
+                    }
+                    if !r.ok {
+                        println!("{}", lang.check_advice());
+                    }
+                }
+                if r.ok {
+                    Ok(())
+                } else {
+                    Err(Failure::Found(ExitClass::Refused))
+                }
+            })(),
+        ),
+        Cmd::Scan {
+            dir,
+            trust,
+            instrument,
+            state,
+            json,
+        } => (
+            json,
+            (|| -> Result<(), Failure> {
+                let trust = trust.load(state.as_deref())?;
+                let identity = Identity::load(&instrument)?;
+                let found = bundle_verifier::scan::scan(
+                    &dir,
+                    &trust,
+                    &identity,
+                    state.as_deref(),
+                    &limits,
+                )?;
+                if json {
+                    print_json(&serde_json::json!({"ok": true, "bundles": found}));
+                    return Ok(());
+                }
+                if found.is_empty() {
+                    println!("{}", lang.scan_none(&dir.display().to_string()));
+                    return Ok(());
+                }
+                for e in &found {
+                    let file = e.file.strip_prefix(&dir).unwrap_or(&e.file).display();
+                    match &e.error {
+                        None => {
+                            let name = e
+                                .release
+                                .as_ref()
+                                .map(|x| release_name(lang, x))
+                                .unwrap_or_default();
+                            println!("{}  {file}", lang.scan_applies(&name));
+                            if !e.other_modes.is_empty() {
+                                println!("{}", lang.other_modes(&e.other_modes.join(", ")));
+                            }
+                        }
+                        Some(err) => {
+                            let label = if err.class() == ExitClass::NotApplicable {
+                                lang.scan_not_for_this()
+                            } else {
+                                lang.scan_refused()
+                            };
+                            println!("{label} {file}\n           {}", lang.error(err));
+                        }
+                    }
+                }
+                println!("{}", lang.scan_unverified_payload());
                 Ok(())
             })(),
         ),
@@ -398,44 +780,66 @@ fn ids(v: &[bundle_keys::KeyId]) -> String {
     v.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-fn print_apply(r: &ApplyReport) {
+fn print_apply(lang: Lang, r: &ApplyReport) {
     let count = |a: Action| r.changes.iter().filter(|c| c.action == a).count();
     let id = &r.identity;
-    if r.result == "dry-run" {
-        println!("DRY RUN: the bundle is authentic and fits this instrument; nothing was changed.");
-    } else {
-        println!(
-            "INSTALLED: {} {} on {} {} (serial {}), mode {}.",
-            r.release.id,
-            r.release.version,
-            id.model,
-            id.udi_di.as_deref().unwrap_or(""),
-            id.serial,
-            id.mode
-        );
+    if let Some(rec) = &r.recovered {
+        println!("{}", recovered(lang, rec));
     }
-    print_signatures(&r.signatures);
+    let name = lang.release_name(&r.release.id, &r.release.version, r.release.sequence);
+    if r.result == "dry-run" {
+        println!("{}", lang.dry_run());
+    } else {
+        let model = match &id.udi_di {
+            Some(u) => format!("{} {u}", id.model),
+            None => id.model.clone(),
+        };
+        println!("{}", lang.installed(&name, &model, &id.serial, &id.mode));
+    }
+    println!("{}", lang.signed_by(&ids(&r.signatures.counted)));
+    for n in &r.signatures.trust_root_updates {
+        println!("  trust root version {n} carried by the bundle was accepted");
+    }
+    if let Some(b) = &r.installed_before {
+        println!("{}", lang.installed_before(&release_name(lang, b)));
+    }
     println!(
-        "  {} files added, {} replaced, {} already up to date",
-        count(Action::Add),
-        count(Action::Replace),
-        count(Action::Unchanged)
+        "{}",
+        lang.counts(
+            count(Action::Add),
+            count(Action::Replace),
+            count(Action::Unchanged)
+        )
     );
     for c in &r.changes {
         let verb = match c.action {
-            Action::Add => "add",
-            Action::Replace => "replace",
+            Action::Add => lang.verb_add(),
+            Action::Replace => lang.verb_replace(),
             Action::Unchanged => continue,
         };
         println!("    {verb:8} {}", c.path);
     }
+    if r.result == "dry-run" {
+        for c in &r.release.confirm {
+            println!("{}", lang.needs_confirmation(c));
+        }
+    }
+    for c in &r.confirmations {
+        println!("{}", lang.confirmed(&c.id, &c.how));
+    }
     if let Some(b) = &r.backup {
-        println!("  replaced files are kept in {}", b.display());
+        println!("{}", lang.backup_kept(&b.display().to_string()));
+    }
+    if let Some(b) = &r.backup_to {
+        println!("{}", lang.backup_copy(&b.display().to_string()));
+    }
+    if let Some(p) = &r.receipt {
+        println!("{}", lang.receipt(&p.display().to_string()));
+    }
+    if let (true, Some(k)) = (r.device_key_created, &r.device_key) {
+        println!("{}", lang.device_key_created(k.as_str()));
     }
     if !r.other_modes.is_empty() {
-        println!(
-            "  REMINDER: this instrument also boots in mode {}. Start it in that mode and apply this bundle there too.",
-            r.other_modes.join(", ")
-        );
+        println!("{}", lang.other_modes(&r.other_modes.join(", ")));
     }
 }

@@ -43,12 +43,40 @@ pub struct Payload {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Release {
+    /// Steps the technician must confirm before the install (the notice
+    /// demands a data backup first). Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub confirm: Vec<Confirm>,
     pub id: String,
     pub notes: String,
     /// Monotonic release counter; an instrument never goes back to a lower one.
     pub sequence: u64,
     pub title: String,
     pub version: String,
+}
+
+/// One precondition the technician confirms before install, in English and
+/// optionally German (the verifier shows the technician's language).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Confirm {
+    /// Short name given on the command line as `--confirm ID`.
+    pub id: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_de: Option<String>,
+}
+
+/// Most confirmation steps a release may declare.
+pub const MAX_CONFIRM: usize = 16;
+
+/// Confirmation IDs are typed by technicians and become receipt fields.
+pub fn valid_confirm_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 /// What to install on one instrument model in one boot mode.
@@ -132,6 +160,11 @@ impl Manifest {
         }
         let m: Manifest =
             serde_json::from_slice(bytes).map_err(|e| ManifestError::Schema(e.to_string()))?;
+        // One meaning, one encoding: `"confirm":[]` or `"requires_version":null`
+        // parse like absent fields, so they are refused rather than signed twice.
+        if m.to_canonical_bytes() != bytes {
+            return Err(ManifestError::NotCanonical);
+        }
         m.validate(limits)?;
         Ok(m)
     }
@@ -173,6 +206,30 @@ impl Manifest {
                     found: text.len() as u64,
                     limit: limits.max_text_bytes as u64,
                 });
+            }
+        }
+        check_count("confirmation steps", r.confirm.len(), MAX_CONFIRM)?;
+        let mut ids = BTreeSet::new();
+        for c in &r.confirm {
+            if !valid_confirm_id(&c.id) {
+                return Err(invalid(format!(
+                    "confirmation id {:?} must be 1 to 32 lowercase letters, digits, '-' or '_'",
+                    c.id
+                )));
+            }
+            if !ids.insert(c.id.as_str()) {
+                return Err(invalid(format!(
+                    "confirmation {:?} is declared twice",
+                    c.id
+                )));
+            }
+            for text in std::iter::once(&c.text).chain(&c.text_de) {
+                if text.trim().is_empty() || text.len() > limits.max_text_bytes {
+                    return Err(invalid(format!(
+                        "confirmation {:?}: its text must be 1 to {} bytes",
+                        c.id, limits.max_text_bytes
+                    )));
+                }
             }
         }
         check_count("targets", self.targets.len(), limits.max_targets)?;

@@ -522,5 +522,5 @@ fn install_root(path: &Path, doc: &RootDocument) -> Result<(), Error> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(Error::io("cannot create directory", dir))?;
     }
-    crate::install::write_atomic(path, &doc.bytes)
+    crate::state::write_atomic(path, &doc.bytes)
 }

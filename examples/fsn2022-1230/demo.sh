@@ -41,9 +41,14 @@ set -e
 step "6. Technician: dry run on the NextSeq 550Dx in Dx mode" \
   "$verifier" apply "$work/FSN2022-1230.bundle" --trusted-key "$work/release.pub" \
   --instrument "$here/instruments/nextseq-dx.toml" --root "$work/instrument-root" --state "$state" --dry-run
-step "7. Technician: apply it" \
+step "7. Technician: back up the customer's data, then apply it and confirm that" \
   "$verifier" apply "$work/FSN2022-1230.bundle" --trusted-key "$work/release.pub" \
-  --instrument "$here/instruments/nextseq-dx.toml" --root "$work/instrument-root" --state "$state"
+  --instrument "$here/instruments/nextseq-dx.toml" --root "$work/instrument-root" --state "$state" \
+  --confirm backup --backup-to "$work/usb-stick"
+step "7b. Technician: check the installed files against the signed manifest" \
+  "$verifier" check-installed --root "$work/instrument-root" --state "$state"
+step "7c. Technician: copy the signed receipts to the stick for the verification form" \
+  "$verifier" receipts export --state "$state" --to "$work/usb-stick/receipts"
 
 printf '\n\033[1m== 8. The instrument root now\033[0m\n'
 (cd "$work/instrument-root" && find . -type f | sort | xargs sha256sum)

@@ -2,10 +2,13 @@
 //! key IDs, strict Ed25519 signature checks, and the trust root document.
 //! Secret keys and the [`Signer`](signing::Signer) trait live behind the
 //! `signing` feature, PKCS#11 tokens behind `pkcs11`, so the verifier links
-//! no signing code.
+//! no bundle-signing code. The instrument's receipt key
+//! ([`device::DeviceKey`]) has its own `device` feature.
 
 pub mod canonical;
 mod date;
+#[cfg(feature = "device")]
+pub mod device;
 mod error;
 mod public;
 pub mod root;

@@ -152,3 +152,70 @@ pub fn snapshot(root: &Path) -> BTreeMap<String, (char, u32, Vec<u8>)> {
     walk(root, root, &mut out);
     out
 }
+
+/// A small release of its own in `<name>/`: a spec for NextSeq 550Dx
+/// (modes Dx and RUO) with the given sequence and files, and, with
+/// `confirm`, a required `backup` confirmation. Returns the spec path.
+pub fn write_release(
+    dir: &Path,
+    name: &str,
+    sequence: u64,
+    files: &[(&str, &str)],
+    confirm: bool,
+) -> PathBuf {
+    let base = dir.join(name);
+    for (path, content) in files {
+        let p = base.join("payload").join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+    }
+    let confirm = if confirm {
+        "[[confirm]]\nid = \"backup\"\ntext = \"Data is backed up.\"\ntext_de = \"Die Daten sind gesichert.\"\n"
+    } else {
+        ""
+    };
+    let spec = format!(
+        "[release]\nid = \"REL-{sequence}\"\nversion = \"1.{sequence}.0\"\nsequence = {sequence}\n\
+         title = \"Test release {sequence}\"\n{confirm}\n[[target]]\nmodel = \"NextSeq 550Dx\"\n\
+         udi_di = [\"00816270020125\"]\ncatalog = [\"20005715\"]\nmodes = [\"Dx\", \"RUO\"]\n\
+         files = \"payload\"\n"
+    );
+    let path = base.join("release.toml");
+    std::fs::write(&path, spec).unwrap();
+    path
+}
+
+/// The example's NextSeq 550Dx identity in Dx mode.
+pub fn nextseq_dx() -> PathBuf {
+    example().join("instruments/nextseq-dx.toml")
+}
+
+/// `bundle-verifier apply BUNDLE --trusted-key PUB --instrument ID --root ROOT --state STATE`;
+/// add more arguments before running.
+pub fn apply_cmd(bundle: &Path, public: &Path, id: &Path, root: &Path, state: &Path) -> Command {
+    let mut c = verifier();
+    c.arg("apply")
+        .arg(bundle)
+        .arg("--trusted-key")
+        .arg(public)
+        .arg("--instrument")
+        .arg(id)
+        .arg("--root")
+        .arg(root)
+        .arg("--state")
+        .arg(state)
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
+    c
+}
+
+/// The receipt files in a state directory, sorted by name (= in order).
+pub fn receipts(state: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(state.join("receipts"))
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    v.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    v.sort();
+    v
+}

@@ -244,6 +244,8 @@ impl Instrument {
             .arg(&self.root)
             .arg("--state")
             .arg(&self.state)
+            // Specs derive from the example release, which asks for a backup first.
+            .args(["--confirm", "backup"])
             .args(extra))
     }
 

@@ -93,7 +93,7 @@ fn softhsm_token_keys_build_cosign_and_sign_a_trust_root_that_verifies() {
         .arg("--out")
         .arg(&bundle);
     ok(&mut with_token(c, &conf, "hsm-rel1"));
-    refused(v.verify(&bundle, &root), "1 of 2 needed");
+    refused(v.verify(&bundle, &root), "1 of 2 release keys needed");
 
     let mut c = builder();
     c.arg("cosign").arg(&bundle);

@@ -36,6 +36,9 @@ fn apply(
         .arg(root)
         .arg("--state")
         .arg(state)
+        // The example release requires its data-backup step to be confirmed.
+        .arg("--confirm")
+        .arg("backup")
         .assert()
 }
 
@@ -399,6 +402,7 @@ fn a_failed_install_restores_the_root_and_exits_5() {
         .arg(&root)
         .arg("--state")
         .arg(f.s.path("state"))
+        .args(["--confirm", "backup"])
         .assert()
         .code(5);
     assert_eq!(snapshot(&root), before);

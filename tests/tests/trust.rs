@@ -3,7 +3,7 @@
 //! names its reason.
 
 use std::ffi::OsStr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use e2e_tests::trust_kit::*;
 use e2e_tests::*;
@@ -18,6 +18,14 @@ fn root_v1(v: &Vendor, releases: &[&str], release_threshold: u32) -> PathBuf {
         release_threshold,
         &[],
     );
+    v.sign(&root, &["r1", "r2"]);
+    root
+}
+
+/// The next version of `prev` with `args`, signed by r1 and r2 (a threshold
+/// of both v1's and its own root keys while those stay root keys).
+fn signed_edit(v: &Vendor, prev: &Path, out: &str, args: &[&str]) -> PathBuf {
+    let root = v.edit(prev, out, args);
     v.sign(&root, &["r1", "r2"]);
     root
 }
@@ -46,7 +54,7 @@ fn too_few_release_signatures_are_refused_until_a_cosignature_is_added() {
     let v = Vendor::new();
     let root = root_v1(&v, &["rel", "rel2"], 2);
     let b = v.build("b", &v.spec("s", 1, &[]), "rel", &[&root]);
-    refused(v.verify(&b, &root), "1 of 2 needed");
+    refused(v.verify(&b, &root), "1 of 2 release keys needed");
     let manifest_before = members(&b).into_iter().find(|(n, _)| n == "manifest.json");
     v.cosign(&b, "rel2");
     let manifest_after = members(&b).into_iter().find(|(n, _)| n == "manifest.json");
@@ -82,12 +90,12 @@ fn the_same_key_signing_twice_is_refused() {
 fn a_revoked_key_does_not_count() {
     let v = Vendor::new();
     let root1 = root_v1(&v, &["rel"], 1);
-    let root2 = v.edit(
+    let root2 = signed_edit(
+        &v,
         &root1,
         "root2.json",
         &["--revoke", "#rel", "--add-release-key", "@rel2"],
     );
-    v.sign(&root2, &["r1", "r2"]);
     let b = v.build("b", &v.spec("s", 1, &[]), "rel", &[]);
     succeeded("verify", v.verify(&b, &root1));
     refused(v.verify(&b, &root2), "revoked in trust root version 2");
@@ -97,12 +105,12 @@ fn a_revoked_key_does_not_count() {
 fn an_expired_key_does_not_count() {
     let v = Vendor::new();
     let root1 = root_v1(&v, &["rel"], 1);
-    let root2 = v.edit(
+    let root2 = signed_edit(
+        &v,
         &root1,
         "root2.json",
         &["--add-release-key", "@old", "--expires", "2020-01-31"],
     );
-    v.sign(&root2, &["r1", "r2"]);
     let b = v.build("b", &v.spec("s", 1, &[]), "old", &[]);
     refused(v.verify(&b, &root2), "key expired on 2020-01-31");
 }
@@ -114,12 +122,10 @@ fn expiry_is_judged_no_earlier_than_the_trust_root_issue_date() {
     let v = Vendor::new();
     let root1 = root_v1(&v, &["rel"], 1);
     let args = ["--add-release-key", "@late", "--expires", "2099-12-31"];
-    let today = v.edit(&root1, "today.json", &args);
-    v.sign(&today, &["r1", "r2"]);
+    let today = signed_edit(&v, &root1, "today.json", &args);
     let mut later: Vec<&str> = args.to_vec();
     later.extend(["--issued", "2100-01-01"]);
-    let future = v.edit(&root1, "future.json", &later);
-    v.sign(&future, &["r1", "r2"]);
+    let future = signed_edit(&v, &root1, "future.json", &later);
     let b = v.build("b", &v.spec("s", 1, &[]), "late", &[]);
     succeeded("verify", v.verify(&b, &today));
     refused(
@@ -132,12 +138,12 @@ fn expiry_is_judged_no_earlier_than_the_trust_root_issue_date() {
 fn a_key_used_outside_its_model_scope_does_not_count() {
     let v = Vendor::new();
     let root1 = root_v1(&v, &["rel"], 1);
-    let root2 = v.edit(
+    let root2 = signed_edit(
+        &v,
         &root1,
         "root2.json",
         &["--add-release-key", "@nextseq", "--scope", "NextSeq 550Dx"],
     );
-    v.sign(&root2, &["r1", "r2"]);
     let only = v.build(
         "only",
         &v.spec("only", 1, &["NextSeq 550Dx"]),
@@ -210,8 +216,7 @@ fn a_rotation_not_signed_by_the_old_root_is_refused() {
 fn a_tampered_trust_root_in_a_bundle_is_refused() {
     let v = Vendor::new();
     let root1 = root_v1(&v, &["rel"], 1);
-    let root2 = v.edit(&root1, "root2.json", &["--add-release-key", "@evil"]);
-    v.sign(&root2, &["r1", "r2"]);
+    let root2 = signed_edit(&v, &root1, "root2.json", &["--add-release-key", "@evil"]);
     let b = v.build("b", &v.spec("s", 1, &[]), "rel", &[&root2]);
     let original = members(&b);
     let mut m = original.clone();
@@ -257,7 +262,7 @@ fn trusted_key_still_works_as_a_root_of_one_key() {
         .arg(&b)
         .arg("--trusted-key")
         .arg(v.public("r1")));
-    refused(out, "0 of 1 needed");
+    refused(out, "0 of 1 release keys needed");
 }
 
 /// The story of issue 4: root v1 → v2 (one root key replaced, a release key
@@ -294,8 +299,13 @@ fn rotation_story_instrument_follows_the_chain_and_then_refuses_the_revoked_key(
     v.sign(&root2, &["r1", "r2", "r3"]);
     let second = v.build("second", &v.spec("second", 2, &[]), "rel2", &[&root2]);
     let out = succeeded("second apply", inst.apply(&second, &[]));
-    assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("trust root version 2 carried by the bundle was accepted"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("trust root version 2 carried by the bundle was accepted"),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(inst.installed_root(), Some(std::fs::read(&root2).unwrap()));
 
     // From now on the revoked key is refused, and the root is untouched.
@@ -315,8 +325,7 @@ fn rotation_story_instrument_follows_the_chain_and_then_refuses_the_revoked_key(
 fn dry_run_does_not_install_a_carried_trust_root() {
     let v = Vendor::new();
     let root1 = root_v1(&v, &["rel"], 1);
-    let root2 = v.edit(&root1, "root2.json", &["--add-release-key", "@rel2"]);
-    v.sign(&root2, &["r1", "r2"]);
+    let root2 = signed_edit(&v, &root1, "root2.json", &["--add-release-key", "@rel2"]);
     let b = v.build("b", &v.spec("s", 1, &[]), "rel2", &[&root2]);
     let inst = Instrument::new(&v.s, "i");
     let out = inst.apply(
@@ -339,10 +348,8 @@ fn dry_run_does_not_install_a_carried_trust_root() {
 fn a_chain_that_skips_a_version_is_refused() {
     let v = Vendor::new();
     let root1 = root_v1(&v, &["rel"], 1);
-    let root2 = v.edit(&root1, "root2.json", &["--add-release-key", "@rel2"]);
-    v.sign(&root2, &["r1", "r2"]);
-    let root3 = v.edit(&root2, "root3.json", &["--add-release-key", "@rel3"]);
-    v.sign(&root3, &["r1", "r2"]);
+    let root2 = signed_edit(&v, &root1, "root2.json", &["--add-release-key", "@rel2"]);
+    let root3 = signed_edit(&v, &root2, "root3.json", &["--add-release-key", "@rel3"]);
     let b = v.build("b", &v.spec("s", 1, &[]), "rel3", &[&root3]);
     refused(v.verify(&b, &root1), "every version in between is needed");
 }
@@ -351,10 +358,8 @@ fn a_chain_that_skips_a_version_is_refused() {
 fn two_different_trust_roots_with_the_same_version_are_refused() {
     let v = Vendor::new();
     let root1 = root_v1(&v, &["rel"], 1);
-    let a = v.edit(&root1, "root2a.json", &["--add-release-key", "@rel2"]);
-    v.sign(&a, &["r1", "r2"]);
-    let b2 = v.edit(&root1, "root2b.json", &["--add-release-key", "@rel3"]);
-    v.sign(&b2, &["r1", "r2"]);
+    let a = signed_edit(&v, &root1, "root2a.json", &["--add-release-key", "@rel2"]);
+    let b2 = signed_edit(&v, &root1, "root2b.json", &["--add-release-key", "@rel3"]);
     let b = v.build("b", &v.spec("s", 1, &[]), "rel3", &[&b2]);
     refused(v.verify(&b, &a), "two different trust roots with version 2");
 }
@@ -363,8 +368,7 @@ fn two_different_trust_roots_with_the_same_version_are_refused() {
 fn a_rotation_that_takes_back_a_revocation_is_refused() {
     let v = Vendor::new();
     let root1 = root_v1(&v, &["rel", "rel2"], 1);
-    let root2 = v.edit(&root1, "root2.json", &["--revoke", "#rel"]);
-    v.sign(&root2, &["r1", "r2"]);
+    let root2 = signed_edit(&v, &root1, "root2.json", &["--revoke", "#rel"]);
     let root3 = v.edit(&root2, "root3.json", &[]);
     // Hand-edit version 3 so that it forgets the revocation, then sign it.
     let text = std::fs::read_to_string(&root3).unwrap();
@@ -404,12 +408,12 @@ fn trusted_key_is_refused_on_an_instrument_that_holds_a_trust_root() {
 fn an_instrument_takes_the_next_trust_root_from_a_file_when_it_chains() {
     let v = Vendor::new();
     let root1 = root_v1(&v, &["rel"], 1);
-    let root2 = v.edit(
+    let root2 = signed_edit(
+        &v,
         &root1,
         "root2.json",
         &["--revoke", "#rel", "--add-release-key", "@rel2"],
     );
-    v.sign(&root2, &["r1", "r2"]);
     let inst = Instrument::new(&v.s, "i");
     let b1 = v.build("b1", &v.spec("s1", 1, &[]), "rel", &[]);
     // Nothing installed and no trust named: a usage error that says what to give.

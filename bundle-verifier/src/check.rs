@@ -1,0 +1,152 @@
+//! `check-installed`: compare an instrument root with the signed manifests
+//! of what was installed into it, for a customer who suspects the device.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::digest::Sha256Digest;
+use crate::error::Error;
+use crate::install::exec_bit;
+use crate::journal::{file_sha256, open_and_recover, Listing, Recovered};
+use crate::manifest::Manifest;
+use crate::receipt::ReleaseRef;
+use crate::state::read_json_opt;
+use crate::trust::{SignatureFile, TrustedKeys};
+use crate::Limits;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckReport {
+    /// True when every installed file is intact and nothing was added.
+    pub ok: bool,
+    pub root: PathBuf,
+    pub installed: Vec<InstalledSummary>,
+    /// Files whose content or executable bit differs from the manifest.
+    pub modified: Vec<String>,
+    pub missing: Vec<String>,
+    /// Files that appeared, since the install, in a directory it installed into.
+    pub unexpected: Vec<String>,
+    pub files_checked: usize,
+    /// True when the stored manifests' signatures were checked with trusted keys.
+    pub signatures_checked: bool,
+    pub recovered: Option<Recovered>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InstalledSummary {
+    pub mode: String,
+    pub model: String,
+    pub release: ReleaseRef,
+    pub manifest_sha256: Sha256Digest,
+    pub installed_at: String,
+}
+
+/// With `trust`, the stored signatures of each installed manifest are also
+/// checked against it, so the comparison is with what the vendor signed.
+pub fn check_installed(
+    root: &Path,
+    state: &Path,
+    trust: Option<&TrustedKeys>,
+) -> Result<CheckReport, Error> {
+    let root = fs::canonicalize(root)
+        .map_err(|e| Error::Config(format!("instrument root {}: {e}", root.display())))?;
+    let (state, recovered) = open_and_recover(state)?;
+    let records: Vec<_> = state
+        .installed_records()?
+        .into_iter()
+        .filter(|r| r.root == root)
+        .collect();
+    if records.is_empty() {
+        return Err(Error::NothingInstalled { root });
+    }
+    let mut report = CheckReport {
+        ok: true,
+        root: root.clone(),
+        installed: Vec::new(),
+        modified: Vec::new(),
+        missing: Vec::new(),
+        unexpected: Vec::new(),
+        files_checked: 0,
+        signatures_checked: false,
+        recovered,
+    };
+    let mut expected: BTreeSet<String> = BTreeSet::new();
+    let mut listing = Listing::new();
+    for r in &records {
+        let mp = state.installed(&r.mode, ".manifest.json");
+        let bytes = fs::read(&mp).map_err(Error::io("cannot read", &mp))?;
+        let m = Manifest::parse(&bytes, &Limits::default())?;
+        if Sha256Digest::of(&bytes) != r.manifest_sha256 {
+            return Err(Error::Config(format!(
+                "state file {} does not match the record of the install; the state directory was altered",
+                mp.display()
+            )));
+        }
+        if let Some(trust) = trust {
+            let sp = state.installed(&r.mode, ".signatures.json");
+            let sigs = fs::read(&sp).map_err(Error::io("cannot read", &sp))?;
+            let sigs = SignatureFile::parse(&sigs, &Limits::default())?;
+            trust.check(&bytes, &sigs)?;
+            report.signatures_checked = true;
+        }
+        let target = m.target(&r.model, &r.mode).ok_or_else(|| {
+            Error::Config(format!(
+                "{} has no target {}/{}",
+                mp.display(),
+                r.model,
+                r.mode
+            ))
+        })?;
+        for f in &target.files {
+            let p = f.path.join_to(&root);
+            let name = f.path.to_string();
+            expected.insert(name.clone());
+            report.files_checked += 1;
+            match file_sha256(&p).map_err(Error::io("cannot read", &p))? {
+                None => report.missing.push(name),
+                Some(d) => {
+                    let exec = fs::metadata(&p).map(|m| exec_bit(&m)).unwrap_or(false);
+                    if d != f.sha256 || exec != f.executable {
+                        report.modified.push(name);
+                    }
+                }
+            }
+        }
+        let tree: Listing =
+            read_json_opt(&state.installed(&r.mode, ".tree.json"))?.unwrap_or_default();
+        for (dir, names) in tree {
+            listing.entry(dir).or_default().extend(names);
+        }
+        report.installed.push(InstalledSummary {
+            mode: r.mode.clone(),
+            model: r.model.clone(),
+            release: (&r.release).into(),
+            manifest_sha256: r.manifest_sha256,
+            installed_at: r.installed_at.clone(),
+        });
+    }
+    for (dir, names) in &listing {
+        let abs = if dir.is_empty() {
+            root.clone()
+        } else {
+            root.join(dir)
+        };
+        for e in fs::read_dir(&abs).into_iter().flatten().flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            let rel = if dir.is_empty() {
+                n.clone()
+            } else {
+                format!("{dir}/{n}")
+            };
+            if !names.contains(&n) && !expected.contains(&rel) {
+                report.unexpected.push(rel);
+            }
+        }
+    }
+    report.unexpected.sort();
+    report.ok =
+        report.modified.is_empty() && report.missing.is_empty() && report.unexpected.is_empty();
+    Ok(report)
+}

@@ -1,0 +1,606 @@
+//! The journal that makes install and rollback crash-safe.
+//!
+//! `journal.json` holds the whole transaction (every file, its old and new
+//! digest, the directories to create) and a phase:
+//!
+//! * `prepare`: backups are being made; the root is untouched.
+//! * `switch`: files are being renamed into the root (install) or restored
+//!   from the backup (rollback).
+//! * `commit`: the root holds the new tree; records and receipt follow.
+//!
+//! Every state-using command first calls [`open_and_recover`]: an install
+//! that died in `prepare` or `switch` is undone (every step of the undo is
+//! idempotent), one in `commit` is finished, and a rollback is always
+//! finished. So after the next invocation the root is exactly the old tree
+//! or exactly the new one.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+use bundle_keys::device::DeviceKey;
+use serde::{Deserialize, Serialize};
+
+use crate::digest::{hash_reader, Sha256Digest};
+use crate::error::Error;
+use crate::identity::Identity;
+use crate::manifest::Release;
+use crate::receipt::{
+    BundleRef, Confirmation, FileChange, Receipt, ReleaseRef, RESULT_INSTALLED, RESULT_INTERRUPTED,
+    RESULT_ROLLED_BACK,
+};
+use crate::safepath::SafePath;
+use crate::state::{
+    copy_synced, read_json_opt, remove_all, sync_dir, write_atomic, write_json_atomic, Highest,
+    InstalledRecord, StateDir,
+};
+
+/// Testing only: abort the process at the N-th crash point (1-based), so the
+/// crash test can kill the real binary at every step of an install.
+pub const CRASH_ENV: &str = "BUNDLE_VERIFIER_CRASH_AT";
+
+static STEP: AtomicU64 = AtomicU64::new(0);
+
+/// A place where a real crash must be survivable. With [`CRASH_ENV`] set,
+/// the process dies here without unwinding, like `kill -9`.
+pub fn crash_point() {
+    static AT: OnceLock<Option<u64>> = OnceLock::new();
+    let at = AT.get_or_init(|| std::env::var(CRASH_ENV).ok().and_then(|v| v.parse().ok()));
+    if let Some(n) = *at {
+        if STEP.fetch_add(1, Ordering::SeqCst) + 1 == n {
+            std::process::abort();
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Add,
+    Replace,
+    Unchanged,
+}
+
+/// One file of a transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Op {
+    pub action: Action,
+    pub executable: bool,
+    pub new_sha256: Sha256Digest,
+    pub old_sha256: Option<Sha256Digest>,
+    pub path: SafePath,
+}
+
+/// Everything an install changes, written before the first change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    pub backup_to: Option<PathBuf>,
+    pub bundle: BundleRef,
+    pub confirmations: Vec<Confirmation>,
+    /// Directories the install creates, parents first.
+    pub created_dirs: Vec<SafePath>,
+    pub identity: Identity,
+    pub installed_before: Option<InstalledRecord>,
+    /// Every file of the target; `unchanged` ones are not touched.
+    pub ops: Vec<Op>,
+    pub release: Release,
+    pub root: PathBuf,
+    pub started: String,
+    pub transaction: String,
+}
+
+impl Transaction {
+    pub fn changed(&self) -> impl DoubleEndedIterator<Item = &Op> {
+        self.ops.iter().filter(|o| o.action != Action::Unchanged)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Install,
+    Rollback,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Prepare,
+    Switch,
+    Commit,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Journal {
+    pub kind: Kind,
+    pub phase: Phase,
+    /// The rollback's own name (its receipt), for `kind = rollback`.
+    pub rollback: Option<String>,
+    pub staging: Option<PathBuf>,
+    pub transaction: Transaction,
+}
+
+impl Journal {
+    pub fn write(&mut self, state: &StateDir, phase: Phase) -> Result<(), Error> {
+        self.phase = phase;
+        crash_point();
+        write_json_atomic(&state.journal(), self)?;
+        crash_point();
+        Ok(())
+    }
+
+    pub fn remove(state: &StateDir) -> Result<(), Error> {
+        crash_point();
+        let p = state.journal();
+        match fs::remove_file(&p) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(Error::io("cannot remove", p)(e))
+            }
+            _ => {}
+        }
+        sync_dir(&state.root);
+        crash_point();
+        Ok(())
+    }
+}
+
+/// What recovery did, for the technician.
+#[derive(Clone, Debug, Serialize)]
+pub struct Recovered {
+    pub kind: Kind,
+    pub transaction: String,
+    /// `completed` or `undone`.
+    pub outcome: &'static str,
+    pub release: ReleaseRef,
+    pub root: PathBuf,
+}
+
+/// Opens the state directory and finishes or undoes whatever an earlier,
+/// interrupted run left in the journal. Leftover staging is removed.
+pub fn open_and_recover(path: &Path) -> Result<(StateDir, Option<Recovered>), Error> {
+    let state = StateDir::open(path)?;
+    let journal: Option<Journal> = read_json_opt(&state.journal())?;
+    let recovered = match journal {
+        None => None,
+        Some(j) => Some(recover(&state, j)?),
+    };
+    // Staging left by a run that died before writing its journal.
+    for e in fs::read_dir(state.staging())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        remove_all(&e.path())?;
+    }
+    Ok((state, recovered))
+}
+
+fn recover(state: &StateDir, j: Journal) -> Result<Recovered, Error> {
+    let (key, _) = state.device_key(true)?;
+    let t = &j.transaction;
+    let outcome = match (j.kind, j.phase) {
+        (Kind::Install, Phase::Commit) => {
+            commit_install(state, &j, &key)?;
+            "completed"
+        }
+        (Kind::Install, phase) => {
+            undo_install(
+                state,
+                &j,
+                &key,
+                phase,
+                RESULT_INTERRUPTED,
+                "the install was interrupted (power loss or a killed process) and was undone \
+                 when the verifier next ran",
+            )?;
+            "undone"
+        }
+        (Kind::Rollback, _) => {
+            finish_rollback(state, j.clone(), &key)?;
+            "completed"
+        }
+    };
+    Ok(Recovered {
+        kind: j.kind,
+        transaction: t.transaction.clone(),
+        outcome,
+        release: ReleaseRef::from(&t.release),
+        root: t.root.clone(),
+    })
+}
+
+fn tmp_name(dest: &Path, tag: &str) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dest.with_file_name(format!(".{name}.{tag}"))
+}
+
+pub const TMP_NEW: &str = "bundle-new";
+const TMP_RESTORE: &str = "bundle-restore";
+
+/// Renames within one file system; across file systems, copies next to the
+/// destination and renames that, so the switch itself stays atomic.
+pub fn move_into_place(from: &Path, to: &Path) -> Result<(), Error> {
+    if fs::rename(from, to).is_ok() {
+        return Ok(());
+    }
+    let tmp = tmp_name(to, TMP_NEW);
+    copy_synced(from, &tmp)?;
+    fs::rename(&tmp, to).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io("cannot move file into place", to)(e)
+    })
+}
+
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &Path, _: &Path) -> bool {
+    false
+}
+
+pub fn file_sha256(p: &Path) -> io::Result<Option<Sha256Digest>> {
+    match fs::File::open(p) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+        Ok(f) => Ok(Some(hash_reader(f)?.0)),
+    }
+}
+
+/// Puts the old tree back: removes added files, moves each backed-up file
+/// back over its path, removes created directories. Safe to repeat after a
+/// crash at any point, because each step checks what is already done.
+fn restore_files(t: &Transaction, files: &Path) -> Result<(), Error> {
+    let root = &t.root;
+    let mut dirs = Vec::new();
+    for op in t.changed().rev() {
+        let dest = op.path.join_to(root);
+        for tag in [TMP_NEW, TMP_RESTORE] {
+            remove_all(&tmp_name(&dest, tag))?;
+        }
+        match op.action {
+            Action::Add => match fs::remove_file(&dest) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(Error::io("cannot remove", &dest)(e))
+                }
+                _ => {}
+            },
+            Action::Replace => {
+                let saved = op.path.join_to(files);
+                if saved.exists() {
+                    if !same_file(&saved, &dest) && fs::rename(&saved, &dest).is_err() {
+                        let tmp = tmp_name(&dest, TMP_RESTORE);
+                        copy_synced(&saved, &tmp)?;
+                        fs::rename(&tmp, &dest)
+                            .map_err(Error::io("cannot restore the old file", &dest))?;
+                    }
+                } else {
+                    // Moved back by an earlier, interrupted attempt: it must be the old file.
+                    let now = file_sha256(&dest).map_err(Error::io("cannot read", &dest))?;
+                    if now != op.old_sha256 {
+                        return Err(Error::io("the backup is missing for", &saved)(
+                            io::Error::new(io::ErrorKind::NotFound, "backup file missing"),
+                        ));
+                    }
+                }
+            }
+            Action::Unchanged => {}
+        }
+        if let Some(p) = dest.parent() {
+            if !dirs.contains(&p.to_owned()) {
+                dirs.push(p.to_owned());
+            }
+        }
+        crash_point();
+    }
+    for d in &dirs {
+        sync_dir(d);
+    }
+    for d in t.created_dirs.iter().rev() {
+        let p = d.join_to(root);
+        match fs::remove_dir(&p) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(Error::io("cannot remove directory", &p)(e))
+            }
+            _ => {}
+        }
+        if let Some(parent) = p.parent() {
+            sync_dir(parent);
+        }
+        crash_point();
+    }
+    Ok(())
+}
+
+pub struct ReceiptParts<'a> {
+    pub action: &'a str,
+    pub result: &'a str,
+    pub detail: Option<String>,
+    pub files: Vec<FileChange>,
+    pub installed_before: Option<ReleaseRef>,
+    pub installed_after: Option<ReleaseRef>,
+    pub name: String,
+}
+
+/// The receipt of a transaction, written once (a repeat after a crash keeps
+/// the first). Returns its path.
+pub fn write_receipt(
+    state: &StateDir,
+    key: &DeviceKey,
+    t: &Transaction,
+    p: ReceiptParts,
+) -> Result<PathBuf, Error> {
+    let path = state.receipts().join(format!("{}.json", p.name));
+    if path.exists() {
+        return Ok(path);
+    }
+    let mut r = Receipt::new(p.action, p.result, &t.identity, &t.root, &t.transaction);
+    r.backup = vec![state.backup(&t.transaction).display().to_string()];
+    r.backup
+        .extend(t.backup_to.iter().map(|b| b.display().to_string()));
+    r.bundle = Some(t.bundle.clone());
+    // A rollback's receipt names the install it undid, not its confirmations.
+    if p.action == "apply" {
+        r.confirmations = t.confirmations.clone();
+    }
+    r.detail = p.detail;
+    r.files = p.files;
+    r.installed_after = p.installed_after;
+    r.installed_before = p.installed_before;
+    crash_point();
+    write_atomic(&path, &r.sign(key))?;
+    crash_point();
+    Ok(path)
+}
+
+fn before(t: &Transaction) -> Option<ReleaseRef> {
+    t.installed_before.as_ref().map(|r| (&r.release).into())
+}
+
+/// The files a transaction changed, as its receipt lists them; for a
+/// rollback the same files with the direction reversed.
+pub fn file_changes(t: &Transaction, rollback: bool) -> Vec<FileChange> {
+    t.changed()
+        .map(|o| {
+            let action = match (o.action == Action::Add, rollback) {
+                (true, false) => "add",
+                (false, false) => "replace",
+                (true, true) => "remove",
+                (false, true) => "restore",
+            };
+            let (before, after) = (o.old_sha256, Some(o.new_sha256));
+            let (sha256_before, sha256_after) = if rollback {
+                (after, before)
+            } else {
+                (before, after)
+            };
+            FileChange {
+                action: action.into(),
+                path: o.path.clone(),
+                sha256_after,
+                sha256_before,
+            }
+        })
+        .collect()
+}
+
+/// Undoes an install that has not reached `commit`, removes its backup and
+/// staging, writes a receipt and clears the journal.
+pub fn undo_install(
+    state: &StateDir,
+    j: &Journal,
+    key: &DeviceKey,
+    phase: Phase,
+    result: &str,
+    detail: &str,
+) -> Result<PathBuf, Error> {
+    let t = &j.transaction;
+    let backup = state.backup(&t.transaction);
+    if phase != Phase::Prepare {
+        restore_files(t, &backup.join("files"))?;
+    }
+    let receipt = write_receipt(
+        state,
+        key,
+        t,
+        ReceiptParts {
+            action: "apply",
+            result,
+            detail: Some(detail.into()),
+            files: Vec::new(),
+            installed_before: before(t),
+            installed_after: before(t),
+            name: format!("{}-apply", t.transaction),
+        },
+    )?;
+    crash_point();
+    remove_all(&backup)?;
+    if let Some(s) = &j.staging {
+        remove_all(s)?;
+    }
+    Journal::remove(state)?;
+    Ok(receipt)
+}
+
+/// Names of the entries of each directory that holds a target file, so
+/// `check-installed` can tell files added later.
+pub type Listing = BTreeMap<String, Vec<String>>;
+
+pub fn list_dirs(root: &Path, paths: &[&SafePath]) -> Listing {
+    let mut out = Listing::new();
+    for p in paths {
+        let dir = p.ancestors().last().unwrap_or("").to_owned();
+        if out.contains_key(&dir) {
+            continue;
+        }
+        let abs = if dir.is_empty() {
+            root.to_owned()
+        } else {
+            root.join(&dir)
+        };
+        let mut names: Vec<String> = fs::read_dir(abs)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        out.insert(dir, names);
+    }
+    out
+}
+
+const RECORD_SUFFIXES: [&str; 4] = [".json", ".manifest.json", ".signatures.json", ".tree.json"];
+
+/// Saves the mode's current records into the backup, for rollback.
+pub fn save_previous_records(state: &StateDir, mode: &str, backup: &Path) -> Result<(), Error> {
+    let prev = backup.join("previous");
+    fs::create_dir_all(&prev).map_err(Error::io("cannot create", &prev))?;
+    for s in RECORD_SUFFIXES {
+        let from = state.installed(mode, s);
+        if from.exists() {
+            copy_synced(&from, &prev.join(format!("record{s}")))?;
+        }
+    }
+    sync_dir(&prev);
+    Ok(())
+}
+
+/// Finishes an install whose files are all in place: records, highest
+/// sequence, receipt. Every step is idempotent.
+pub fn commit_install(state: &StateDir, j: &Journal, key: &DeviceKey) -> Result<PathBuf, Error> {
+    let t = &j.transaction;
+    let mode = &t.identity.mode;
+    let backup = state.backup(&t.transaction);
+    for (from, suffix) in [
+        ("manifest.json", ".manifest.json"),
+        ("signatures.json", ".signatures.json"),
+    ] {
+        let src = backup.join(from);
+        let bytes = fs::read(&src).map_err(Error::io("cannot read", &src))?;
+        write_atomic(&state.installed(mode, suffix), &bytes)?;
+        crash_point();
+    }
+    let paths: Vec<&SafePath> = t.ops.iter().map(|o| &o.path).collect();
+    write_json_atomic(
+        &state.installed(mode, ".tree.json"),
+        &list_dirs(&t.root, &paths),
+    )?;
+    crash_point();
+    let record = InstalledRecord {
+        installed_at: t.started.clone(),
+        manifest_sha256: t.bundle.manifest_sha256,
+        mode: mode.clone(),
+        model: t.identity.model.clone(),
+        release: t.release.clone(),
+        root: t.root.clone(),
+        signed_by: t.bundle.signed_by.clone(),
+        transaction: t.transaction.clone(),
+    };
+    write_json_atomic(&state.installed(mode, ".json"), &record)?;
+    crash_point();
+    if state
+        .highest(mode)?
+        .is_none_or(|h| h.sequence < t.release.sequence)
+    {
+        write_json_atomic(
+            &state.installed(mode, ".highest.json"),
+            &Highest {
+                release_id: t.release.id.clone(),
+                sequence: t.release.sequence,
+                version: t.release.version.clone(),
+            },
+        )?;
+        crash_point();
+    }
+    // transaction.json marks the backup as a committed install rollback may undo.
+    write_json_atomic(&backup.join("transaction.json"), t)?;
+    crash_point();
+    let receipt = write_receipt(
+        state,
+        key,
+        t,
+        ReceiptParts {
+            action: "apply",
+            result: RESULT_INSTALLED,
+            detail: None,
+            files: file_changes(t, false),
+            installed_before: before(t),
+            installed_after: Some((&t.release).into()),
+            name: format!("{}-apply", t.transaction),
+        },
+    )?;
+    if let Some(s) = &j.staging {
+        remove_all(s)?;
+        crash_point();
+    }
+    Journal::remove(state)?;
+    Ok(receipt)
+}
+
+/// Restores the files and the records of the install in `j.transaction`,
+/// marks it rolled back and writes the rollback receipt. Idempotent.
+pub fn finish_rollback(
+    state: &StateDir,
+    mut j: Journal,
+    key: &DeviceKey,
+) -> Result<PathBuf, Error> {
+    let t = j.transaction.clone();
+    let backup = state.backup(&t.transaction);
+    if j.phase != Phase::Commit {
+        restore_files(&t, &backup.join("files"))?;
+        j.write(state, Phase::Commit)?;
+    }
+    let mode = &t.identity.mode;
+    let current = state.installed_record(mode)?;
+    if current.as_ref().map(|r| &r.transaction) == Some(&t.transaction) {
+        let prev = backup.join("previous");
+        // The main record goes last: until it changes, a repeat sees this transaction.
+        for s in RECORD_SUFFIXES.iter().rev() {
+            let saved = prev.join(format!("record{s}"));
+            let dest = state.installed(mode, s);
+            if saved.exists() {
+                let bytes = fs::read(&saved).map_err(Error::io("cannot read", &saved))?;
+                write_atomic(&dest, &bytes)?;
+            } else {
+                remove_all(&dest)?;
+            }
+            crash_point();
+        }
+    }
+    let name = j.rollback.clone().unwrap_or_else(|| t.transaction.clone());
+    write_json_atomic(
+        &backup.join("rolled-back.json"),
+        &serde_json::json!({ "rollback": name }),
+    )?;
+    crash_point();
+    let files = file_changes(&t, true);
+    let receipt = write_receipt(
+        state,
+        key,
+        &t,
+        ReceiptParts {
+            action: "rollback",
+            result: RESULT_ROLLED_BACK,
+            detail: None,
+            files,
+            installed_before: Some((&t.release).into()),
+            installed_after: before(&t),
+            name: format!("{name}-rollback"),
+        },
+    )?;
+    Journal::remove(state)?;
+    Ok(receipt)
+}

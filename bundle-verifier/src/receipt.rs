@@ -1,0 +1,355 @@
+//! Receipts: what the instrument did (install, refusal, rollback), signed
+//! with its device key. The schema and [`verify_receipt`] are the format an
+//! auditor checks; see docs/FORMAT.md, section 8.4.
+//!
+//! A receipt file is RFC 8785 canonical JSON
+//! `{"receipt":{...},"signature":{"key_id":..,"signature":..}}`; the Ed25519
+//! signature covers the canonical bytes of the `receipt` object, whose `type`
+//! field ([`RECEIPT_TYPE`]) separates it from every other signed document.
+
+use std::path::PathBuf;
+
+use bundle_keys::device::DeviceKey;
+use bundle_keys::{KeyId, PublicKey, SignatureBytes};
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Sha256Digest;
+use crate::manifest::{is_canonical_json, Release};
+use crate::safepath::SafePath;
+
+pub const RECEIPT_TYPE: &str = "offline-patch-bundle/receipt/1";
+
+/// Fields in alphabetical order so compact serde output is canonical.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    /// `apply` or `rollback`.
+    pub action: String,
+    /// Where the replaced files are kept (state backup, and `--backup-to`).
+    pub backup: Vec<String>,
+    /// The bundle, when its manifest was authenticated far enough to name it.
+    pub bundle: Option<BundleRef>,
+    /// Preconditions the technician confirmed.
+    pub confirmations: Vec<Confirmation>,
+    /// Why it was refused or failed, in English; null on success.
+    pub detail: Option<String>,
+    pub files: Vec<FileChange>,
+    pub identity: ReceiptIdentity,
+    /// What was installed in this mode before and after.
+    pub installed_after: Option<ReleaseRef>,
+    pub installed_before: Option<ReleaseRef>,
+    /// One of the `RESULT_*` values.
+    pub result: String,
+    pub root: String,
+    pub time: String,
+    pub tool: String,
+    pub transaction: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+
+pub const RESULT_INSTALLED: &str = "installed";
+pub const RESULT_REFUSED: &str = "refused";
+pub const RESULT_FAILED: &str = "failed-restored";
+pub const RESULT_INTERRUPTED: &str = "interrupted-restored";
+pub const RESULT_ROLLED_BACK: &str = "rolled-back";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleRef {
+    /// The file name the technician gave (not authenticated).
+    pub file: String,
+    /// SHA-256 of the signed manifest bytes: the bundle's identity.
+    pub manifest_sha256: Sha256Digest,
+    pub release: ReleaseRef,
+    /// Trusted key IDs whose signatures counted.
+    pub signed_by: Vec<KeyId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseRef {
+    pub id: String,
+    pub sequence: u64,
+    pub version: String,
+}
+
+impl From<&Release> for ReleaseRef {
+    fn from(r: &Release) -> Self {
+        ReleaseRef {
+            id: r.id.clone(),
+            sequence: r.sequence,
+            version: r.version.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Confirmation {
+    /// `flag` (`--confirm ID`) or `terminal` (answered at the prompt).
+    pub how: String,
+    pub id: String,
+    /// The English text that was confirmed.
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileChange {
+    /// `add`, `replace`, or for rollbacks `remove` and `restore`.
+    pub action: String,
+    pub path: SafePath,
+    pub sha256_after: Option<Sha256Digest>,
+    pub sha256_before: Option<Sha256Digest>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptIdentity {
+    pub installed_version: String,
+    pub mode: String,
+    pub model: String,
+    pub serial: String,
+    pub udi_di: Option<String>,
+}
+
+impl From<&crate::Identity> for ReceiptIdentity {
+    fn from(i: &crate::Identity) -> Self {
+        ReceiptIdentity {
+            installed_version: i.installed_version.clone(),
+            mode: i.mode.clone(),
+            model: i.model.clone(),
+            serial: i.serial.clone(),
+            udi_di: i.udi_di.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignedReceipt {
+    receipt: serde_json::Value,
+    signature: ReceiptSignature,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReceiptSignature {
+    key_id: KeyId,
+    signature: String,
+}
+
+/// Why a receipt does not verify.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptError {
+    #[error("not a receipt file: {0}")]
+    Malformed(String),
+    #[error("the receipt is not in canonical form (RFC 8785 JSON); it was edited")]
+    NotCanonical,
+    #[error("the receipt is signed by device key {found}, not by {expected}")]
+    WrongKey { expected: KeyId, found: KeyId },
+    #[error("the receipt's signature does not match its content; it was edited")]
+    BadSignature,
+    #[error("the receipt type is {0:?}; expected {RECEIPT_TYPE:?}")]
+    WrongType(String),
+    #[error("cannot read receipt {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn canonical(v: &impl Serialize) -> Vec<u8> {
+    let v = serde_json::to_value(v).expect("receipts serialise");
+    serde_json::to_vec(&v).expect("receipts serialise")
+}
+
+impl Receipt {
+    /// A receipt with the fixed fields filled in and everything else empty.
+    pub fn new(
+        action: &str,
+        result: &str,
+        identity: &crate::Identity,
+        root: &std::path::Path,
+        transaction: &str,
+    ) -> Self {
+        Receipt {
+            action: action.into(),
+            backup: Vec::new(),
+            bundle: None,
+            confirmations: Vec::new(),
+            detail: None,
+            files: Vec::new(),
+            identity: identity.into(),
+            installed_after: None,
+            installed_before: None,
+            result: result.into(),
+            root: root.display().to_string(),
+            time: crate::state::now_rfc3339(),
+            tool: format!("bundle-verifier {}", crate::TOOL_VERSION),
+            transaction: transaction.into(),
+            type_: RECEIPT_TYPE.into(),
+        }
+    }
+
+    /// The signed file: canonical JSON with the device key's signature.
+    pub fn sign(&self, key: &DeviceKey) -> Vec<u8> {
+        let body = serde_json::to_value(self).expect("receipts serialise");
+        let sig = key.sign(&canonical(&body));
+        canonical(&SignedReceipt {
+            receipt: body,
+            signature: ReceiptSignature {
+                key_id: key.key_id().clone(),
+                signature: sig.to_base64(),
+            },
+        })
+    }
+}
+
+/// Checks a receipt file against the instrument's device public key and
+/// returns its content. Any change to any byte is detected: the file must be
+/// canonical, and the signature covers every field of the receipt.
+pub fn verify_receipt(bytes: &[u8], device: &PublicKey) -> Result<Receipt, ReceiptError> {
+    if !is_canonical_json(bytes) {
+        return Err(ReceiptError::NotCanonical);
+    }
+    let signed: SignedReceipt =
+        serde_json::from_slice(bytes).map_err(|e| ReceiptError::Malformed(e.to_string()))?;
+    if &signed.signature.key_id != device.key_id() {
+        return Err(ReceiptError::WrongKey {
+            expected: device.key_id().clone(),
+            found: signed.signature.key_id,
+        });
+    }
+    let sig = SignatureBytes::from_base64(&signed.signature.signature)
+        .map_err(|e| ReceiptError::Malformed(e.to_string()))?;
+    device
+        .verify_strict(&canonical(&signed.receipt), &sig)
+        .map_err(|_| ReceiptError::BadSignature)?;
+    let r: Receipt = serde_json::from_value(signed.receipt)
+        .map_err(|e| ReceiptError::Malformed(e.to_string()))?;
+    if r.type_ != RECEIPT_TYPE {
+        return Err(ReceiptError::WrongType(r.type_));
+    }
+    Ok(r)
+}
+
+/// Reads and verifies a receipt file.
+pub fn verify_receipt_file(
+    path: &std::path::Path,
+    device: &PublicKey,
+) -> Result<Receipt, ReceiptError> {
+    let bytes = std::fs::read(path).map_err(|source| ReceiptError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    verify_receipt(&bytes, device)
+}
+
+/// What `receipts export` copied.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Exported {
+    pub to: PathBuf,
+    pub receipts: Vec<String>,
+    pub device_public_key: PathBuf,
+}
+
+/// Copies every receipt and the device public key (needed to verify them)
+/// to `to`, e.g. the USB stick. Files already there with the same bytes are
+/// kept; a different file of the same name is never overwritten.
+pub fn export(state: &std::path::Path, to: &std::path::Path) -> Result<Exported, crate::Error> {
+    use crate::Error;
+    let (state, _) = crate::journal::open_and_recover(state)?;
+    let (key, _) = state.device_key(false)?;
+    std::fs::create_dir_all(to).map_err(Error::io("cannot create", to))?;
+    let mut names: Vec<String> = std::fs::read_dir(state.receipts())
+        .map_err(Error::io("cannot read", state.receipts()))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    let pub_name = format!("device-{}.pub", key.key_id());
+    let mut files: Vec<(PathBuf, Vec<u8>)> =
+        vec![(to.join(&pub_name), key.public_key().to_pem().into_bytes())];
+    for n in &names {
+        let src = state.receipts().join(n);
+        let bytes = std::fs::read(&src).map_err(Error::io("cannot read", &src))?;
+        files.push((to.join(n), bytes));
+    }
+    for (dest, bytes) in &files {
+        match std::fs::read(dest) {
+            Ok(existing) if &existing == bytes => continue,
+            Ok(_) => {
+                return Err(Error::Config(format!(
+                    "{} already exists with other content; export into an empty directory",
+                    dest.display()
+                )))
+            }
+            Err(_) => crate::state::write_atomic(dest, bytes)?,
+        }
+    }
+    Ok(Exported {
+        to: to.to_owned(),
+        receipts: names,
+        device_public_key: to.join(pub_name),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Receipt {
+        Receipt {
+            action: "apply".into(),
+            backup: vec!["/state/backups/000001".into()],
+            bundle: None,
+            confirmations: vec![],
+            detail: None,
+            files: vec![],
+            identity: ReceiptIdentity {
+                installed_version: "3.1.0".into(),
+                mode: "Dx".into(),
+                model: "NextSeq 550Dx".into(),
+                serial: "NB551234".into(),
+                udi_di: Some("00816270020125".into()),
+            },
+            installed_after: None,
+            installed_before: None,
+            result: RESULT_INSTALLED.into(),
+            root: "/root".into(),
+            time: "2026-01-01T00:00:00Z".into(),
+            tool: "bundle-verifier 0.1.0".into(),
+            transaction: "000001-x".into(),
+            type_: RECEIPT_TYPE.into(),
+        }
+    }
+
+    #[test]
+    fn receipt_verifies_and_every_single_byte_edit_is_detected() {
+        let k = DeviceKey::generate();
+        let bytes = sample().sign(&k);
+        assert_eq!(verify_receipt(&bytes, k.public_key()).unwrap(), sample());
+        for i in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[i] ^= 0x01;
+            assert!(
+                verify_receipt(&b, k.public_key()).is_err(),
+                "flipping byte {i} ({:?}) went unnoticed",
+                b[i] as char
+            );
+        }
+    }
+
+    #[test]
+    fn receipt_from_another_device_is_refused() {
+        let bytes = sample().sign(&DeviceKey::generate());
+        let other = DeviceKey::generate();
+        assert!(matches!(
+            verify_receipt(&bytes, other.public_key()),
+            Err(ReceiptError::WrongKey { .. })
+        ));
+    }
+}

@@ -1,0 +1,97 @@
+//! `rollback`: put back the tree as it was before the last install into a
+//! root, from that install's backup, journaled like the install itself.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::journal::{
+    file_sha256, finish_rollback, open_and_recover, Journal, Kind, Phase, Recovered, Transaction,
+};
+use crate::receipt::ReleaseRef;
+use crate::state::{now_rfc3339, read_json_opt, StateDir};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RollbackReport {
+    pub result: &'static str,
+    pub transaction: String,
+    pub mode: String,
+    pub rolled_back: ReleaseRef,
+    pub installed_now: Option<ReleaseRef>,
+    pub files: usize,
+    pub receipt: Option<PathBuf>,
+    pub recovered: Option<Recovered>,
+}
+
+/// The newest committed install into `root` that is not rolled back yet.
+fn last_install(state: &StateDir, root: &Path) -> Result<Option<Transaction>, Error> {
+    let mut names: Vec<String> = fs::read_dir(state.backups())
+        .map_err(Error::io("cannot read", state.backups()))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for n in names.iter().rev() {
+        let dir = state.backup(n);
+        if dir.join("rolled-back.json").exists() {
+            continue;
+        }
+        let Some(t) = read_json_opt::<Transaction>(&dir.join("transaction.json"))? else {
+            continue;
+        };
+        if t.root == root {
+            return Ok(Some(t));
+        }
+    }
+    Ok(None)
+}
+
+/// Rolls back the last install into `root`. Refuses, changing nothing, when
+/// a file it installed was changed since (that change would be lost).
+pub fn rollback(root: &Path, state: &Path, dry_run: bool) -> Result<RollbackReport, Error> {
+    let root = fs::canonicalize(root)
+        .map_err(|e| Error::Config(format!("instrument root {}: {e}", root.display())))?;
+    let (state, recovered) = open_and_recover(state)?;
+    let Some(t) = last_install(&state, &root)? else {
+        return Err(Error::NothingToRollBack { root });
+    };
+    let mut changed = Vec::new();
+    for op in t.changed() {
+        let p = op.path.join_to(&root);
+        if file_sha256(&p).map_err(Error::io("cannot read", &p))? != Some(op.new_sha256) {
+            changed.push(op.path.to_string());
+        }
+    }
+    if !changed.is_empty() {
+        return Err(Error::ChangedSinceInstall {
+            release: format!("{} {}", t.release.id, t.release.version),
+            files: changed,
+        });
+    }
+    let mut report = RollbackReport {
+        result: if dry_run { "dry-run" } else { "rolled-back" },
+        transaction: t.transaction.clone(),
+        mode: t.identity.mode.clone(),
+        rolled_back: (&t.release).into(),
+        installed_now: t.installed_before.as_ref().map(|r| (&r.release).into()),
+        files: t.changed().count(),
+        receipt: None,
+        recovered,
+    };
+    if dry_run {
+        return Ok(report);
+    }
+    let (key, _) = state.device_key(true)?;
+    let mut j = Journal {
+        kind: Kind::Rollback,
+        phase: Phase::Switch,
+        rollback: Some(state.new_txn(&now_rfc3339())),
+        staging: None,
+        transaction: t,
+    };
+    j.write(&state, Phase::Switch)?;
+    report.receipt = Some(finish_rollback(&state, j, &key)?);
+    Ok(report)
+}
