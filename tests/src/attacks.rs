@@ -6,8 +6,6 @@
 //! written outside the state directory's staging area, and the root
 //! byte-identical. The corpus can also be written to disk with
 //! `cargo run -p e2e-tests --bin attack-corpus -- DIR` (seeds for fuzzing).
-//!
-//! Cases whose defence arrives with other issues are listed in [`PENDING`].
 
 use std::path::Path;
 
@@ -51,10 +49,12 @@ pub enum Threat {
     RootEscape,
     /// Revoked, expired and out-of-scope keys; trust roots rolled back, forged or forked.
     TrustRoot,
+    /// An older release, or the installed one again (TUF rollback and replay).
+    Downgrade,
 }
 
 impl Threat {
-    pub const ALL: [Threat; 13] = [
+    pub const ALL: [Threat; 14] = [
         Threat::PathTraversal,
         Threat::LinksAndSpecialFiles,
         Threat::Duplicates,
@@ -68,6 +68,7 @@ impl Threat {
         Threat::WrongInstallation,
         Threat::RootEscape,
         Threat::TrustRoot,
+        Threat::Downgrade,
     ];
 }
 
@@ -96,6 +97,8 @@ pub struct Case {
     pub apply: Expect,
     pub root_setup: Option<RootSetup>,
     pub trust: TrustSetup,
+    /// A bundle applied (successfully) before the case runs.
+    pub preinstalled: Option<Vec<u8>>,
 }
 
 /// What the instrument trusts while a case runs.
@@ -123,6 +126,7 @@ impl Case {
             apply: e,
             root_setup: None,
             trust: TrustSetup::Key,
+            preinstalled: None,
         }
     }
 
@@ -153,19 +157,6 @@ impl Case {
         self
     }
 }
-
-/// Attacks whose defence is built in other issues; each becomes a case here
-/// when that defence is merged.
-pub const PENDING: &[(&str, &str)] = &[
-    (
-        "downgrade_to_a_lower_release_sequence",
-        "issue 5: downgrade protection",
-    ),
-    (
-        "replay_of_the_installed_release",
-        "issue 5: journaled apply and receipts",
-    ),
-];
 
 /// The keys of the corpus: the one the instrument trusts and one it does not.
 pub struct Keys {
@@ -222,6 +213,7 @@ pub fn cases(threat: Threat, keys: &Keys) -> Vec<Case> {
         Threat::WrongInstallation => wrong_installation(keys),
         Threat::RootEscape => root_escape(keys),
         Threat::TrustRoot => trust_root(keys),
+        Threat::Downgrade => downgrade(keys),
     }
 }
 
@@ -1712,5 +1704,59 @@ fn trust_root(keys: &Keys) -> Vec<Case> {
             carrying(&unrevoke, &revoked),
             "revocations are permanent",
         )),
+    ]
+}
+
+/// Cases against an instrument that already has a release installed.
+fn downgrade(keys: &Keys) -> Vec<Case> {
+    let t = Threat::Downgrade;
+    let release = |sequence: u64, version: &str| {
+        Parts::base()
+            .edit(|m| {
+                m["release"]["sequence"] = json!(sequence);
+                m["release"]["version"] = json!(version);
+            })
+            .signed_by(&keys.trusted)
+    };
+    let installed = release(5, "1.4.0");
+    let case = |name: &str, bundle: Vec<u8>, says: &'static str| {
+        let mut c = Case::refused_apply(t, name, bundle, 4, says);
+        c.preinstalled = Some(installed.clone());
+        c
+    };
+    // The installed release again, with a second signature: other bytes, same sequence.
+    let cosigned = {
+        let p = Parts::base().edit(|m| {
+            m["release"]["sequence"] = json!(5);
+            m["release"]["version"] = json!("1.4.0");
+        });
+        let mb = p.manifest_bytes();
+        craft::container(
+            &mb,
+            &craft::signatures(&mb, &[&keys.trusted, &keys.untrusted]),
+            &p.payload,
+        )
+    };
+    vec![
+        case(
+            "downgrade_to_a_lower_release_sequence",
+            release(4, "1.3.0"),
+            "this bundle is older (sequence 4) and would downgrade it",
+        ),
+        case(
+            "downgrade_with_a_higher_version_string_but_lower_sequence",
+            release(1, "9.9.9"),
+            "this bundle is older (sequence 1)",
+        ),
+        case(
+            "replay_of_the_installed_release",
+            installed.clone(),
+            "give --reinstall to apply the same release again",
+        ),
+        case(
+            "replay_of_the_installed_release_with_another_signature_added",
+            cosigned,
+            "give --reinstall to apply the same release again",
+        ),
     ]
 }

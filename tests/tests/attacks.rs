@@ -101,6 +101,17 @@ fn run_case(case: &Case, keys: &Keys) -> Result<(), String> {
     let outside = s.path("outside");
     std::fs::create_dir_all(&outside).unwrap();
     std::fs::write(outside.join("secret"), b"must never change\n").unwrap();
+    if let Some(pre) = &case.preinstalled {
+        let b = s.path("installed.bundle");
+        std::fs::write(&b, pre).unwrap();
+        let out = apply_cmd(&b, &apply_trust, &root, &state).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}: the preinstall fails: {}",
+            case.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     if let Some(setup) = case.root_setup {
         setup(&root, &outside);
     }
@@ -310,6 +321,11 @@ fn authentic_bundles_for_another_instrument_are_refused_with_exit_4() {
 #[test]
 fn revoked_expired_out_of_scope_keys_and_rolled_back_or_forged_trust_roots_are_refused() {
     run_threat(Threat::TrustRoot);
+}
+
+#[test]
+fn older_and_already_installed_releases_are_refused_with_exit_4() {
+    run_threat(Threat::Downgrade);
 }
 
 #[cfg(unix)]

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use bundle_builder::spec::{ReleaseSpec, TargetSpec};
 use bundle_builder::{BuildOptions, Spec};
 use bundle_keys::signing::{FileKey, Signer};
-use bundle_verifier::install::{apply, ApplyOptions};
+use bundle_verifier::install::{apply, ApplyOptions, Quiet};
 use bundle_verifier::manifest::check_tree;
 use bundle_verifier::safepath::SafePath;
 use bundle_verifier::{ExitClass, Identity, Limits, TrustedKeys, VerifyOptions};
@@ -106,6 +106,7 @@ fn spec(base: &Path) -> Spec {
             files: "payload".into(),
         }],
         base: base.to_owned(),
+        confirm: Vec::new(),
     }
 }
 
@@ -138,7 +139,7 @@ proptest! {
         let root = dir.path().join("root");
         std::fs::create_dir(&root).unwrap();
         apply(&bundle, &trust(&key), &identity(), &root, &dir.path().join("state"),
-              &ApplyOptions::default(), &|_| {}).unwrap();
+              &ApplyOptions::default(), &Quiet).unwrap();
         let want = snapshot(&dir.path().join("payload"));
         let got = snapshot(&root);
         prop_assert_eq!(got.len(), want.len());
@@ -233,8 +234,8 @@ proptest! {
         e2e_tests::copy_tree(&e2e_tests::example().join("instrument-root"), &root);
         let before = snapshot(&root);
         let err = apply(&bundle, &trust(key), &identity(), &root, &dir.path().join("state"),
-                        &ApplyOptions::default(), &|_| {}).err();
-        prop_assert_eq!(err.map(|e| e.class()), Some(ExitClass::Refused), "offset {}", at);
+                        &ApplyOptions::default(), &Quiet).err();
+        prop_assert_eq!(err.map(|e| e.error.class()), Some(ExitClass::Refused), "offset {}", at);
         prop_assert_eq!(snapshot(&root), before);
     }
 }
