@@ -60,7 +60,16 @@ impl Spec {
             msg,
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
-        let mut spec: Spec = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and checks spec TOML; `path` names it in messages and anchors `files`.
+    pub fn parse(text: &str, path: &Path) -> Result<Spec, BuildError> {
+        let err = |msg: String| BuildError::Spec {
+            path: path.to_owned(),
+            msg,
+        };
+        let mut spec: Spec = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         spec.base = path.parent().map(Path::to_owned).unwrap_or_default();
         if spec.targets.is_empty() {
             return Err(err("no [[target]] is given".into()));

@@ -28,7 +28,12 @@ impl Identity {
                 path.display()
             ))
         })?;
-        let id: Identity = toml::from_str(&text).map_err(|e| {
+        Self::parse(&text, path)
+    }
+
+    /// Parses and checks identity TOML; `path` only names it in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, Error> {
+        let id: Identity = toml::from_str(text).map_err(|e| {
             Error::Config(format!(
                 "instrument identity {} is not valid: {e}",
                 path.display()

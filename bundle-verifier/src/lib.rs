@@ -31,7 +31,8 @@ pub use limits::Limits;
 pub use manifest::Manifest;
 pub use trust::{TrustedKeys, Verified};
 pub use verify::{
-    extract, inspect, open_verified, verify, Inspection, VerifyOptions, VerifyReport,
+    extract, inspect, open_verified, open_verified_from, verify, Inspection, Opened, VerifyOptions,
+    VerifyReport,
 };
 
 /// Version of this tool, recorded in reports.

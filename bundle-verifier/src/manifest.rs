@@ -288,6 +288,11 @@ impl Manifest {
             }
             file_count += t.files.len();
             check_count("file entries", file_count, limits.max_files)?;
+            // Deserialising checked paths against the default limits; these are the caller's.
+            for f in &t.files {
+                SafePath::parse(f.path.as_str(), limits)
+                    .map_err(|e| invalid(format!("{name}: {:?}: {e}", f.path.as_str())))?;
+            }
             check_tree(&name, &t.files)?;
             for f in &t.files {
                 match blob_sizes.get(&f.sha256) {

@@ -40,14 +40,12 @@ pub fn read_payload<R: Read>(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(), Error> {
     let expected = manifest.payload.size;
-    let size = env.read_header(MEMBER_PAYLOAD, expected)?;
+    // No limit here: any size but the signed one is refused just below, with both sizes named.
+    let size = env.read_header(MEMBER_PAYLOAD, u64::MAX)?;
     if size != expected {
-        return Err(Error::PayloadDigest {
-            expected: manifest.payload.sha256,
-            found: Sha256Digest([0; 32]),
-            expected_size: expected,
-            found_size: size,
-        });
+        return Err(malformed(format!(
+            "the payload member is {size} bytes but the signed manifest says {expected}"
+        )));
     }
     let Some(sink) = sink else {
         let digest = pump(env, size, None, progress)?;

@@ -47,7 +47,15 @@ pub fn open_verified(
     trust: &TrustedKeys,
     limits: &Limits,
 ) -> Result<Opened<BufReader<File>>, Error> {
-    let mut env = open_bundle(path)?;
+    open_verified_from(open_bundle(path)?, trust, limits)
+}
+
+/// [`open_verified`] over any reader (the fuzz targets read from memory).
+pub fn open_verified_from<R: std::io::Read>(
+    mut env: EnvelopeReader<R>,
+    trust: &TrustedKeys,
+    limits: &Limits,
+) -> Result<Opened<R>, Error> {
     let Front {
         trust_roots,
         manifest: manifest_bytes,

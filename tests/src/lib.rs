@@ -8,6 +8,8 @@ use std::process::Command;
 
 pub use assert_cmd::prelude::*;
 
+pub mod attacks;
+pub mod craft;
 pub mod trust_kit;
 
 /// The repository root.
@@ -139,8 +141,11 @@ pub fn snapshot(root: &Path) -> BTreeMap<String, (char, u32, Vec<u8>)> {
             } else if m.is_dir() {
                 out.insert(rel, ('d', mode, Vec::new()));
                 walk(base, &p, out);
-            } else {
+            } else if m.is_file() {
                 out.insert(rel, ('f', mode, std::fs::read(&p).unwrap()));
+            } else {
+                // FIFOs, sockets, devices: reading could block; their kind and mode are the state.
+                out.insert(rel, ('s', mode, Vec::new()));
             }
         }
     }
