@@ -122,34 +122,44 @@ pub fn read_payload_tuned<R: Read>(
             found_size: size,
         });
     }
-    let (read, hashed, unpacked) = std::thread::scope(|s| {
+    let Some(sink) = sink else {
+        // Shallow: reading and hashing in one thread, like `openssl dgst`;
+        // a hand-off per chunk would cost more than the copy it overlaps.
+        let buf = Vec::with_capacity(tuning.in_chunk);
+        return match read_stage(env, size, buf, tuning.in_chunk, progress, Ok) {
+            Ok(digest) => finish(env, manifest, size, digest),
+            Err(Stop::Failed(e)) => Err(e),
+            Err(Stop::Hangup) => unreachable!("nothing downstream to hang up"),
+        };
+    };
+    let (read, unpacked) = std::thread::scope(|s| {
         let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(tuning.in_buffers);
         let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
-        for _ in 0..tuning.in_buffers {
+        for _ in 1..tuning.in_buffers {
             let _ = free_tx.send(Vec::with_capacity(tuning.in_chunk));
         }
-        let (fwd_tx, fwd_rx) = mpsc::sync_channel::<Vec<u8>>(tuning.in_buffers);
-        let unpacker = sink.map(|sink| {
-            let (blobs, recycle) = (&manifest.blobs, free_tx.clone());
-            s.spawn(move || unpack_chunks(fwd_rx, Some(recycle), blobs, Some(sink), limits, tuning))
+        let first = Vec::with_capacity(tuning.in_chunk);
+        let blobs = &manifest.blobs;
+        let unpacker = s.spawn(move || {
+            unpack_chunks(full_rx, Some(free_tx), blobs, Some(sink), limits, tuning)
         });
-        let forward = sink.map(|_| fwd_tx);
-        let hasher = s.spawn(move || hash_stage(full_rx, forward, free_tx));
-        let read = read_stage(env, size, full_tx, free_rx, tuning.in_chunk, progress);
-        let hashed = joined(hasher.join());
-        let unpacked = unpacker.map(|u| u.join().unwrap_or_else(|_| Err(malformed("panic"))));
-        (read, hashed, unpacked)
+        let read = read_stage(env, size, first, tuning.in_chunk, progress, move |buf| {
+            full_tx.send(buf).map_err(|_| Stop::Hangup)?;
+            free_rx.recv().map_err(|_| Stop::Hangup)
+        });
+        let unpacked = unpacker
+            .join()
+            .unwrap_or_else(|_| Err(malformed("a payload thread panicked")));
+        (read, unpacked)
     });
-    let unpacked = unpacked.unwrap_or(Ok(()));
-    match (read, hashed) {
+    match read {
         // The reader's verdict on the signed digest outranks a decoding error.
-        (Ok(()), Ok(digest)) => {
+        Ok(digest) => {
             finish(env, manifest, size, digest)?;
             unpacked
         }
-        (Err(Stop::Failed(e)), _) => Err(e),
-        (_, Err(Stop::Failed(e))) => Err(e),
-        _ => match unpacked {
+        Err(Stop::Failed(e)) => Err(e),
+        Err(Stop::Hangup) => match unpacked {
             Err(e) => Err(e),
             Ok(()) => Err(malformed("the payload pipeline stopped early")),
         },
@@ -174,18 +184,20 @@ fn finish<R: Read>(
     env.read_end()
 }
 
-/// Reads exactly `size` bytes once, into recycled buffers, handing them on.
+/// Reads exactly `size` bytes once and hashes them, a chunk at a time;
+/// `next` takes each filled buffer and gives back an empty one (the same,
+/// or a recycled one once the decoder is done with it).
 fn read_stage<R: Read>(
     env: &mut EnvelopeReader<R>,
     size: u64,
-    full: SyncSender<Vec<u8>>,
-    free: Receiver<Vec<u8>>,
+    mut buf: Vec<u8>,
     chunk: usize,
     progress: &(dyn Fn(u64) + Sync),
-) -> Staged<()> {
+    mut next: impl FnMut(Vec<u8>) -> Staged<Vec<u8>>,
+) -> Staged<Sha256Digest> {
+    let mut hasher = Hasher::default();
     let mut left = size;
     while left > 0 {
-        let mut buf = free.recv().map_err(|_| Stop::Hangup)?;
         let want = left.min(chunk as u64) as usize;
         buf.resize(want, 0);
         let mut filled = 0;
@@ -204,28 +216,9 @@ fn read_stage<R: Read>(
         }
         env.offset += want as u64;
         left -= want as u64;
-        progress(want as u64);
-        full.send(buf).map_err(|_| Stop::Hangup)?;
-    }
-    Ok(())
-}
-
-/// Hashes every compressed byte, then passes the buffer to the decoder
-/// (deep read) or straight back to the reader.
-fn hash_stage(
-    full: Receiver<Vec<u8>>,
-    forward: Option<SyncSender<Vec<u8>>>,
-    free: Sender<Vec<u8>>,
-) -> Staged<Sha256Digest> {
-    let mut hasher = Hasher::default();
-    for buf in full {
         hasher.update(&buf);
-        match &forward {
-            Some(f) => f.send(buf).map_err(|_| Stop::Hangup)?,
-            None => {
-                let _ = free.send(buf);
-            }
-        }
+        progress(want as u64);
+        buf = next(buf)?;
     }
     Ok(hasher.finish())
 }
