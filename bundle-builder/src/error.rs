@@ -19,6 +19,8 @@ pub enum BuildError {
     SelfCheck(bundle_verifier::Error),
     #[error("{0}")]
     Bundle(bundle_verifier::Error),
+    #[error("the compressed payload failed its check ({0}): a payload file probably changed while the bundle was being built; build again (if it persists, this is a bug, please report it)")]
+    PayloadCheck(bundle_verifier::Error),
 }
 
 impl BuildError {
@@ -35,7 +37,7 @@ impl BuildError {
         match self {
             BuildError::Spec { .. } | BuildError::Payload { .. } | BuildError::Key(_) => 2,
             BuildError::Bundle(e) => e.class() as i32,
-            BuildError::Io { .. } | BuildError::SelfCheck(_) => 1,
+            BuildError::Io { .. } | BuildError::SelfCheck(_) | BuildError::PayloadCheck(_) => 1,
         }
     }
 }

@@ -5,16 +5,17 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use bundle_keys::signing::Signer;
 use bundle_keys::PublicKey;
-use bundle_verifier::digest::{Hasher, HashingWriter, Sha256Digest};
+use bundle_verifier::digest::{Hasher, Sha256Digest};
 use bundle_verifier::envelope::{
     canonical_header, padding, EnvelopeReader, BLOCK, FORMAT_MARKER, MEMBER_FORMAT,
     MEMBER_MANIFEST, MEMBER_PAYLOAD, MEMBER_SIGNATURES,
 };
 use bundle_verifier::manifest::{Blob, Manifest, Payload, Release, Target, MANIFEST_FORMAT};
-use bundle_verifier::payload::blob_member_name;
+use bundle_verifier::payload::{blob_member_name, unpack_chunks, BlobList, Tuning};
 use bundle_verifier::trust::SignatureFile;
 use bundle_verifier::{Limits, TrustedKeys, VerifyOptions};
 use serde::Serialize;
@@ -66,40 +67,38 @@ pub fn build(
             msg: format!("zstd level {} is outside 1..=19", opts.level),
         });
     }
-    let mut targets = Vec::new();
-    let mut sources: Vec<Collected> = Vec::new();
+    // List every target's files; they are read and hashed while compressing.
+    let mut lists = Vec::new();
     for t in &spec.targets {
-        let files = collect(&spec.files_dir(t), &opts.limits)?;
+        lists.push(collect(&spec.files_dir(t), &opts.limits)?);
+    }
+    let all: Vec<&Collected> = lists.iter().flatten().collect();
+
+    let dir = out_dir(out);
+    let mut payload =
+        tempfile::tempfile_in(&dir).map_err(BuildError::io("cannot create a file in", &dir))?;
+    let streamed = write_payload(&all, &payload, opts)?;
+    let (payload_sha256, payload_size) = (streamed.sha256, streamed.size);
+
+    let mut digests = streamed.digests.iter();
+    let mut targets = Vec::new();
+    for (t, files) in spec.targets.iter().zip(&lists) {
+        let entries: Vec<_> = files
+            .iter()
+            .map(|c| c.entry(*digests.next().expect("one digest per file")))
+            .collect();
         for mode in &t.modes {
             targets.push(Target {
                 catalog: t.catalog.clone(),
-                files: files.iter().map(|c| c.entry.clone()).collect(),
+                files: entries.clone(),
                 mode: mode.clone(),
                 model: t.model.clone(),
                 requires_version: t.requires_version.clone(),
                 udi_di: t.udi_di.clone(),
             });
         }
-        sources.extend(files);
     }
-    // One blob per distinct content, in order of first use.
-    let mut seen = HashSet::new();
-    let unique: Vec<Collected> = sources
-        .into_iter()
-        .filter(|c| seen.insert(c.entry.sha256))
-        .collect();
-    let blobs: Vec<Blob> = unique
-        .iter()
-        .map(|c| Blob {
-            sha256: c.entry.sha256,
-            size: c.entry.size,
-        })
-        .collect();
-
-    let dir = out_dir(out);
-    let mut payload =
-        tempfile::tempfile_in(&dir).map_err(BuildError::io("cannot create a file in", &dir))?;
-    let (payload_sha256, payload_size) = write_payload(&unique, &mut payload, opts.level)?;
+    let blobs = streamed.blobs;
 
     let manifest = Manifest {
         blobs,
@@ -139,6 +138,7 @@ pub fn build(
         payload_size,
         signer.public_key(),
         &opts.limits,
+        SelfCheck::Shallow,
     )?;
     Ok(BuildReport {
         bundle: out.to_owned(),
@@ -166,57 +166,298 @@ fn out_dir(out: &Path) -> PathBuf {
     }
 }
 
+/// What writing the payload established.
+struct Streamed {
+    /// The digest of every listed file, in listing order.
+    digests: Vec<Sha256Digest>,
+    /// One blob per distinct content, in order of first use.
+    blobs: Vec<Blob>,
+    sha256: Sha256Digest,
+    size: u64,
+}
+
+const CHUNK: usize = 1 << 20;
+const CHUNKS: usize = 4;
+
 /// The payload: a tar of `blobs/<sha256>` members under canonical headers,
-/// zstd-compressed with fixed parameters so output is reproducible.
+/// zstd-compressed with fixed parameters so output is reproducible. Four
+/// threads, so that compression (the bottleneck) has a core to itself:
+/// a hasher reads every file once ahead of the compressor (a blob's name is
+/// its digest, so it must be known before its bytes are compressed); the
+/// compressor re-reads it (from the page cache) into the encoder; an output
+/// thread hashes and writes the compressed stream; and the verifier
+/// library decompresses that same stream and checks every header, padding
+/// and blob digest, which also catches a file changed between the two reads.
 fn write_payload(
-    unique: &[Collected],
-    out: &mut File,
-    level: i32,
-) -> Result<(Sha256Digest, u64), BuildError> {
-    let sink = HashingWriter {
-        inner: BufWriter::with_capacity(1 << 20, &mut *out),
-        hasher: Hasher::default(),
+    files: &[&Collected],
+    out: &File,
+    opts: &BuildOptions,
+) -> Result<Streamed, BuildError> {
+    std::thread::scope(|s| {
+        let (hash_tx, hash_rx) = mpsc::sync_channel::<Result<Sha256Digest, BuildError>>(1024);
+        let hasher = s.spawn(move || {
+            let mut buf = vec![0u8; CHUNK];
+            for c in files {
+                let r = hash_file(c, &mut buf);
+                let failed = r.is_err();
+                if hash_tx.send(r).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let (out_tx, out_rx) = mpsc::sync_channel::<Vec<u8>>(CHUNKS);
+        let (check_tx, check_rx) = mpsc::sync_channel::<Vec<u8>>(CHUNKS);
+        let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+        for _ in 0..CHUNKS {
+            let _ = free_tx.send(Vec::with_capacity(CHUNK));
+        }
+        let (blob_tx, blob_rx) = mpsc::channel::<Blob>();
+        let limits = &opts.limits;
+        let checker = s.spawn(move || {
+            unpack_chunks(
+                check_rx,
+                Some(free_tx),
+                BlobList::Arriving(blob_rx),
+                None,
+                limits,
+                Tuning::default(),
+            )
+        });
+        let output = s.spawn(move || -> io::Result<(Sha256Digest, u64)> {
+            let mut h = Hasher::default();
+            let mut w = out;
+            for chunk in out_rx {
+                h.update(&chunk);
+                w.write_all(&chunk)?;
+                if check_tx.send(chunk).is_err() {
+                    break; // the checker stopped; it says why
+                }
+            }
+            let len = h.len();
+            Ok((h.finish(), len))
+        });
+        let compressed = compress(files, hash_rx, blob_tx, out_tx, free_rx, opts.level);
+        let _ = hasher.join();
+        let output = output.join().expect("output thread does not panic");
+        let checked = checker.join().expect("checker does not panic");
+        // The compressor's own error (a file unreadable, changed size)
+        // first; if it stopped because a later stage did, that stage's.
+        let compressed = match compressed {
+            Err(Halt::Failed(e)) => return Err(e),
+            Err(Halt::Stopped) => None,
+            Ok(c) => Some(c),
+        };
+        let (sha256, size) =
+            output.map_err(BuildError::io("cannot write payload in", "temporary file"))?;
+        checked.map_err(BuildError::PayloadCheck)?;
+        let (digests, blobs) = compressed.ok_or_else(|| {
+            BuildError::io("cannot write", "payload")(io::Error::other("payload writer stopped"))
+        })?;
+        Ok(Streamed {
+            digests,
+            blobs,
+            sha256,
+            size,
+        })
+    })
+}
+
+fn changed(c: &Collected) -> BuildError {
+    BuildError::Payload {
+        path: c.source.clone(),
+        msg: "changed while the bundle was being built; build again".into(),
+    }
+}
+
+fn hash_file(c: &Collected, buf: &mut [u8]) -> Result<Sha256Digest, BuildError> {
+    let read_err = |e: io::Error| BuildError::Payload {
+        path: c.source.clone(),
+        msg: format!("cannot read: {e}"),
     };
-    let mut enc = zstd::stream::write::Encoder::new(sink, level)
-        .map_err(BuildError::io("zstd", "encoder"))?;
-    let mut buf = vec![0u8; 1 << 20];
-    for c in unique {
-        let e = &c.entry;
-        enc.write_all(&canonical_header(&blob_member_name(&e.sha256), e.size))
-            .map_err(BuildError::io("cannot write payload for", &c.source))?;
+    let mut f = File::open(&c.source).map_err(read_err)?;
+    let mut h = Hasher::default();
+    loop {
+        match f.read(buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_err(e)),
+        }
+    }
+    if h.len() != c.size {
+        return Err(changed(c));
+    }
+    Ok(h.finish())
+}
+
+/// Feeds headers, file bytes and padding to the encoder in payload order,
+/// each distinct content once. Runs on the calling thread.
+fn compress(
+    files: &[&Collected],
+    hashes: mpsc::Receiver<Result<Sha256Digest, BuildError>>,
+    blob_tx: mpsc::Sender<Blob>,
+    out: mpsc::SyncSender<Vec<u8>>,
+    free: mpsc::Receiver<Vec<u8>>,
+    level: i32,
+) -> Result<(Vec<Sha256Digest>, Vec<Blob>), Halt> {
+    let mut enc = ChunkEncoder::new(level, out, free)?;
+    let mut seen = HashSet::new();
+    let mut digests = Vec::with_capacity(files.len());
+    let mut blobs = Vec::new();
+    let mut buf = vec![0u8; CHUNK];
+    for c in files {
+        let digest = hashes.recv().map_err(|_| Halt::Stopped)??;
+        digests.push(digest);
+        if !seen.insert(digest) {
+            continue;
+        }
+        let blob = Blob {
+            sha256: digest,
+            size: c.size,
+        };
+        // The checker learns of the blob before its bytes reach it.
+        let _ = blob_tx.send(blob.clone());
+        blobs.push(blob);
+        let werr = |e: io::Error| match e.kind() {
+            io::ErrorKind::BrokenPipe => Halt::Stopped,
+            _ => BuildError::io("cannot compress", &c.source)(e).into(),
+        };
+        enc.write_all(&canonical_header(&blob_member_name(&digest), c.size))
+            .map_err(werr)?;
         let mut f = File::open(&c.source).map_err(BuildError::io("cannot read", &c.source))?;
-        let mut h = Hasher::default();
+        let mut left = c.size;
         loop {
-            let n = f
-                .read(&mut buf)
-                .map_err(BuildError::io("cannot read", &c.source))?;
+            let n = match f.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(BuildError::io("cannot read", &c.source)(e).into()),
+            };
             if n == 0 {
                 break;
             }
-            h.update(&buf[..n]);
-            enc.write_all(&buf[..n])
-                .map_err(BuildError::io("cannot write payload for", &c.source))?;
+            if n as u64 > left {
+                return Err(changed(c).into());
+            }
+            left -= n as u64;
+            enc.write_all(&buf[..n]).map_err(werr)?;
         }
-        if h.len() != e.size || h.finish() != e.sha256 {
-            return Err(BuildError::Payload {
-                path: c.source.clone(),
-                msg: "changed while the bundle was being built; build again".into(),
-            });
+        if left != 0 {
+            return Err(changed(c).into());
         }
-        enc.write_all(&vec![0u8; padding(e.size)])
-            .map_err(BuildError::io("cannot write payload for", &c.source))?;
+        enc.write_all(&ZEROS[..padding(c.size)]).map_err(werr)?;
     }
-    enc.write_all(&[0u8; 2 * BLOCK])
-        .map_err(BuildError::io("cannot write", "payload"))?;
-    let sink = enc
-        .finish()
-        .map_err(BuildError::io("cannot write", "payload"))?;
-    let HashingWriter { inner, hasher } = sink;
-    inner
-        .into_inner()
-        .map_err(|e| BuildError::io("cannot write", "payload")(e.into_error()))?;
-    let len = hasher.len();
-    Ok((hasher.finish(), len))
+    drop(blob_tx);
+    enc.write_all(&ZEROS[..2 * BLOCK])
+        .and_then(|_| enc.finish())
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::BrokenPipe => Halt::Stopped,
+            _ => BuildError::io("cannot compress", "payload")(e).into(),
+        })?;
+    Ok((digests, blobs))
+}
+
+/// Why the compressor stopped early.
+enum Halt {
+    Failed(BuildError),
+    /// A later stage hung up; it reports why.
+    Stopped,
+}
+
+impl From<BuildError> for Halt {
+    fn from(e: BuildError) -> Self {
+        Halt::Failed(e)
+    }
+}
+
+const ZEROS: [u8; 2 * BLOCK] = [0; 2 * BLOCK];
+
+/// A zstd stream encoder writing into recycled chunks that go to `out`.
+/// Input is always given with "continue" and the frame ended with an empty
+/// "end", as `zstd::stream::write::Encoder` does, so the bytes are the same
+/// whatever the chunk sizes.
+struct ChunkEncoder {
+    enc: zstd::stream::raw::Encoder<'static>,
+    chunk: Vec<u8>,
+    filled: usize,
+    out: mpsc::SyncSender<Vec<u8>>,
+    free: mpsc::Receiver<Vec<u8>>,
+}
+
+impl ChunkEncoder {
+    fn new(
+        level: i32,
+        out: mpsc::SyncSender<Vec<u8>>,
+        free: mpsc::Receiver<Vec<u8>>,
+    ) -> Result<Self, BuildError> {
+        let enc =
+            zstd::stream::raw::Encoder::new(level).map_err(BuildError::io("zstd", "encoder"))?;
+        Ok(ChunkEncoder {
+            enc,
+            chunk: vec![0u8; CHUNK],
+            filled: 0,
+            out,
+            free,
+        })
+    }
+
+    fn emit(&mut self) -> io::Result<()> {
+        let hung_up = || io::Error::from(io::ErrorKind::BrokenPipe);
+        let mut next = self.free.recv().map_err(|_| hung_up())?;
+        next.resize(CHUNK, 0);
+        let mut done = std::mem::replace(&mut self.chunk, next);
+        done.truncate(self.filled);
+        self.filled = 0;
+        self.out.send(done).map_err(|_| hung_up())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        use zstd::stream::raw::{Operation, OutBuffer};
+        loop {
+            let mut dst = OutBuffer::around_pos(&mut self.chunk[..], self.filled);
+            let left = self.enc.finish(&mut dst, false)?;
+            self.filled = dst.pos();
+            if left == 0 {
+                break;
+            }
+            self.emit()?;
+        }
+        if self.filled > 0 {
+            self.emit()?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for ChunkEncoder {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        use zstd::stream::raw::{InBuffer, Operation, OutBuffer};
+        let mut src = InBuffer::around(buf);
+        while src.pos < buf.len() {
+            let mut dst = OutBuffer::around_pos(&mut self.chunk[..], self.filled);
+            self.enc.run(&mut src, &mut dst)?;
+            self.filled = dst.pos();
+            if self.filled == self.chunk.len() {
+                self.emit()?;
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// How the builder re-reads what it wrote.
+#[derive(Clone, Copy)]
+enum SelfCheck {
+    /// Container, signatures, manifest and payload digest. Enough after
+    /// `build`, whose compressed stream was checked blob by blob as it was
+    /// produced; the payload digest binds the file to that stream.
+    Shallow,
+    /// Everything, decompressing again: `cosign` copies a payload it did
+    /// not produce.
+    Deep,
 }
 
 /// Writes the container to a temporary file beside `out`, checks it with
@@ -229,6 +470,7 @@ fn write_and_check(
     payload_size: u64,
     check_key: &PublicKey,
     limits: &Limits,
+    check: SelfCheck,
 ) -> Result<u64, BuildError> {
     let dir = out_dir(out);
     let tmp = tempfile::Builder::new()
@@ -249,15 +491,18 @@ fn write_and_check(
         w.flush().map_err(BuildError::io("cannot write", out))?;
         payload_size
     };
-    tmp.as_file()
-        .sync_all()
-        .map_err(BuildError::io("cannot sync", out))?;
+    // Re-read with the verifier library while the kernel writes the file
+    // out, then wait for the disk before the name appears.
+    start_writeback(tmp.as_file());
     let trust = TrustedKeys::new(vec![check_key.clone()], 1).map_err(BuildError::SelfCheck)?;
     let opts = VerifyOptions {
         limits: limits.clone(),
-        deep: true,
+        deep: matches!(check, SelfCheck::Deep),
     };
     bundle_verifier::verify(tmp.path(), &trust, &opts, &|_| {}).map_err(BuildError::SelfCheck)?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(BuildError::io("cannot sync", out))?;
     let total = tmp
         .as_file()
         .metadata()
@@ -267,6 +512,20 @@ fn write_and_check(
         .map_err(|e| BuildError::io("cannot create", out)(e.error))?;
     let _ = size;
     Ok(total)
+}
+
+/// Asks the kernel to start writing `f` out now, without waiting.
+fn start_writeback(f: &File) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a valid open descriptor; the call only schedules I/O.
+        unsafe {
+            libc::sync_file_range(f.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = f;
 }
 
 fn write_member(w: &mut impl Write, name: &str, data: &[u8]) -> io::Result<()> {
@@ -323,6 +582,7 @@ pub fn cosign(
         size,
         signer.public_key(),
         limits,
+        SelfCheck::Deep,
     )?;
     Ok(sigs)
 }

@@ -141,7 +141,14 @@ pub fn read_payload_tuned<R: Read>(
         let first = Vec::with_capacity(tuning.in_chunk);
         let blobs = &manifest.blobs;
         let unpacker = s.spawn(move || {
-            unpack_chunks(full_rx, Some(free_tx), blobs, Some(sink), limits, tuning)
+            unpack_chunks(
+                full_rx,
+                Some(free_tx),
+                BlobList::Known(blobs),
+                Some(sink),
+                limits,
+                tuning,
+            )
         });
         let read = read_stage(env, size, first, tuning.in_chunk, progress, move |buf| {
             full_tx.send(buf).map_err(|_| Stop::Hangup)?;
@@ -227,6 +234,16 @@ fn malformed(m: impl Into<String>) -> Error {
     Error::PayloadMalformed(m.into())
 }
 
+/// The blobs the inner archive must hold, in order.
+pub enum BlobList<'a> {
+    /// From a manifest.
+    Known(&'a [Blob]),
+    /// Arriving while the stream is checked: the builder's self-check, whose
+    /// list grows as files are hashed. A blob is sent before its bytes are
+    /// compressed; the sender is dropped after the last one.
+    Arriving(Receiver<Blob>),
+}
+
 /// Decompresses compressed chunks arriving on `input` and checks the inner
 /// archive against `blobs`, writing wanted blobs through `sink`. Used
 /// buffers go to `recycle` when given (the builder's self-check feeds its
@@ -234,7 +251,7 @@ fn malformed(m: impl Into<String>) -> Error {
 pub fn unpack_chunks(
     input: Receiver<Vec<u8>>,
     recycle: Option<Sender<Vec<u8>>>,
-    blobs: &[Blob],
+    blobs: BlobList<'_>,
     sink: Option<&Sink>,
     limits: &Limits,
     tuning: Tuning,
@@ -250,7 +267,7 @@ pub fn unpack_chunks(
         let (write_tx, write_rx) = mpsc::sync_channel::<Chunk>(tuning.out_buffers);
         let writer = sink.map(|sink| {
             let free = free_tx.clone();
-            s.spawn(move || write_stage(write_rx, free, blobs, sink))
+            s.spawn(move || write_stage(write_rx, free, sink))
         });
         let checker = s.spawn(move || {
             check_stage(
@@ -291,8 +308,8 @@ impl Chunk {
 }
 
 enum Op {
-    /// Blob `n` starts: create its staged files.
-    Open(usize),
+    /// The blob with this digest starts: create its staged files.
+    Open(Sha256Digest),
     /// These bytes of the chunk belong to the open blob.
     Write(Range<usize>),
     /// The open blob is complete and its digest matched.
@@ -385,27 +402,45 @@ enum State {
     Done,
 }
 
-struct Checker<'a> {
-    blobs: &'a [Blob],
+struct Checker {
+    /// The blobs seen so far, and where more come from.
+    blobs: Vec<Blob>,
+    more: Option<Receiver<Blob>>,
     writing: bool,
     state: State,
     header: [u8; BLOCK],
     hasher: Hasher,
 }
 
-impl<'a> Checker<'a> {
-    fn new(blobs: &'a [Blob], writing: bool) -> Self {
-        Checker {
+impl Checker {
+    fn new(blobs: BlobList<'_>, writing: bool) -> Self {
+        let (blobs, more) = match blobs {
+            BlobList::Known(b) => (b.to_vec(), None),
+            BlobList::Arriving(rx) => (Vec::new(), Some(rx)),
+        };
+        let mut c = Checker {
             blobs,
+            more,
             writing,
-            state: Self::header_or_end(blobs, 0),
+            state: State::Done,
             header: [0; BLOCK],
             hasher: Hasher::default(),
-        }
+        };
+        c.state = c.header_or_end(0);
+        c
     }
 
-    fn header_or_end(blobs: &[Blob], n: usize) -> State {
-        if n < blobs.len() {
+    fn header_or_end(&mut self, n: usize) -> State {
+        while n >= self.blobs.len() {
+            match self.more.as_ref().map(Receiver::recv) {
+                Some(Ok(b)) => self.blobs.push(b),
+                _ => {
+                    self.more = None;
+                    break;
+                }
+            }
+        }
+        if n < self.blobs.len() {
             State::Header { n, have: 0 }
         } else {
             State::End { have: 0 }
@@ -428,7 +463,7 @@ impl<'a> Checker<'a> {
                     *have += k;
                     pos += k;
                     if *have == BLOCK {
-                        let blob = &self.blobs[n];
+                        let blob = self.blobs[n].clone();
                         if self.header != canonical_header(&self.name(n), blob.size) {
                             return Err(malformed(format!(
                                 "expected the canonical header of {} ({} bytes) here",
@@ -437,7 +472,7 @@ impl<'a> Checker<'a> {
                             )));
                         }
                         if self.writing {
-                            ops.push(Op::Open(n));
+                            ops.push(Op::Open(blob.sha256));
                         }
                         self.hasher = Hasher::default();
                         self.state = State::Data { n, left: blob.size };
@@ -466,7 +501,7 @@ impl<'a> Checker<'a> {
                         )));
                     }
                     if done {
-                        self.state = Self::header_or_end(self.blobs, n + 1);
+                        self.state = self.header_or_end(n + 1);
                     }
                 }
                 State::End { have } => {
@@ -504,7 +539,7 @@ impl<'a> Checker<'a> {
             ops.push(Op::Close);
         }
         self.state = match padding(self.blobs[n].size) {
-            0 => Self::header_or_end(self.blobs, n + 1),
+            0 => self.header_or_end(n + 1),
             left => State::Padding { n, left },
         };
         Ok(())
@@ -529,7 +564,7 @@ fn check_stage(
     input: Receiver<Chunk>,
     writer: Option<SyncSender<Chunk>>,
     free: Sender<Chunk>,
-    blobs: &[Blob],
+    blobs: BlobList<'_>,
     writing: bool,
 ) -> Staged<()> {
     let mut checker = Checker::new(blobs, writing);
@@ -551,7 +586,6 @@ fn check_stage(
 fn write_stage<'s>(
     input: Receiver<Chunk>,
     free: Sender<Chunk>,
-    blobs: &[Blob],
     sink: &'s Sink,
 ) -> Staged<Vec<&'s PathBuf>> {
     let mut open: Vec<(File, &PathBuf)> = Vec::new();
@@ -559,9 +593,9 @@ fn write_stage<'s>(
     for chunk in input {
         for op in &chunk.ops {
             match op {
-                Op::Open(n) => {
+                Op::Open(digest) => {
                     open.clear();
-                    for (path, exec) in sink.dests.get(&blobs[*n].sha256).into_iter().flatten() {
+                    for (path, exec) in sink.dests.get(digest).into_iter().flatten() {
                         open.push((create_staged(path, *exec)?, path));
                     }
                 }
@@ -715,7 +749,14 @@ mod tests {
                 }
             }
         });
-        let r = unpack_chunks(rx, None, blobs, sink, &Limits::default(), t);
+        let r = unpack_chunks(
+            rx,
+            None,
+            BlobList::Known(blobs),
+            sink,
+            &Limits::default(),
+            t,
+        );
         feeder.join().unwrap();
         r
     }
