@@ -136,9 +136,7 @@ pub fn build(
         &sigs,
         &mut payload,
         payload_size,
-        signer.public_key(),
-        &opts.limits,
-        SelfCheck::Shallow,
+        (signer.public_key(), &opts.limits, SelfCheck::Shallow),
     )?;
     Ok(BuildReport {
         bundle: out.to_owned(),
@@ -468,10 +466,9 @@ fn write_and_check(
     sigs: &SignatureFile,
     payload: &mut impl Read,
     payload_size: u64,
-    check_key: &PublicKey,
-    limits: &Limits,
-    check: SelfCheck,
+    check: (&PublicKey, &Limits, SelfCheck),
 ) -> Result<u64, BuildError> {
+    let (check_key, limits, check) = check;
     let dir = out_dir(out);
     let tmp = tempfile::Builder::new()
         .prefix(".bundle-")
@@ -580,9 +577,68 @@ pub fn cosign(
         &sigs,
         env.inner_mut(),
         size,
-        signer.public_key(),
-        limits,
-        SelfCheck::Deep,
+        (signer.public_key(), limits, SelfCheck::Deep),
     )?;
     Ok(sigs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `ChunkEncoder` over `input` written in pieces of `piece` bytes.
+    fn chunked(input: &[u8], piece: usize, level: i32) -> Vec<u8> {
+        let (out_tx, out_rx) = mpsc::sync_channel::<Vec<u8>>(CHUNKS);
+        let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+        for _ in 0..CHUNKS {
+            free_tx.send(Vec::new()).unwrap();
+        }
+        let collector = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            for c in out_rx {
+                all.extend_from_slice(&c);
+                let _ = free_tx.send(c);
+            }
+            all
+        });
+        let mut enc = ChunkEncoder::new(level, out_tx, free_rx).unwrap();
+        for p in input.chunks(piece) {
+            enc.write_all(p).unwrap();
+        }
+        enc.finish().unwrap();
+        drop(enc);
+        collector.join().unwrap()
+    }
+
+    fn reference(input: &[u8], level: i32) -> Vec<u8> {
+        let mut enc = zstd::stream::write::Encoder::new(Vec::new(), level).unwrap();
+        enc.write_all(input).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn chunk_encoder_writes_the_same_bytes_as_the_zstd_stream_encoder() {
+        // Several MiB so that output spans several chunks; half compressible.
+        let mut input = Vec::new();
+        let mut x = 1u32;
+        while input.len() < 5 << 20 {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            if (input.len() >> 16) % 2 == 0 {
+                input.extend_from_slice(&x.to_le_bytes());
+            } else {
+                input.extend_from_slice(format!("line {} of text\n", x % 97).as_bytes());
+            }
+        }
+        for level in [1, 3] {
+            let want = reference(&input, level);
+            for piece in [512, 100_003, 1 << 20] {
+                assert!(
+                    chunked(&input, piece, level) == want,
+                    "level {level}, piece {piece}"
+                );
+            }
+        }
+        // A payload smaller than one zstd block, as a tiny bundle has.
+        assert_eq!(chunked(b"tiny", 1, 3), reference(b"tiny", 3));
+    }
 }

@@ -583,11 +583,7 @@ fn check_stage(
 }
 
 /// Writes the checked bytes; returns every file written, for the final sync.
-fn write_stage<'s>(
-    input: Receiver<Chunk>,
-    free: Sender<Chunk>,
-    sink: &'s Sink,
-) -> Staged<Vec<&'s PathBuf>> {
+fn write_stage(input: Receiver<Chunk>, free: Sender<Chunk>, sink: &Sink) -> Staged<Vec<&PathBuf>> {
     let mut open: Vec<(File, &PathBuf)> = Vec::new();
     let mut written: Vec<&PathBuf> = Vec::new();
     for chunk in input {
@@ -922,5 +918,32 @@ mod tests {
         let good = b"x".to_vec();
         let e = run(b"not zstd at all", &[blob(&good)], None, TINY).unwrap_err();
         assert!(e.to_string().contains("zstd"), "{e}");
+    }
+
+    #[test]
+    fn an_arriving_blob_list_checks_like_a_known_one() {
+        let files = files();
+        let refs: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
+        let blobs: Vec<Blob> = files.iter().map(|f| blob(f)).collect();
+        let z = zstd::encode_all(&archive(&refs)[..], 3).unwrap();
+        let arriving = |list: &[Blob]| {
+            let (tx, rx) = mpsc::channel();
+            for b in list {
+                tx.send(b.clone()).unwrap();
+            }
+            BlobList::Arriving(rx)
+        };
+        let feed = |z: &[u8]| {
+            let (tx, rx) = mpsc::sync_channel(z.len());
+            for c in z.chunks(TINY.in_chunk) {
+                tx.send(c.to_vec()).unwrap();
+            }
+            rx
+        };
+        let lim = Limits::default();
+        unpack_chunks(feed(&z), None, arriving(&blobs), None, &lim, TINY).unwrap();
+        let short = unpack_chunks(feed(&z), None, arriving(&blobs[..2]), None, &lim, TINY);
+        let e = short.unwrap_err().to_string();
+        assert!(e.contains("holds more than the manifest lists"), "{e}");
     }
 }

@@ -247,7 +247,7 @@ mod tests {
             Err(PathError::ComponentTooLong { .. })
         ));
         assert!(matches!(
-            p(&"a/".repeat(40).trim_end_matches('/').to_string()),
+            p("a/".repeat(40).trim_end_matches('/')),
             Err(PathError::TooDeep { .. })
         ));
     }
