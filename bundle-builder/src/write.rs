@@ -130,17 +130,12 @@ pub fn build(
     payload
         .rewind()
         .map_err(BuildError::io("cannot read back", &dir))?;
-    let bundle_size = write_and_check(
-        out,
-        &manifest_bytes,
-        &sigs,
-        &mut payload,
-        payload_size,
-        (signer.public_key(), &opts.limits, SelfCheck::Shallow),
-    )?;
-    Ok(BuildReport {
+    // The report needs little of the manifest; free it, and the file
+    // lists, before the self-check parses the manifest again (peak memory
+    // grows with the number of files).
+    let report = BuildReport {
         bundle: out.to_owned(),
-        bundle_size,
+        bundle_size: 0,
         manifest_sha256: Sha256Digest::of(&manifest_bytes),
         payload_sha256,
         payload_size,
@@ -154,6 +149,21 @@ pub fn build(
         files: manifest.targets.iter().map(|t| t.files.len()).sum(),
         blobs: manifest.blobs.len(),
         uncompressed_bytes: manifest.blobs.iter().map(|b| b.size).sum(),
+    };
+    drop(manifest);
+    drop(all);
+    drop(lists);
+    let bundle_size = write_and_check(
+        out,
+        &manifest_bytes,
+        &sigs,
+        &mut payload,
+        payload_size,
+        (signer.public_key(), &opts.limits, SelfCheck::Shallow),
+    )?;
+    Ok(BuildReport {
+        bundle_size,
+        ..report
     })
 }
 
