@@ -15,7 +15,9 @@ use bundle_verifier::envelope::{
     MEMBER_MANIFEST, MEMBER_PAYLOAD, MEMBER_SIGNATURES,
 };
 use bundle_verifier::manifest::{Blob, Manifest, Payload, Release, Target, MANIFEST_FORMAT};
-use bundle_verifier::payload::{blob_member_name, unpack_chunks, BlobList, Tuning};
+use bundle_verifier::payload::{
+    blob_member_name, start_writeback, unpack_chunks, BlobList, Tuning,
+};
 use bundle_verifier::trust::SignatureFile;
 use bundle_verifier::{Limits, TrustedKeys, VerifyOptions};
 use serde::Serialize;
@@ -519,20 +521,6 @@ fn write_and_check(
         .map_err(|e| BuildError::io("cannot create", out)(e.error))?;
     let _ = size;
     Ok(total)
-}
-
-/// Asks the kernel to start writing `f` out now, without waiting.
-fn start_writeback(f: &File) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        // SAFETY: a valid open descriptor; the call only schedules I/O.
-        unsafe {
-            libc::sync_file_range(f.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = f;
 }
 
 fn write_member(w: &mut impl Write, name: &str, data: &[u8]) -> io::Result<()> {

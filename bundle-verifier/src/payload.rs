@@ -636,6 +636,8 @@ fn create_staged(path: &PathBuf, exec: bool) -> Result<File, Error> {
 /// with as few waits on the disk as possible: one file-system sync for the
 /// whole staging tree instead of one per file (each of which would commit
 /// the journal on its own).
+pub use durable::start_writeback;
+
 mod durable {
     use std::fs::File;
     use std::path::PathBuf;
