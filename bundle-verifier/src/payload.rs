@@ -12,11 +12,11 @@
 //! staging. Nothing here touches the instrument root. Idle threads block, so
 //! on two cores the work spreads over both.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
 use crate::digest::{Hasher, Sha256Digest};
@@ -586,12 +586,22 @@ fn check_stage(
 fn write_stage(input: Receiver<Chunk>, free: Sender<Chunk>, sink: &Sink) -> Staged<Vec<&PathBuf>> {
     let mut open: Vec<(File, &PathBuf)> = Vec::new();
     let mut written: Vec<&PathBuf> = Vec::new();
+    // Directories already made: one `mkdir` per directory, not per file.
+    let mut made: HashSet<&Path> = HashSet::new();
     for chunk in input {
         for op in &chunk.ops {
             match op {
                 Op::Open(digest) => {
                     open.clear();
                     for (path, exec) in sink.dests.get(digest).into_iter().flatten() {
+                        if let Some(parent) = path.parent() {
+                            if made.insert(parent) {
+                                std::fs::create_dir_all(parent).map_err(Error::io(
+                                    "cannot create staging directory",
+                                    parent,
+                                ))?;
+                            }
+                        }
                         open.push((create_staged(path, *exec)?, path));
                     }
                 }
@@ -614,11 +624,8 @@ fn write_stage(input: Receiver<Chunk>, free: Sender<Chunk>, sink: &Sink) -> Stag
     Ok(written)
 }
 
+/// Creates a new staged file; its directory exists.
 fn create_staged(path: &PathBuf, exec: bool) -> Result<File, Error> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(Error::io("cannot create staging directory", parent))?;
-    }
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
