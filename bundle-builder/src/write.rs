@@ -15,9 +15,7 @@ use bundle_verifier::envelope::{
     MEMBER_MANIFEST, MEMBER_PAYLOAD, MEMBER_SIGNATURES,
 };
 use bundle_verifier::manifest::{Blob, Manifest, Payload, Release, Target, MANIFEST_FORMAT};
-use bundle_verifier::payload::{
-    blob_member_name, start_writeback, unpack_chunks, BlobList, Tuning,
-};
+use bundle_verifier::payload::{blob_member_name, unpack_chunks, BlobList, Tuning};
 use bundle_verifier::trust::SignatureFile;
 use bundle_verifier::{Limits, TrustedKeys, VerifyOptions};
 use serde::Serialize;
@@ -500,18 +498,21 @@ fn write_and_check(
         w.flush().map_err(BuildError::io("cannot write", out))?;
         payload_size
     };
-    // Re-read with the verifier library while the kernel writes the file
-    // out, then wait for the disk before the name appears.
-    start_writeback(tmp.as_file());
+    // Re-read with the verifier library while another thread waits for the
+    // disk; the name appears only when both are done.
     let trust = TrustedKeys::new(vec![check_key.clone()], 1).map_err(BuildError::SelfCheck)?;
     let opts = VerifyOptions {
         limits: limits.clone(),
         deep: matches!(check, SelfCheck::Deep),
     };
-    bundle_verifier::verify(tmp.path(), &trust, &opts, &|_| {}).map_err(BuildError::SelfCheck)?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(BuildError::io("cannot sync", out))?;
+    let (checked, synced) = std::thread::scope(|s| {
+        let file = tmp.as_file();
+        let sync = s.spawn(move || file.sync_all());
+        let checked = bundle_verifier::verify(tmp.path(), &trust, &opts, &|_| {});
+        (checked, sync.join().expect("sync thread does not panic"))
+    });
+    checked.map_err(BuildError::SelfCheck)?;
+    synced.map_err(BuildError::io("cannot sync", out))?;
     let total = tmp
         .as_file()
         .metadata()
