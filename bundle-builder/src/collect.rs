@@ -1,21 +1,36 @@
 //! Walks a payload directory into a sorted list of files, refusing anything
 //! a bundle cannot carry safely (links, special files, unportable names).
+//! Files are hashed later, while the payload is compressed (`write.rs`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use bundle_verifier::digest::{hash_reader, Sha256Digest};
+use bundle_verifier::digest::Sha256Digest;
 use bundle_verifier::manifest::{check_tree, FileEntry};
 use bundle_verifier::safepath::SafePath;
 use bundle_verifier::Limits;
 
 use crate::BuildError;
 
-/// One payload file: its bundle path, where it is on disk, and its digest.
+/// One payload file: its bundle path, where it is on disk, its size when
+/// listed and its executable bit.
 #[derive(Clone, Debug)]
 pub struct Collected {
-    pub entry: FileEntry,
+    pub path: SafePath,
     pub source: PathBuf,
+    pub size: u64,
+    pub executable: bool,
+}
+
+impl Collected {
+    pub fn entry(&self, sha256: Sha256Digest) -> FileEntry {
+        FileEntry {
+            executable: self.executable,
+            path: self.path.clone(),
+            sha256,
+            size: self.size,
+        }
+    }
 }
 
 pub fn collect(dir: &Path, limits: &Limits) -> Result<Vec<Collected>, BuildError> {
@@ -35,7 +50,8 @@ pub fn collect(dir: &Path, limits: &Limits) -> Result<Vec<Collected>, BuildError
             "holds no files; a target must install at least one".into(),
         ));
     }
-    let entries: Vec<FileEntry> = out.iter().map(|c| c.entry.clone()).collect();
+    // The tree check looks at paths only; digests are not known yet.
+    let entries: Vec<FileEntry> = out.iter().map(|c| c.entry(Sha256Digest([0; 32]))).collect();
     check_tree(&dir.display().to_string(), &entries).map_err(|e| err(dir, e.to_string()))?;
     Ok(out)
 }
@@ -86,16 +102,10 @@ fn walk(
         } else if ft.is_dir() {
             walk(&path, &rel, limits, out)?;
         } else if ft.is_file() {
-            let f = fs::File::open(&path).map_err(|e| err(&path, format!("cannot read: {e}")))?;
-            let (sha256, size): (Sha256Digest, u64) =
-                hash_reader(f).map_err(|e| err(&path, format!("cannot read: {e}")))?;
             out.push(Collected {
-                entry: FileEntry {
-                    executable: is_executable(&meta),
-                    path: safe,
-                    sha256,
-                    size,
-                },
+                path: safe,
+                size: meta.len(),
+                executable: is_executable(&meta),
                 source: path,
             });
         } else {

@@ -23,6 +23,8 @@ pub enum BuildError {
     TrustRoot(String),
     #[error("{0}")]
     Usage(String),
+    #[error("the compressed payload failed its check ({0}): a payload file probably changed while the bundle was being built; build again (if it persists, this is a bug, please report it)")]
+    PayloadCheck(bundle_verifier::Error),
 }
 
 impl BuildError {
@@ -43,7 +45,7 @@ impl BuildError {
             | BuildError::TrustRoot(_)
             | BuildError::Usage(_) => 2,
             BuildError::Bundle(e) => e.class() as i32,
-            BuildError::Io { .. } | BuildError::SelfCheck(_) => 1,
+            BuildError::Io { .. } | BuildError::SelfCheck(_) | BuildError::PayloadCheck(_) => 1,
         }
     }
 }

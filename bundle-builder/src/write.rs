@@ -5,10 +5,11 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use bundle_keys::signing::Signer;
 use bundle_keys::PublicKey;
-use bundle_verifier::digest::{Hasher, HashingWriter, Sha256Digest};
+use bundle_verifier::digest::{Hasher, Sha256Digest};
 use bundle_verifier::envelope::{
     canonical_header, padding, trust_root_member, EnvelopeReader, BLOCK, FORMAT_MARKER,
     MEMBER_FORMAT, MEMBER_MANIFEST, MEMBER_PAYLOAD, MEMBER_SIGNATURES,
@@ -16,7 +17,7 @@ use bundle_verifier::envelope::{
 use bundle_verifier::manifest::{
     Blob, Confirm, Manifest, Payload, Release, Target, MANIFEST_FORMAT,
 };
-use bundle_verifier::payload::blob_member_name;
+use bundle_verifier::payload::{blob_member_name, unpack_chunks, BlobList, Tuning};
 use bundle_verifier::trust::SignatureFile;
 use bundle_verifier::{Limits, TrustedKeys, VerifyOptions};
 use serde::Serialize;
@@ -74,40 +75,38 @@ pub fn build(
             msg: format!("zstd level {} is outside 1..=19", opts.level),
         });
     }
-    let mut targets = Vec::new();
-    let mut sources: Vec<Collected> = Vec::new();
+    // List every target's files; they are read and hashed while compressing.
+    let mut lists = Vec::new();
     for t in &spec.targets {
-        let files = collect(&spec.files_dir(t), &opts.limits)?;
+        lists.push(collect(&spec.files_dir(t), &opts.limits)?);
+    }
+    let all: Vec<&Collected> = lists.iter().flatten().collect();
+
+    let dir = out_dir(out);
+    let mut payload =
+        tempfile::tempfile_in(&dir).map_err(BuildError::io("cannot create a file in", &dir))?;
+    let streamed = write_payload(&all, &payload, opts)?;
+    let (payload_sha256, payload_size) = (streamed.sha256, streamed.size);
+
+    let mut digests = streamed.digests.iter();
+    let mut targets = Vec::new();
+    for (t, files) in spec.targets.iter().zip(&lists) {
+        let entries: Vec<_> = files
+            .iter()
+            .map(|c| c.entry(*digests.next().expect("one digest per file")))
+            .collect();
         for mode in &t.modes {
             targets.push(Target {
                 catalog: t.catalog.clone(),
-                files: files.iter().map(|c| c.entry.clone()).collect(),
+                files: entries.clone(),
                 mode: mode.clone(),
                 model: t.model.clone(),
                 requires_version: t.requires_version.clone(),
                 udi_di: t.udi_di.clone(),
             });
         }
-        sources.extend(files);
     }
-    // One blob per distinct content, in order of first use.
-    let mut seen = HashSet::new();
-    let unique: Vec<Collected> = sources
-        .into_iter()
-        .filter(|c| seen.insert(c.entry.sha256))
-        .collect();
-    let blobs: Vec<Blob> = unique
-        .iter()
-        .map(|c| Blob {
-            sha256: c.entry.sha256,
-            size: c.entry.size,
-        })
-        .collect();
-
-    let dir = out_dir(out);
-    let mut payload =
-        tempfile::tempfile_in(&dir).map_err(BuildError::io("cannot create a file in", &dir))?;
-    let (payload_sha256, payload_size) = write_payload(&unique, &mut payload, opts.level)?;
+    let blobs = streamed.blobs;
 
     let manifest = Manifest {
         blobs,
@@ -148,19 +147,12 @@ pub fn build(
     payload
         .rewind()
         .map_err(BuildError::io("cannot read back", &dir))?;
-    let bundle_size = write_and_check(
-        out,
-        &opts.trust_roots,
-        &manifest_bytes,
-        &sigs,
-        &mut payload,
-        payload_size,
-        signer.public_key(),
-        &opts.limits,
-    )?;
-    Ok(BuildReport {
+    // The report needs little of the manifest; free it, and the file
+    // lists, before the self-check parses the manifest again (peak memory
+    // grows with the number of files).
+    let report = BuildReport {
         bundle: out.to_owned(),
-        bundle_size,
+        bundle_size: 0,
         manifest_sha256: Sha256Digest::of(&manifest_bytes),
         payload_sha256,
         payload_size,
@@ -175,6 +167,22 @@ pub fn build(
         files: manifest.targets.iter().map(|t| t.files.len()).sum(),
         blobs: manifest.blobs.len(),
         uncompressed_bytes: manifest.blobs.iter().map(|b| b.size).sum(),
+    };
+    drop(manifest);
+    drop(all);
+    drop(lists);
+    let bundle_size = write_and_check(
+        out,
+        &opts.trust_roots,
+        &manifest_bytes,
+        &sigs,
+        &mut payload,
+        payload_size,
+        (signer.public_key(), &opts.limits, SelfCheck::Shallow),
+    )?;
+    Ok(BuildReport {
+        bundle_size,
+        ..report
     })
 }
 
@@ -185,57 +193,298 @@ fn out_dir(out: &Path) -> PathBuf {
     }
 }
 
+/// What writing the payload established.
+struct Streamed {
+    /// The digest of every listed file, in listing order.
+    digests: Vec<Sha256Digest>,
+    /// One blob per distinct content, in order of first use.
+    blobs: Vec<Blob>,
+    sha256: Sha256Digest,
+    size: u64,
+}
+
+const CHUNK: usize = 1 << 20;
+const CHUNKS: usize = 4;
+
 /// The payload: a tar of `blobs/<sha256>` members under canonical headers,
-/// zstd-compressed with fixed parameters so output is reproducible.
+/// zstd-compressed with fixed parameters so output is reproducible. Four
+/// threads, so that compression (the bottleneck) has a core to itself:
+/// a hasher reads every file once ahead of the compressor (a blob's name is
+/// its digest, so it must be known before its bytes are compressed); the
+/// compressor re-reads it (from the page cache) into the encoder; an output
+/// thread hashes and writes the compressed stream; and the verifier
+/// library decompresses that same stream and checks every header, padding
+/// and blob digest, which also catches a file changed between the two reads.
 fn write_payload(
-    unique: &[Collected],
-    out: &mut File,
-    level: i32,
-) -> Result<(Sha256Digest, u64), BuildError> {
-    let sink = HashingWriter {
-        inner: BufWriter::with_capacity(1 << 20, &mut *out),
-        hasher: Hasher::default(),
+    files: &[&Collected],
+    out: &File,
+    opts: &BuildOptions,
+) -> Result<Streamed, BuildError> {
+    std::thread::scope(|s| {
+        let (hash_tx, hash_rx) = mpsc::sync_channel::<Result<Sha256Digest, BuildError>>(1024);
+        let hasher = s.spawn(move || {
+            let mut buf = vec![0u8; CHUNK];
+            for c in files {
+                let r = hash_file(c, &mut buf);
+                let failed = r.is_err();
+                if hash_tx.send(r).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let (out_tx, out_rx) = mpsc::sync_channel::<Vec<u8>>(CHUNKS);
+        let (check_tx, check_rx) = mpsc::sync_channel::<Vec<u8>>(CHUNKS);
+        let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+        for _ in 0..CHUNKS {
+            let _ = free_tx.send(Vec::with_capacity(CHUNK));
+        }
+        let (blob_tx, blob_rx) = mpsc::channel::<Blob>();
+        let limits = &opts.limits;
+        let checker = s.spawn(move || {
+            unpack_chunks(
+                check_rx,
+                Some(free_tx),
+                BlobList::Arriving(blob_rx),
+                None,
+                limits,
+                Tuning::default(),
+            )
+        });
+        let output = s.spawn(move || -> io::Result<(Sha256Digest, u64)> {
+            let mut h = Hasher::default();
+            let mut w = out;
+            for chunk in out_rx {
+                h.update(&chunk);
+                w.write_all(&chunk)?;
+                if check_tx.send(chunk).is_err() {
+                    break; // the checker stopped; it says why
+                }
+            }
+            let len = h.len();
+            Ok((h.finish(), len))
+        });
+        let compressed = compress(files, hash_rx, blob_tx, out_tx, free_rx, opts.level);
+        let _ = hasher.join();
+        let output = output.join().expect("output thread does not panic");
+        let checked = checker.join().expect("checker does not panic");
+        // The compressor's own error (a file unreadable, changed size)
+        // first; if it stopped because a later stage did, that stage's.
+        let compressed = match compressed {
+            Err(Halt::Failed(e)) => return Err(e),
+            Err(Halt::Stopped) => None,
+            Ok(c) => Some(c),
+        };
+        let (sha256, size) =
+            output.map_err(BuildError::io("cannot write payload in", "temporary file"))?;
+        checked.map_err(BuildError::PayloadCheck)?;
+        let (digests, blobs) = compressed.ok_or_else(|| {
+            BuildError::io("cannot write", "payload")(io::Error::other("payload writer stopped"))
+        })?;
+        Ok(Streamed {
+            digests,
+            blobs,
+            sha256,
+            size,
+        })
+    })
+}
+
+fn changed(c: &Collected) -> BuildError {
+    BuildError::Payload {
+        path: c.source.clone(),
+        msg: "changed while the bundle was being built; build again".into(),
+    }
+}
+
+fn hash_file(c: &Collected, buf: &mut [u8]) -> Result<Sha256Digest, BuildError> {
+    let read_err = |e: io::Error| BuildError::Payload {
+        path: c.source.clone(),
+        msg: format!("cannot read: {e}"),
     };
-    let mut enc = zstd::stream::write::Encoder::new(sink, level)
-        .map_err(BuildError::io("zstd", "encoder"))?;
-    let mut buf = vec![0u8; 1 << 20];
-    for c in unique {
-        let e = &c.entry;
-        enc.write_all(&canonical_header(&blob_member_name(&e.sha256), e.size))
-            .map_err(BuildError::io("cannot write payload for", &c.source))?;
+    let mut f = File::open(&c.source).map_err(read_err)?;
+    let mut h = Hasher::default();
+    loop {
+        match f.read(buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_err(e)),
+        }
+    }
+    if h.len() != c.size {
+        return Err(changed(c));
+    }
+    Ok(h.finish())
+}
+
+/// Feeds headers, file bytes and padding to the encoder in payload order,
+/// each distinct content once. Runs on the calling thread.
+fn compress(
+    files: &[&Collected],
+    hashes: mpsc::Receiver<Result<Sha256Digest, BuildError>>,
+    blob_tx: mpsc::Sender<Blob>,
+    out: mpsc::SyncSender<Vec<u8>>,
+    free: mpsc::Receiver<Vec<u8>>,
+    level: i32,
+) -> Result<(Vec<Sha256Digest>, Vec<Blob>), Halt> {
+    let mut enc = ChunkEncoder::new(level, out, free)?;
+    let mut seen = HashSet::new();
+    let mut digests = Vec::with_capacity(files.len());
+    let mut blobs = Vec::new();
+    let mut buf = vec![0u8; CHUNK];
+    for c in files {
+        let digest = hashes.recv().map_err(|_| Halt::Stopped)??;
+        digests.push(digest);
+        if !seen.insert(digest) {
+            continue;
+        }
+        let blob = Blob {
+            sha256: digest,
+            size: c.size,
+        };
+        // The checker learns of the blob before its bytes reach it.
+        let _ = blob_tx.send(blob.clone());
+        blobs.push(blob);
+        let werr = |e: io::Error| match e.kind() {
+            io::ErrorKind::BrokenPipe => Halt::Stopped,
+            _ => BuildError::io("cannot compress", &c.source)(e).into(),
+        };
+        enc.write_all(&canonical_header(&blob_member_name(&digest), c.size))
+            .map_err(werr)?;
         let mut f = File::open(&c.source).map_err(BuildError::io("cannot read", &c.source))?;
-        let mut h = Hasher::default();
+        let mut left = c.size;
         loop {
-            let n = f
-                .read(&mut buf)
-                .map_err(BuildError::io("cannot read", &c.source))?;
+            let n = match f.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(BuildError::io("cannot read", &c.source)(e).into()),
+            };
             if n == 0 {
                 break;
             }
-            h.update(&buf[..n]);
-            enc.write_all(&buf[..n])
-                .map_err(BuildError::io("cannot write payload for", &c.source))?;
+            if n as u64 > left {
+                return Err(changed(c).into());
+            }
+            left -= n as u64;
+            enc.write_all(&buf[..n]).map_err(werr)?;
         }
-        if h.len() != e.size || h.finish() != e.sha256 {
-            return Err(BuildError::Payload {
-                path: c.source.clone(),
-                msg: "changed while the bundle was being built; build again".into(),
-            });
+        if left != 0 {
+            return Err(changed(c).into());
         }
-        enc.write_all(&vec![0u8; padding(e.size)])
-            .map_err(BuildError::io("cannot write payload for", &c.source))?;
+        enc.write_all(&ZEROS[..padding(c.size)]).map_err(werr)?;
     }
-    enc.write_all(&[0u8; 2 * BLOCK])
-        .map_err(BuildError::io("cannot write", "payload"))?;
-    let sink = enc
-        .finish()
-        .map_err(BuildError::io("cannot write", "payload"))?;
-    let HashingWriter { inner, hasher } = sink;
-    inner
-        .into_inner()
-        .map_err(|e| BuildError::io("cannot write", "payload")(e.into_error()))?;
-    let len = hasher.len();
-    Ok((hasher.finish(), len))
+    drop(blob_tx);
+    enc.write_all(&ZEROS[..2 * BLOCK])
+        .and_then(|_| enc.finish())
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::BrokenPipe => Halt::Stopped,
+            _ => BuildError::io("cannot compress", "payload")(e).into(),
+        })?;
+    Ok((digests, blobs))
+}
+
+/// Why the compressor stopped early.
+enum Halt {
+    Failed(BuildError),
+    /// A later stage hung up; it reports why.
+    Stopped,
+}
+
+impl From<BuildError> for Halt {
+    fn from(e: BuildError) -> Self {
+        Halt::Failed(e)
+    }
+}
+
+const ZEROS: [u8; 2 * BLOCK] = [0; 2 * BLOCK];
+
+/// A zstd stream encoder writing into recycled chunks that go to `out`.
+/// Input is always given with "continue" and the frame ended with an empty
+/// "end", as `zstd::stream::write::Encoder` does, so the bytes are the same
+/// whatever the chunk sizes.
+struct ChunkEncoder {
+    enc: zstd::stream::raw::Encoder<'static>,
+    chunk: Vec<u8>,
+    filled: usize,
+    out: mpsc::SyncSender<Vec<u8>>,
+    free: mpsc::Receiver<Vec<u8>>,
+}
+
+impl ChunkEncoder {
+    fn new(
+        level: i32,
+        out: mpsc::SyncSender<Vec<u8>>,
+        free: mpsc::Receiver<Vec<u8>>,
+    ) -> Result<Self, BuildError> {
+        let enc =
+            zstd::stream::raw::Encoder::new(level).map_err(BuildError::io("zstd", "encoder"))?;
+        Ok(ChunkEncoder {
+            enc,
+            chunk: vec![0u8; CHUNK],
+            filled: 0,
+            out,
+            free,
+        })
+    }
+
+    fn emit(&mut self) -> io::Result<()> {
+        let hung_up = || io::Error::from(io::ErrorKind::BrokenPipe);
+        let mut next = self.free.recv().map_err(|_| hung_up())?;
+        next.resize(CHUNK, 0);
+        let mut done = std::mem::replace(&mut self.chunk, next);
+        done.truncate(self.filled);
+        self.filled = 0;
+        self.out.send(done).map_err(|_| hung_up())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        use zstd::stream::raw::{Operation, OutBuffer};
+        loop {
+            let mut dst = OutBuffer::around_pos(&mut self.chunk[..], self.filled);
+            let left = self.enc.finish(&mut dst, false)?;
+            self.filled = dst.pos();
+            if left == 0 {
+                break;
+            }
+            self.emit()?;
+        }
+        if self.filled > 0 {
+            self.emit()?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for ChunkEncoder {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        use zstd::stream::raw::{InBuffer, Operation, OutBuffer};
+        let mut src = InBuffer::around(buf);
+        while src.pos < buf.len() {
+            let mut dst = OutBuffer::around_pos(&mut self.chunk[..], self.filled);
+            self.enc.run(&mut src, &mut dst)?;
+            self.filled = dst.pos();
+            if self.filled == self.chunk.len() {
+                self.emit()?;
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// How the builder re-reads what it wrote.
+#[derive(Clone, Copy)]
+enum SelfCheck {
+    /// Container, signatures, manifest and payload digest. Enough after
+    /// `build`, whose compressed stream was checked blob by blob as it was
+    /// produced; the payload digest binds the file to that stream.
+    Shallow,
+    /// Everything, decompressing again: `cosign` copies a payload it did
+    /// not produce.
+    Deep,
 }
 
 /// Writes the container to a temporary file beside `out`, checks it with
@@ -248,9 +497,9 @@ fn write_and_check(
     sigs: &SignatureFile,
     payload: &mut impl Read,
     payload_size: u64,
-    check_key: &PublicKey,
-    limits: &Limits,
+    check: (&PublicKey, &Limits, SelfCheck),
 ) -> Result<u64, BuildError> {
+    let (check_key, limits, check) = check;
     let dir = out_dir(out);
     let tmp = tempfile::Builder::new()
         .prefix(".bundle-")
@@ -271,15 +520,21 @@ fn write_and_check(
             .set_permissions(std::fs::Permissions::from_mode(0o644))
             .map_err(BuildError::io("cannot set permissions on", out))?;
     }
-    tmp.as_file()
-        .sync_all()
-        .map_err(BuildError::io("cannot sync", out))?;
+    // Re-read with the verifier library while another thread waits for the
+    // disk; the name appears only when both are done.
     let trust = TrustedKeys::new(vec![check_key.clone()], 1).map_err(BuildError::SelfCheck)?;
     let opts = VerifyOptions {
         limits: limits.clone(),
-        deep: true,
+        deep: matches!(check, SelfCheck::Deep),
     };
-    bundle_verifier::verify(tmp.path(), &trust, &opts, &|_| {}).map_err(BuildError::SelfCheck)?;
+    let (checked, synced) = std::thread::scope(|s| {
+        let file = tmp.as_file();
+        let sync = s.spawn(move || file.sync_all());
+        let checked = bundle_verifier::verify(tmp.path(), &trust, &opts, &|_| {});
+        (checked, sync.join().expect("sync thread does not panic"))
+    });
+    checked.map_err(BuildError::SelfCheck)?;
+    synced.map_err(BuildError::io("cannot sync", out))?;
     let total = tmp
         .as_file()
         .metadata()
@@ -347,8 +602,68 @@ pub fn cosign(
         &sigs,
         env.inner_mut(),
         size,
-        signer.public_key(),
-        limits,
+        (signer.public_key(), limits, SelfCheck::Deep),
     )?;
     Ok(sigs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `ChunkEncoder` over `input` written in pieces of `piece` bytes.
+    fn chunked(input: &[u8], piece: usize, level: i32) -> Vec<u8> {
+        let (out_tx, out_rx) = mpsc::sync_channel::<Vec<u8>>(CHUNKS);
+        let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+        for _ in 0..CHUNKS {
+            free_tx.send(Vec::new()).unwrap();
+        }
+        let collector = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            for c in out_rx {
+                all.extend_from_slice(&c);
+                let _ = free_tx.send(c);
+            }
+            all
+        });
+        let mut enc = ChunkEncoder::new(level, out_tx, free_rx).unwrap();
+        for p in input.chunks(piece) {
+            enc.write_all(p).unwrap();
+        }
+        enc.finish().unwrap();
+        drop(enc);
+        collector.join().unwrap()
+    }
+
+    fn reference(input: &[u8], level: i32) -> Vec<u8> {
+        let mut enc = zstd::stream::write::Encoder::new(Vec::new(), level).unwrap();
+        enc.write_all(input).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn chunk_encoder_writes_the_same_bytes_as_the_zstd_stream_encoder() {
+        // Several MiB so that output spans several chunks; half compressible.
+        let mut input = Vec::new();
+        let mut x = 1u32;
+        while input.len() < 5 << 20 {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            if (input.len() >> 16) % 2 == 0 {
+                input.extend_from_slice(&x.to_le_bytes());
+            } else {
+                input.extend_from_slice(format!("line {} of text\n", x % 97).as_bytes());
+            }
+        }
+        for level in [1, 3] {
+            let want = reference(&input, level);
+            for piece in [512, 100_003, 1 << 20] {
+                assert!(
+                    chunked(&input, piece, level) == want,
+                    "level {level}, piece {piece}"
+                );
+            }
+        }
+        // A payload smaller than one zstd block, as a tiny bundle has.
+        assert_eq!(chunked(b"tiny", 1, 3), reference(b"tiny", 3));
+    }
 }

@@ -52,10 +52,21 @@ impl serde::Serialize for Sha256Digest {
 
 impl<'de> serde::Deserialize<'de> for Sha256Digest {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Sha256Digest::from_hex(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!("expected 64 lowercase hex digits, found {s:?}"))
-        })
+        // A visitor rather than `String`: a manifest holds one digest per
+        // file, and this parses each without allocating.
+        struct Hex;
+        impl serde::de::Visitor<'_> for Hex {
+            type Value = Sha256Digest;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("64 lowercase hex digits")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Sha256Digest, E> {
+                Sha256Digest::from_hex(s).ok_or_else(|| {
+                    E::custom(format!("expected 64 lowercase hex digits, found {s:?}"))
+                })
+            }
+        }
+        d.deserialize_str(Hex)
     }
 }
 
@@ -115,4 +126,21 @@ pub fn hash_reader(mut r: impl Read) -> io::Result<(Sha256Digest, u64)> {
     }
     let len = h.len();
     Ok((h.finish(), len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_deserialise_from_lowercase_hex_only() {
+        let hex = "ab".repeat(32);
+        let d: Sha256Digest = serde_json::from_str(&format!("\"{hex}\"")).unwrap();
+        assert_eq!(d.to_hex(), hex);
+        for bad in ["AB".repeat(32), "ab".repeat(31), "zz".repeat(32)] {
+            let e = serde_json::from_str::<Sha256Digest>(&format!("\"{bad}\"")).unwrap_err();
+            assert!(e.to_string().contains("64 lowercase hex digits"), "{e}");
+        }
+        assert!(serde_json::from_str::<Sha256Digest>("12").is_err());
+    }
 }

@@ -905,7 +905,10 @@ fn container(keys: &Keys) -> Vec<Case> {
     let manifest_padding = {
         let mut b = good.clone();
         let at = 3 * BLOCK + mb.len();
-        assert!(!mb.len().is_multiple_of(BLOCK), "the base manifest has padding");
+        assert!(
+            !mb.len().is_multiple_of(BLOCK),
+            "the base manifest has padding"
+        );
         b[at] = b'x';
         b
     };
