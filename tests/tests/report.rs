@@ -139,18 +139,21 @@ impl Fleet {
         path
     }
 
-    /// `report` with `args`; stdout.
-    fn report(&self, args: &[&str]) -> String {
-        let out = verifier()
-            .arg("report")
+    /// `bundle-verifier report` over this fleet's receipts and registry.
+    fn report_cmd(&self) -> std::process::Command {
+        let mut c = verifier();
+        c.arg("report")
             .arg("--receipts")
             .arg(self.s.path("receipts"))
             .arg("--registry")
             .arg(self.s.path("fleet/fleet.toml"))
-            .args(["--release", RELEASE])
-            .args(args)
-            .output()
-            .unwrap();
+            .args(["--release", RELEASE]);
+        c
+    }
+
+    /// `report` with `args`; stdout.
+    fn report(&self, args: &[&str]) -> String {
+        let out = self.report_cmd().args(args).output().unwrap();
         assert!(
             out.status.success(),
             "{}",
@@ -247,7 +250,7 @@ fn fleet() -> Fleet {
             f.expect(&serial, "RUO", "not_patched");
         }
     }
-    // Failed in Dx (after an earlier failure and with the install never done), patched in RUO.
+    // Failed (and restored) in Dx, patched in RUO.
     let k = DeviceKey::generate();
     f.register("NB570001", NEXTSEQ, &["Dx", "RUO"], &k);
     f.receipt(&k, "NB570001", NEXTSEQ, "Dx", 1, Event::Failed);
@@ -592,13 +595,7 @@ fn report_refuses_a_registry_listing_one_device_key_twice() {
     f.register("A1", NEXTSEQ, &["Dx"], &k);
     f.register("A2", NEXTSEQ, &["Dx"], &k);
     std::fs::write(f.s.path("fleet/fleet.toml"), &f.registry).unwrap();
-    verifier()
-        .arg("report")
-        .arg("--receipts")
-        .arg(f.s.path("receipts"))
-        .arg("--registry")
-        .arg(f.s.path("fleet/fleet.toml"))
-        .args(["--release", RELEASE])
+    f.report_cmd()
         .assert()
         .code(2)
         .stderr(predicates::str::contains("same device key"));
