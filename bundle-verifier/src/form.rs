@@ -1,6 +1,6 @@
 //! The field safety notice's verification form, filled from a [`Report`]:
 //! Markdown or printable HTML (well-formed XHTML), in English or German. All
-//! the form's texts, in both languages, are in [`Text`]. A statement the
+//! the form's texts, in both languages, are in `Text`. A statement the
 //! evidence does not support is left unticked and the form says why.
 
 use std::collections::BTreeMap;
