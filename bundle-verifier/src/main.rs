@@ -167,6 +167,26 @@ enum Cmd {
         #[command(subcommand)]
         cmd: ReceiptsCmd,
     },
+    /// Fleet compliance: classify every serial × expected mode of a device
+    /// registry for a release from a folder of receipts.
+    Report {
+        /// Folder of receipts (`receipts export` from many instruments; searched recursively).
+        #[arg(long, value_name = "DIR")]
+        receipts: PathBuf,
+        /// Device registry (TOML): serial, model, UDI-DI, company, modes, device key.
+        #[arg(long, value_name = "FLEET.toml")]
+        registry: PathBuf,
+        /// Release ID, or a bundle file whose release ID to use.
+        #[arg(long, value_name = "RELEASE_ID|BUNDLE")]
+        release: String,
+        #[arg(long, group = "format")]
+        json: bool,
+        #[arg(long, group = "format")]
+        csv: bool,
+        /// The notice's verification form, filled from the evidence (language: --lang).
+        #[arg(long, group = "format", value_name = "html|md", value_parser = ["html", "md"])]
+        form: Option<String>,
+    },
     /// Compare the root with the signed manifests of what was installed.
     CheckInstalled {
         /// Also check the stored signatures of what was installed with these keys.
@@ -573,6 +593,38 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                         "{}",
                         lang.exported(r.receipts.len(), &r.to.display().to_string())
                     );
+                }
+                Ok(())
+            })(),
+        ),
+        Cmd::Report {
+            receipts,
+            registry,
+            release,
+            json,
+            csv,
+            form,
+        } => (
+            json,
+            (|| -> Result<(), Failure> {
+                use bundle_verifier::{form, registry::Registry, report};
+                let registry = Registry::load(&registry)?;
+                // A bundle names its release; its signatures are `verify`'s business.
+                let release = if Path::new(&release).is_file() {
+                    bundle_verifier::inspect(Path::new(&release), &limits)?
+                        .manifest
+                        .release
+                        .id
+                } else {
+                    release
+                };
+                let r = report::report(&receipts, &registry, &release)?;
+                match form.as_deref() {
+                    Some("html") => print!("{}", form::html(&r, lang)),
+                    Some(_) => print!("{}", form::markdown(&r, lang)),
+                    None if json => print_json(&r),
+                    None if csv => print!("{}", report::to_csv(&r)),
+                    None => print!("{}", report::to_table(&r)),
                 }
                 Ok(())
             })(),

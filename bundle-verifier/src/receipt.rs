@@ -235,6 +235,17 @@ pub fn verify_receipt(bytes: &[u8], device: &PublicKey) -> Result<Receipt, Recei
     Ok(r)
 }
 
+/// The key ID a receipt names and its content, WITHOUT checking the
+/// signature: only to find which device key to verify it with, and to say
+/// what an unverifiable receipt claims.
+pub fn peek_receipt(bytes: &[u8]) -> Result<(KeyId, Receipt), ReceiptError> {
+    let signed: SignedReceipt =
+        serde_json::from_slice(bytes).map_err(|e| ReceiptError::Malformed(e.to_string()))?;
+    let r: Receipt = serde_json::from_value(signed.receipt)
+        .map_err(|e| ReceiptError::Malformed(e.to_string()))?;
+    Ok((signed.signature.key_id, r))
+}
+
 /// Reads and verifies a receipt file.
 pub fn verify_receipt_file(
     path: &std::path::Path,

@@ -1,0 +1,574 @@
+//! The field safety notice's verification form, filled from a [`Report`]:
+//! Markdown or printable HTML (well-formed XHTML), in English or German. All
+//! the form's texts, in both languages, are in `Text`. A statement the
+//! evidence does not support is left unticked and the form says why.
+
+use std::collections::BTreeMap;
+
+use crate::messages::Lang;
+use crate::report::{Report, Status};
+
+/// Every text of the form, per language.
+struct Text {
+    lang: Lang,
+}
+
+macro_rules! t {
+    ($self:expr, $en:literal, $de:literal $(, $arg:expr)* $(,)?) => {
+        match $self.lang {
+            Lang::En => format!($en $(, $arg)*),
+            Lang::De => format!($de $(, $arg)*),
+        }
+    };
+}
+
+impl Text {
+    fn title(&self) -> String {
+        t!(self, "Verification form", "Verifizierungsformular")
+    }
+    fn intro(&self, release: &str) -> String {
+        t!(
+            self,
+            "Filled in from the signed installation receipts of the instruments for release {}. Check every answer before signing.",
+            "Ausgefüllt anhand der signierten Installationsbelege der Geräte für Release {}. Prüfen Sie jede Antwort vor der Unterschrift.",
+            release
+        )
+    }
+    fn company(&self) -> String {
+        t!(self, "Company name", "Firmenname")
+    }
+    fn product(&self) -> String {
+        t!(self, "Product/instrument name", "Produkt-/Gerätename")
+    }
+    fn quantity(&self) -> String {
+        t!(self, "Quantity", "Menge")
+    }
+    fn serials(&self) -> String {
+        t!(self, "Serial number(s)", "Seriennummer(n)")
+    }
+    fn mark_all(&self) -> String {
+        t!(
+            self,
+            "Mark all that apply.",
+            "Markieren Sie alle zutreffenden Felder."
+        )
+    }
+    fn standalone(&self) -> String {
+        t!(
+            self,
+            "Standalone instances of the instrument-independent software for RUO mode on the Dx instruments",
+            "Eigenständige Instanzen der geräteunabhängigen Software für den RUO-Modus auf den Dx-Geräten"
+        )
+    }
+    fn your_details(&self) -> String {
+        t!(self, "Your details", "Ihre Angaben")
+    }
+    fn name_print(&self) -> String {
+        t!(self, "Name (print):", "Name in Druckbuchstaben:")
+    }
+    fn job_title(&self) -> String {
+        t!(
+            self,
+            "Job title of the person filling in the form (print):",
+            "Stellenbezeichnung der Person, die das Formular ausfüllt, in Druckbuchstaben:"
+        )
+    }
+    fn customer(&self) -> String {
+        t!(self, "Customer responses", "Kundenantworten")
+    }
+    fn s_received(&self) -> String {
+        t!(
+            self,
+            "I confirm receipt of the notice and that I have read and understood its content.",
+            "Ich bestätige den Erhalt der Mitteilung sowie die Kenntnisnahme des Inhalts."
+        )
+    }
+    fn s_software(&self) -> String {
+        t!(
+            self,
+            "I confirm that the software is installed on the instruments marked above.",
+            "Ich bestätige, dass die Software auf den oben gekennzeichneten Geräten installiert ist."
+        )
+    }
+    fn s_users(&self) -> String {
+        t!(
+            self,
+            "All relevant users have received the information.",
+            "Sämtliche relevanten Anwender haben die Informationen erhalten."
+        )
+    }
+    fn s_patched(&self) -> String {
+        t!(
+            self,
+            "I confirm that the software patch has been installed on all instruments listed above.",
+            "Ich bestätige, dass der Software-Patch auf allen oben genannten Geräten installiert wurde."
+        )
+    }
+    fn yes(&self) -> String {
+        t!(self, "Yes", "Ja")
+    }
+    fn no(&self) -> String {
+        t!(self, "No", "Nein")
+    }
+    fn distributor(&self) -> String {
+        t!(
+            self,
+            "Distributor/importer responses",
+            "Antworten des Händlers/Importeurs"
+        )
+    }
+    fn not_applicable(&self) -> String {
+        t!(self, "Not applicable", "Nicht zutreffend")
+    }
+    fn d_identified(&self) -> String {
+        t!(
+            self,
+            "I have identified the customers who may have received the product.",
+            "Ich habe die Kunden ermittelt, die das Produkt möglicherweise erhalten haben."
+        )
+    }
+    fn d_informed(&self) -> String {
+        t!(
+            self,
+            "I have informed the identified customers of this recall. Date (DD-MON-YYYY):",
+            "Ich habe die ermittelten Kunden über diesen Rückruf informiert. Datum (TT-MON-JJJJ):"
+        )
+    }
+    fn acknowledgement(&self) -> String {
+        t!(
+            self,
+            "I understand that the software patch must be installed separately in both modes (Dx and RUO) on every affected instrument listed in this form, and on every standalone instance of the software for RUO mode.",
+            "Mir ist bekannt, dass der Software-Patch für beide Modi (Dx und RUO) auf allen betroffenen Geräten, die in diesem Verifizierungsformular angegeben sind, sowie auf allen eigenständigen Instanzen der Software für den RUO-Modus separat installiert werden muss."
+        )
+    }
+    fn signature(&self) -> String {
+        t!(
+            self,
+            "Signature of the person filling in the form",
+            "Unterschrift der Person, die das Formular ausfüllt"
+        )
+    }
+    fn date(&self) -> String {
+        t!(self, "Date", "Datum")
+    }
+    fn evidence(&self) -> String {
+        t!(self, "Evidence", "Nachweis")
+    }
+    fn not_from_receipts(&self) -> String {
+        t!(
+            self,
+            "Left unticked: receipts cannot show this; the person signing answers it.",
+            "Nicht angekreuzt: Belege können das nicht zeigen; die unterzeichnende Person beantwortet es."
+        )
+    }
+    fn distributor_why(&self) -> String {
+        t!(
+            self,
+            "Left unticked: for distributors and importers; receipts cannot show this.",
+            "Nicht angekreuzt: für Händler und Importeure; Belege können das nicht zeigen."
+        )
+    }
+    fn software_yes(&self, n: usize) -> String {
+        t!(
+            self,
+            "Ticked: valid signed receipts from all {} registered instruments and installs.",
+            "Angekreuzt: gültige signierte Belege von allen {} registrierten Geräten und Instanzen.",
+            n
+        )
+    }
+    fn software_why(&self, serials: &str) -> String {
+        t!(
+            self,
+            "Left unticked: no valid receipt from {}.",
+            "Nicht angekreuzt: kein gültiger Beleg von {}.",
+            serials
+        )
+    }
+    fn patched_yes(&self, rows: usize, release: &str) -> String {
+        t!(
+            self,
+            "Ticked: valid receipts show release {} installed in all {} expected serial × mode combinations.",
+            "Angekreuzt: gültige Belege zeigen Release {} in allen {} erwarteten Kombinationen aus Seriennummer und Modus installiert.",
+            release,
+            rows
+        )
+    }
+    fn patched_why(&self, open: &str) -> String {
+        t!(
+            self,
+            "Left unticked: not shown patched: {}.",
+            "Nicht angekreuzt: nicht als gepatcht belegt: {}.",
+            open
+        )
+    }
+    fn ack_evidence(&self, both: usize, dual: usize, sa: usize, sa_all: usize) -> String {
+        t!(
+            self,
+            "Receipts show {} of {} dual-boot instruments patched in both modes and {} of {} standalone installs patched.",
+            "Die Belege zeigen {} von {} Dual-Boot-Geräten in beiden Modi und {} von {} eigenständigen Instanzen gepatcht.",
+            both,
+            dual,
+            sa,
+            sa_all
+        )
+    }
+    fn annex(&self) -> String {
+        t!(
+            self,
+            "Annex: status per serial number and mode",
+            "Anhang: Status je Seriennummer und Modus"
+        )
+    }
+    fn mode(&self) -> String {
+        t!(self, "Mode", "Modus")
+    }
+    fn status_col(&self) -> String {
+        t!(self, "Status", "Status")
+    }
+    fn when(&self) -> String {
+        t!(self, "Installed (receipt time)", "Installiert (Belegzeit)")
+    }
+    fn status(&self, s: Status) -> String {
+        match s {
+            Status::Patched => t!(self, "patched", "gepatcht"),
+            Status::NotPatched => t!(self, "not patched", "nicht gepatcht"),
+            Status::Failed => t!(self, "failed", "fehlgeschlagen"),
+            Status::RolledBack => t!(self, "rolled back", "zurückgesetzt"),
+            Status::InvalidReceipt => t!(self, "receipt invalid", "Beleg ungültig"),
+        }
+    }
+}
+
+/// A yes/no statement: which box the evidence ticks, and why.
+struct Answer {
+    yes: bool,
+    why: String,
+}
+
+/// What the form says, before it is laid out as Markdown or HTML.
+struct Filled {
+    companies: String,
+    /// model → serials (instruments, not standalone installs)
+    products: BTreeMap<String, Vec<String>>,
+    standalone: Vec<String>,
+    software: Answer,
+    patched: Answer,
+    ack: String,
+}
+
+/// Standalone install: one expected mode, RUO.
+fn is_standalone(modes: &[&str]) -> bool {
+    modes == ["RUO"]
+}
+
+fn fill(r: &Report, t: &Text) -> Filled {
+    // Per serial, in registry order of first appearance: modes and statuses.
+    let mut order: Vec<&str> = Vec::new();
+    let mut by_serial: BTreeMap<&str, Vec<&crate::report::Row>> = BTreeMap::new();
+    for row in &r.rows {
+        let e = by_serial.entry(&row.serial).or_default();
+        if e.is_empty() {
+            order.push(&row.serial);
+        }
+        e.push(row);
+    }
+    let mut companies: Vec<&str> = r.rows.iter().map(|x| x.company.as_str()).collect();
+    companies.sort();
+    companies.dedup();
+    let mut products: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut standalone = Vec::new();
+    let (mut dual, mut both, mut sa_done) = (0, 0, 0);
+    let mut silent = Vec::new();
+    for s in &order {
+        let rows = &by_serial[s];
+        let modes: Vec<&str> = rows.iter().map(|x| x.mode.as_str()).collect();
+        let all = rows.iter().all(|x| x.status == Status::Patched);
+        if is_standalone(&modes) {
+            standalone.push(s.to_string());
+            sa_done += usize::from(all);
+        } else {
+            products
+                .entry(rows[0].model.clone())
+                .or_default()
+                .push(s.to_string());
+        }
+        if rows[0].dual_boot {
+            dual += 1;
+            both += usize::from(all);
+        }
+        if rows.iter().all(|x| x.valid_receipts == 0) {
+            silent.push(s.to_string());
+        }
+    }
+    let software = if silent.is_empty() && !order.is_empty() {
+        Answer {
+            yes: true,
+            why: t.software_yes(order.len()),
+        }
+    } else {
+        Answer {
+            yes: false,
+            why: t.software_why(&silent.join(", ")),
+        }
+    };
+    let open: Vec<String> = r
+        .rows
+        .iter()
+        .filter(|x| x.status != Status::Patched)
+        .map(|x| format!("{} {} ({})", x.serial, x.mode, t.status(x.status)))
+        .collect();
+    let patched = if r.summary.all_patched {
+        Answer {
+            yes: true,
+            why: t.patched_yes(r.summary.rows, &r.release),
+        }
+    } else {
+        Answer {
+            yes: false,
+            why: t.patched_why(&open.join(", ")),
+        }
+    };
+    Filled {
+        companies: companies.join("; "),
+        ack: t.ack_evidence(both, dual, sa_done, standalone.len()),
+        products,
+        standalone,
+        software,
+        patched,
+    }
+}
+
+const TICKED: &str = "☒";
+const EMPTY: &str = "☐";
+
+fn tick(b: bool) -> &'static str {
+    if b {
+        TICKED
+    } else {
+        EMPTY
+    }
+}
+
+/// The form as Markdown.
+pub fn markdown(r: &Report, lang: Lang) -> String {
+    let t = Text { lang };
+    let f = fill(r, &t);
+    let mut o = String::new();
+    let mut line = |s: String| {
+        o.push_str(&s);
+        o.push('\n');
+    };
+    line(format!("# {}\n", t.title()));
+    line(format!("{}\n", t.intro(&r.release)));
+    line(format!("**{}:** {}\n", t.company(), f.companies));
+    line(format!("{}\n", t.mark_all()));
+    line(format!(
+        "| | {} | {} | {} |",
+        t.product(),
+        t.quantity(),
+        t.serials()
+    ));
+    line("|---|---|---|---|".into());
+    for (model, serials) in &f.products {
+        line(format!(
+            "| {TICKED} | {model} | {} | {} |",
+            serials.len(),
+            serials.join(", ")
+        ));
+    }
+    line(format!(
+        "| {} | {} | {} | {} |\n",
+        tick(!f.standalone.is_empty()),
+        t.standalone(),
+        f.standalone.len(),
+        f.standalone.join(", ")
+    ));
+    line(format!("## {}\n", t.your_details()));
+    line(format!("{} ____________________\n", t.name_print()));
+    line(format!("{} ____________________\n", t.job_title()));
+    line(format!("## {}\n", t.customer()));
+    let stmt = |o: &mut Vec<String>, text: String, a: Option<&Answer>, why: String| {
+        let yes = a.is_some_and(|a| a.yes);
+        o.push(format!(
+            "- {text}  \n  {} {} {} {}  \n  *{}: {}*",
+            t.yes(),
+            tick(yes),
+            t.no(),
+            EMPTY,
+            t.evidence(),
+            a.map_or(why, |a| a.why.clone())
+        ));
+    };
+    let mut items = Vec::new();
+    stmt(&mut items, t.s_received(), None, t.not_from_receipts());
+    stmt(&mut items, t.s_software(), Some(&f.software), String::new());
+    stmt(&mut items, t.s_users(), None, t.not_from_receipts());
+    stmt(&mut items, t.s_patched(), Some(&f.patched), String::new());
+    line(items.join("\n") + "\n");
+    line(format!(
+        "## {} — {} {EMPTY}\n",
+        t.distributor(),
+        t.not_applicable()
+    ));
+    let mut items = Vec::new();
+    stmt(&mut items, t.d_identified(), None, t.distributor_why());
+    line(items.join("\n"));
+    line(format!(
+        "- {} ____________  \n  *{}: {}*\n",
+        t.d_informed(),
+        t.evidence(),
+        t.distributor_why()
+    ));
+    line(format!("{}\n", t.acknowledgement()));
+    line(format!("*{}: {}*\n", t.evidence(), f.ack));
+    line(format!("____________________ {}\n", t.signature()));
+    line(format!("____________________ {}\n", t.date()));
+    line(format!("## {}\n", t.annex()));
+    line(format!(
+        "| {} | {} | {} | {} |",
+        t.serials(),
+        t.mode(),
+        t.status_col(),
+        t.when()
+    ));
+    line("|---|---|---|---|".into());
+    for row in &r.rows {
+        line(format!(
+            "| {} | {} | {} | {} |",
+            row.serial,
+            row.mode,
+            t.status(row.status),
+            row.time
+                .as_deref()
+                .filter(|_| row.status == Status::Patched)
+                .unwrap_or("")
+        ));
+    }
+    o
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const CSS: &str = "body{font-family:sans-serif;max-width:50em;margin:2em auto;font-size:11pt}\
+table{border-collapse:collapse;width:100%;margin:0.5em 0}td,th{border:1px solid #000;padding:0.3em;text-align:left;vertical-align:top}\
+.box{font-size:1.2em}.why{font-style:italic;font-size:0.9em;color:#333}.line{border-bottom:1px solid #000;min-height:1.5em;margin:1.5em 0 0.2em}\
+@media print{body{margin:0;max-width:none;font-size:10pt}h2{page-break-after:avoid}tr{page-break-inside:avoid}.annex{page-break-before:always}}";
+
+/// The form as printable HTML; also well-formed XML.
+pub fn html(r: &Report, lang: Lang) -> String {
+    let t = Text { lang };
+    let f = fill(r, &t);
+    let code = match lang {
+        Lang::En => "en",
+        Lang::De => "de",
+    };
+    let mut o = format!(
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"{code}\" xml:lang=\"{code}\">\n<head><meta charset=\"utf-8\"/><title>{}</title><style>{CSS}</style></head>\n<body>\n",
+        esc(&t.title())
+    );
+    o += &format!(
+        "<h1>{}</h1>\n<p>{}</p>\n",
+        esc(&t.title()),
+        esc(&t.intro(&r.release))
+    );
+    o += &format!(
+        "<table><tr><th>{}</th><td id=\"company\">{}</td></tr></table>\n",
+        esc(&t.company()),
+        esc(&f.companies)
+    );
+    o += &format!(
+        "<p>{}</p>\n<table id=\"products\"><tr><th></th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+        esc(&t.mark_all()),
+        esc(&t.product()),
+        esc(&t.quantity()),
+        esc(&t.serials())
+    );
+    let product_row = |ticked: bool, name: &str, serials: &[String]| {
+        format!(
+            "<tr class=\"product\"><td class=\"box\">{}</td><td>{}</td><td class=\"quantity\">{}</td><td class=\"serials\">{}</td></tr>\n",
+            tick(ticked),
+            esc(name),
+            serials.len(),
+            esc(&serials.join(", "))
+        )
+    };
+    for (model, serials) in &f.products {
+        o += &product_row(true, model, serials);
+    }
+    o += &product_row(!f.standalone.is_empty(), &t.standalone(), &f.standalone);
+    o += "</table>\n";
+    o += &format!(
+        "<h2>{}</h2>\n<p>{}</p><div class=\"line\"></div>\n<p>{}</p><div class=\"line\"></div>\n",
+        esc(&t.your_details()),
+        esc(&t.name_print()),
+        esc(&t.job_title())
+    );
+    let stmt = |id: &str, text: String, a: Option<&Answer>, why: String| {
+        let yes = a.is_some_and(|a| a.yes);
+        format!(
+            "<tr class=\"statement\" id=\"{id}\" data-ticked=\"{}\"><td>{}<div class=\"why\">{}: {}</div></td><td class=\"box\">{} {} {} {}</td></tr>\n",
+            if yes { "yes" } else { "none" },
+            esc(&text),
+            esc(&t.evidence()),
+            esc(&a.map_or(why, |a| a.why.clone())),
+            esc(&t.yes()),
+            tick(yes),
+            esc(&t.no()),
+            EMPTY
+        )
+    };
+    o += &format!("<h2>{}</h2>\n<table>\n", esc(&t.customer()));
+    o += &stmt("received", t.s_received(), None, t.not_from_receipts());
+    o += &stmt("software", t.s_software(), Some(&f.software), String::new());
+    o += &stmt("users", t.s_users(), None, t.not_from_receipts());
+    o += &stmt("patched", t.s_patched(), Some(&f.patched), String::new());
+    o += "</table>\n";
+    o += &format!(
+        "<h2>{} <span class=\"box\">{} {EMPTY}</span></h2>\n<table>\n",
+        esc(&t.distributor()),
+        esc(&t.not_applicable())
+    );
+    o += &stmt("identified", t.d_identified(), None, t.distributor_why());
+    o += &format!(
+        "<tr id=\"informed\"><td>{}<div class=\"why\">{}: {}</div></td><td><div class=\"line\"></div></td></tr>\n</table>\n",
+        esc(&t.d_informed()),
+        esc(&t.evidence()),
+        esc(&t.distributor_why())
+    );
+    o += &format!(
+        "<p id=\"acknowledgement\">{}</p>\n<p class=\"why\">{}: {}</p>\n",
+        esc(&t.acknowledgement()),
+        esc(&t.evidence()),
+        esc(&f.ack)
+    );
+    o += &format!(
+        "<table><tr><td><div class=\"line\"></div>{}</td><td><div class=\"line\"></div>{}</td></tr></table>\n",
+        esc(&t.signature()),
+        esc(&t.date())
+    );
+    o += &format!(
+        "<h2 class=\"annex\">{}</h2>\n<table id=\"annex\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+        esc(&t.annex()),
+        esc(&t.serials()),
+        esc(&t.mode()),
+        esc(&t.status_col()),
+        esc(&t.when())
+    );
+    for row in &r.rows {
+        o += &format!(
+            "<tr class=\"row\" data-status=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            row.status.as_str(),
+            esc(&row.serial),
+            esc(&row.mode),
+            esc(&t.status(row.status)),
+            esc(row.time.as_deref().filter(|_| row.status == Status::Patched).unwrap_or(""))
+        );
+    }
+    o += "</table>\n</body>\n</html>\n";
+    o
+}

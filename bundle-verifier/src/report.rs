@@ -1,0 +1,703 @@
+//! Fleet compliance: which serial × mode of a device registry runs a release,
+//! proven by the instruments' signed receipts (docs/AUDIT.md, "Fleet report").
+//!
+//! Every receipt is checked with [`verify_receipt`] against the device key
+//! the registry lists; nothing an instrument did not sign counts. The events
+//! of one serial × mode are ordered by the transaction counter the instrument
+//! writes into each receipt (monotonic per state directory, so per device
+//! key), then by receipt time: an air-gapped instrument's clock may be wrong,
+//! its counter cannot go back.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use bundle_keys::KeyId;
+use serde::Serialize;
+
+use crate::receipt::{
+    peek_receipt, verify_receipt, Receipt, ReleaseRef, RESULT_FAILED, RESULT_INSTALLED,
+    RESULT_INTERRUPTED, RESULT_REFUSED, RESULT_ROLLED_BACK,
+};
+use crate::registry::{Device, Registry};
+use crate::Error;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Patched,
+    NotPatched,
+    Failed,
+    RolledBack,
+    InvalidReceipt,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Patched => "patched",
+            Status::NotPatched => "not_patched",
+            Status::Failed => "failed",
+            Status::RolledBack => "rolled_back",
+            Status::InvalidReceipt => "invalid_receipt",
+        }
+    }
+}
+
+/// One serial × expected mode.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    pub serial: String,
+    pub mode: String,
+    pub model: String,
+    pub udi_di: String,
+    pub company: String,
+    pub dual_boot: bool,
+    pub status: Status,
+    /// A dual-boot instrument patched in this mode or the other, not both.
+    pub patched_in_one_mode_only: bool,
+    /// The release the deciding receipt names.
+    pub release: Option<ReleaseRef>,
+    /// Time and transaction of the deciding receipt, as the instrument signed them.
+    pub time: Option<String>,
+    pub transaction: Option<String>,
+    /// The deciding receipt file, relative to the receipts folder.
+    pub receipt: Option<String>,
+    /// Valid receipts of this serial × mode.
+    pub valid_receipts: usize,
+    /// Why the status is what it is, in English.
+    pub detail: Option<String>,
+}
+
+/// A receipt naming a serial the registry does not list.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnknownReceipt {
+    pub file: String,
+    /// What the receipt claims; its signature could not be checked.
+    pub key_id: KeyId,
+    pub serial: String,
+    pub model: String,
+    pub mode: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Unreadable {
+    pub file: String,
+    pub error: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub instruments: usize,
+    pub rows: usize,
+    pub patched: usize,
+    pub not_patched: usize,
+    pub failed: usize,
+    pub rolled_back: usize,
+    pub invalid_receipt: usize,
+    pub unknown_receipts: usize,
+    pub unreadable_receipts: usize,
+    /// Serials of dual-boot instruments patched in one mode only.
+    pub patched_in_one_mode_only: Vec<String>,
+    /// Every expected serial × mode is patched and no receipt is in doubt.
+    pub all_patched: bool,
+}
+
+/// `--json` of `report`: schema `offline-patch-bundle/report/1`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub report: &'static str,
+    pub release: String,
+    pub receipts_read: usize,
+    pub summary: Summary,
+    /// Instruments patched in one mode only first, then in registry order.
+    pub rows: Vec<Row>,
+    pub unknown_receipts: Vec<UnknownReceipt>,
+    pub unreadable_receipts: Vec<Unreadable>,
+}
+
+pub const REPORT_FORMAT: &str = "offline-patch-bundle/report/1";
+
+/// What one receipt file proves.
+enum Evidence {
+    Valid {
+        device: usize,
+        file: String,
+        receipt: Box<Receipt>,
+    },
+    Invalid {
+        device: usize,
+        mode: String,
+        file: String,
+        why: String,
+    },
+    Unknown(UnknownReceipt),
+    Unreadable(Unreadable),
+}
+
+/// Every `*.json` file below `dir` (receipts exported from many instruments,
+/// one folder each or all together), sorted.
+fn receipt_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(Error::io("cannot read", &d))? {
+            let e = e.map_err(Error::io("cannot read", &d))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let t = e.file_type().map_err(Error::io("cannot read", e.path()))?;
+            if t.is_dir() {
+                stack.push(e.path());
+            } else if t.is_file() && name.ends_with(".json") {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn judge(reg: &Registry, file: String, bytes: &[u8]) -> Evidence {
+    let (key_id, claimed) = match peek_receipt(bytes) {
+        Ok(x) => x,
+        Err(e) => {
+            return Evidence::Unreadable(Unreadable {
+                file,
+                error: e.to_string(),
+            })
+        }
+    };
+    let index = |d: &Device| reg.index_of(&d.serial);
+    if let Some(dev) = reg.by_key(&key_id) {
+        let device = index(dev);
+        return match verify_receipt(bytes, &dev.public_key) {
+            Err(e) => Evidence::Invalid {
+                device,
+                mode: claimed.identity.mode,
+                file,
+                why: e.to_string(),
+            },
+            Ok(r) => match identity_mismatch(dev, &r) {
+                Some(why) => Evidence::Invalid {
+                    device,
+                    mode: r.identity.mode,
+                    file,
+                    why,
+                },
+                None => Evidence::Valid {
+                    device,
+                    file,
+                    receipt: Box::new(r),
+                },
+            },
+        };
+    }
+    let id = claimed.identity;
+    match reg.by_serial(&id.serial) {
+        Some(dev) => Evidence::Invalid {
+            device: index(dev),
+            mode: id.mode,
+            file,
+            why: format!(
+                "signed by key {key_id}, not by {}'s registered device key {}",
+                dev.serial,
+                dev.public_key.key_id()
+            ),
+        },
+        None => Evidence::Unknown(UnknownReceipt {
+            file,
+            detail: format!(
+                "serial {} is not in the registry and key {key_id} belongs to no registered device",
+                id.serial
+            ),
+            key_id,
+            serial: id.serial,
+            model: id.model,
+            mode: id.mode,
+        }),
+    }
+}
+
+/// Why a correctly signed receipt does not describe the registered device.
+fn identity_mismatch(dev: &Device, r: &Receipt) -> Option<String> {
+    let id = &r.identity;
+    let mut bad = Vec::new();
+    if id.serial != dev.serial {
+        bad.push(format!("serial {:?}", id.serial));
+    }
+    if id.model != dev.model {
+        bad.push(format!("model {:?}", id.model));
+    }
+    if id.udi_di.as_deref().is_some_and(|u| u != dev.udi_di) {
+        bad.push(format!("UDI-DI {:?}", id.udi_di.as_deref().unwrap_or("")));
+    }
+    (!bad.is_empty()).then(|| {
+        format!(
+            "signed by the device key of {}, but names {}; the registry says {} {} UDI-DI {}",
+            dev.serial,
+            bad.join(", "),
+            dev.serial,
+            dev.model,
+            dev.udi_di
+        )
+    })
+}
+
+/// The order of events on one instrument: transaction counter, then time.
+fn event_order(r: &Receipt) -> (u64, &str) {
+    let counter = r
+        .transaction
+        .split('-')
+        .next()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (counter, r.time.as_str())
+}
+
+/// The status of one serial × mode from its valid receipts (any order).
+fn classify<'a>(release: &str, mut events: Vec<(&'a str, &'a Receipt)>) -> Decision<'a> {
+    events.sort_by(|a, b| event_order(a.1).cmp(&event_order(b.1)));
+    let mut d = Decision {
+        status: Status::NotPatched,
+        by: None,
+        detail: format!("no receipt shows release {release} installed"),
+    };
+    let names = |r: Option<&ReleaseRef>| r.is_some_and(|x| x.id == release);
+    for &(file, r) in &events {
+        let bundle_release = r.bundle.as_ref().map(|b| &b.release);
+        match (r.action.as_str(), r.result.as_str()) {
+            ("apply", RESULT_INSTALLED) if names(r.installed_after.as_ref()) => {
+                d = Decision::new(Status::Patched, file, r, "installed, receipt valid".into());
+            }
+            ("apply", RESULT_INSTALLED) if d.status == Status::Patched => {
+                let after = r.installed_after.as_ref();
+                let newer = after
+                    .zip(d.release())
+                    .is_some_and(|(a, p)| a.sequence > p.sequence);
+                let what = after.map(|a| a.id.as_str()).unwrap_or("another release");
+                d = if newer {
+                    let mut k = Decision::new(Status::Patched, file, r, String::new());
+                    k.detail = format!("superseded by later release {what}");
+                    k
+                } else {
+                    Decision::new(
+                        Status::NotPatched,
+                        file,
+                        r,
+                        format!("{what} was installed over it"),
+                    )
+                };
+            }
+            (_, RESULT_ROLLED_BACK) if names(r.installed_before.as_ref()) => {
+                d = Decision::new(Status::RolledBack, file, r, "rolled back".into());
+            }
+            (_, RESULT_ROLLED_BACK) if names(r.installed_after.as_ref()) => {
+                d = Decision::new(
+                    Status::Patched,
+                    file,
+                    r,
+                    "a later release was rolled back to it".into(),
+                );
+            }
+            (_, RESULT_FAILED | RESULT_INTERRUPTED | RESULT_REFUSED)
+                if names(bundle_release) && d.status != Status::Patched =>
+            {
+                let why = r.detail.clone().unwrap_or_else(|| r.result.clone());
+                d = Decision::new(Status::Failed, file, r, format!("{}: {why}", r.result));
+            }
+            _ => {}
+        }
+    }
+    d
+}
+
+struct Decision<'a> {
+    status: Status,
+    by: Option<(&'a str, &'a Receipt)>,
+    detail: String,
+}
+
+impl<'a> Decision<'a> {
+    fn new(status: Status, file: &'a str, r: &'a Receipt, detail: String) -> Self {
+        Decision {
+            status,
+            by: Some((file, r)),
+            detail,
+        }
+    }
+    fn release(&self) -> Option<&'a ReleaseRef> {
+        self.by.and_then(|(_, r)| {
+            r.installed_after
+                .as_ref()
+                .or(r.bundle.as_ref().map(|b| &b.release))
+        })
+    }
+}
+
+/// Reads and checks every receipt below `receipts` and classifies every
+/// serial × expected mode of `registry` for release `release` (its ID).
+pub fn report(receipts: &Path, registry: &Registry, release: &str) -> Result<Report, Error> {
+    let files = receipt_files(receipts)?;
+    let rel = |p: &Path| {
+        p.strip_prefix(receipts)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
+    // Ed25519 verification dominates; spread it over the cores.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = files.len().div_ceil(threads).max(1);
+    let judged: Vec<Result<Vec<Evidence>, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|p| {
+                            let bytes = std::fs::read(p).map_err(Error::io("cannot read", p))?;
+                            Ok(judge(registry, rel(p), &bytes))
+                        })
+                        .collect::<Result<Vec<_>, Error>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("receipt checking does not panic"))
+            .collect()
+    });
+
+    let mut valid: HashMap<(usize, &str), Vec<(&str, &Receipt)>> = HashMap::new();
+    let mut invalid: HashMap<(usize, &str), Vec<(&str, &str)>> = HashMap::new();
+    let mut out = Report {
+        report: REPORT_FORMAT,
+        release: release.to_owned(),
+        receipts_read: files.len(),
+        summary: Summary::default(),
+        rows: Vec::new(),
+        unknown_receipts: Vec::new(),
+        unreadable_receipts: Vec::new(),
+    };
+    let judged: Vec<Evidence> = judged
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    for e in &judged {
+        match e {
+            Evidence::Valid {
+                device,
+                file,
+                receipt,
+            } => {
+                let mode = receipt.identity.mode.as_str();
+                if registry.devices[*device].modes.iter().any(|m| m == mode) {
+                    valid
+                        .entry((*device, mode))
+                        .or_default()
+                        .push((file, receipt));
+                } else {
+                    out.unknown_receipts.push(unexpected_mode(
+                        &registry.devices[*device],
+                        file,
+                        mode,
+                    ));
+                }
+            }
+            Evidence::Invalid {
+                device,
+                mode,
+                file,
+                why,
+            } => {
+                if registry.devices[*device].modes.iter().any(|m| m == mode) {
+                    invalid
+                        .entry((*device, mode))
+                        .or_default()
+                        .push((file, why));
+                } else {
+                    let mut u = unexpected_mode(&registry.devices[*device], file, mode);
+                    u.detail = format!("{}; also: {why}", u.detail);
+                    out.unknown_receipts.push(u);
+                }
+            }
+            Evidence::Unknown(u) => out.unknown_receipts.push(u.clone()),
+            Evidence::Unreadable(u) => out.unreadable_receipts.push(u.clone()),
+        }
+    }
+
+    let mut one_mode_rows = Vec::new();
+    let mut other_rows = Vec::new();
+    for (i, dev) in registry.devices.iter().enumerate() {
+        let mut rows: Vec<Row> = dev
+            .modes
+            .iter()
+            .map(|mode| {
+                let key = (i, mode.as_str());
+                let events = valid.get(&key).cloned().unwrap_or_default();
+                let n = events.len();
+                let d = classify(release, events);
+                let mut row = Row {
+                    serial: dev.serial.clone(),
+                    mode: mode.clone(),
+                    model: dev.model.clone(),
+                    udi_di: dev.udi_di.clone(),
+                    company: dev.company.clone(),
+                    dual_boot: dev.dual_boot(),
+                    status: d.status,
+                    patched_in_one_mode_only: false,
+                    release: d.by.and_then(|_| d.release().cloned()),
+                    time: d.by.map(|(_, r)| r.time.clone()),
+                    transaction: d.by.map(|(_, r)| r.transaction.clone()),
+                    receipt: d.by.map(|(f, _)| f.to_owned()),
+                    valid_receipts: n,
+                    detail: Some(d.detail),
+                };
+                if let Some(bad) = invalid.get(&key) {
+                    row.detail = Some(format!(
+                        "{} invalid receipt(s), e.g. {}: {}; the valid receipts alone say {} ({})",
+                        bad.len(),
+                        bad[0].0,
+                        bad[0].1,
+                        row.status.as_str(),
+                        row.detail.unwrap_or_default()
+                    ));
+                    row.status = Status::InvalidReceipt;
+                    row.receipt = Some(bad[0].0.to_owned());
+                }
+                row
+            })
+            .collect();
+        let patched = rows.iter().filter(|r| r.status == Status::Patched).count();
+        if dev.dual_boot() && patched > 0 && patched < rows.len() {
+            for r in &mut rows {
+                r.patched_in_one_mode_only = true;
+            }
+            out.summary
+                .patched_in_one_mode_only
+                .push(dev.serial.clone());
+            one_mode_rows.extend(rows);
+        } else {
+            other_rows.extend(rows);
+        }
+    }
+    out.rows = one_mode_rows;
+    out.rows.extend(other_rows);
+
+    let s = &mut out.summary;
+    s.instruments = registry.devices.len();
+    s.rows = out.rows.len();
+    for r in &out.rows {
+        *match r.status {
+            Status::Patched => &mut s.patched,
+            Status::NotPatched => &mut s.not_patched,
+            Status::Failed => &mut s.failed,
+            Status::RolledBack => &mut s.rolled_back,
+            Status::InvalidReceipt => &mut s.invalid_receipt,
+        } += 1;
+    }
+    s.unknown_receipts = out.unknown_receipts.len();
+    s.unreadable_receipts = out.unreadable_receipts.len();
+    s.all_patched = s.patched == s.rows && s.rows > 0;
+    Ok(out)
+}
+
+fn unexpected_mode(dev: &Device, file: &str, mode: &str) -> UnknownReceipt {
+    UnknownReceipt {
+        file: file.to_owned(),
+        key_id: dev.public_key.key_id().clone(),
+        serial: dev.serial.clone(),
+        model: dev.model.clone(),
+        mode: mode.to_owned(),
+        detail: format!(
+            "{} is registered with modes {}, not {mode}",
+            dev.serial,
+            dev.modes.join(", ")
+        ),
+    }
+}
+
+/// One CSV field, quoted when it has to be (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// `--csv`: one line per serial × mode, in the order of [`Report::rows`].
+pub fn to_csv(r: &Report) -> String {
+    let mut out = String::from(
+        "serial,mode,model,udi_di,company,status,patched_in_one_mode_only,release,version,time,transaction,receipt,detail\r\n",
+    );
+    for row in &r.rows {
+        let f = [
+            row.serial.as_str(),
+            &row.mode,
+            &row.model,
+            &row.udi_di,
+            &row.company,
+            row.status.as_str(),
+            if row.patched_in_one_mode_only {
+                "yes"
+            } else {
+                "no"
+            },
+            row.release.as_ref().map_or("", |x| x.id.as_str()),
+            row.release.as_ref().map_or("", |x| x.version.as_str()),
+            row.time.as_deref().unwrap_or(""),
+            row.transaction.as_deref().unwrap_or(""),
+            row.receipt.as_deref().unwrap_or(""),
+            row.detail.as_deref().unwrap_or(""),
+        ];
+        let line: Vec<String> = f.iter().map(|s| csv_field(s)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The terminal table: one line per serial × mode, then the summary.
+pub fn to_table(r: &Report) -> String {
+    let head = [
+        "SERIAL", "MODE", "MODEL", "STATUS", "RELEASE", "TIME", "DETAIL",
+    ];
+    let cells: Vec<[String; 7]> = r
+        .rows
+        .iter()
+        .map(|row| {
+            let flag = if row.patched_in_one_mode_only {
+                " (!)"
+            } else {
+                ""
+            };
+            [
+                row.serial.clone(),
+                row.mode.clone(),
+                row.model.clone(),
+                format!("{}{flag}", row.status.as_str()),
+                row.release.as_ref().map_or(String::new(), |x| x.id.clone()),
+                row.time.clone().unwrap_or_default(),
+                row.detail.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut width = head.map(str::len);
+    for c in &cells {
+        for (w, s) in width.iter_mut().zip(c) {
+            *w = (*w).max(s.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |c: &[String]| {
+        let parts: Vec<String> = c
+            .iter()
+            .zip(width)
+            .enumerate()
+            .map(|(i, (s, w))| if i == 6 { s.clone() } else { format!("{s:w$}") })
+            .collect();
+        out.push_str(parts.join("  ").trim_end());
+        out.push('\n');
+    };
+    line(&head.map(String::from));
+    for c in &cells {
+        line(c);
+    }
+    let s = &r.summary;
+    out.push_str(&format!(
+        "\nrelease {}: {} instruments, {} serial × mode: {} patched, {} not patched, {} failed, {} rolled back, {} invalid receipt; {} unknown and {} unreadable receipt(s) of {} read\n",
+        r.release, s.instruments, s.rows, s.patched, s.not_patched, s.failed, s.rolled_back,
+        s.invalid_receipt, s.unknown_receipts, s.unreadable_receipts, r.receipts_read
+    ));
+    if !s.patched_in_one_mode_only.is_empty() {
+        out.push_str(&format!(
+            "(!) patched in one mode only: {}\n",
+            s.patched_in_one_mode_only.join(", ")
+        ));
+    }
+    for u in &r.unknown_receipts {
+        out.push_str(&format!("unknown receipt {}: {}\n", u.file, u.detail));
+    }
+    for u in &r.unreadable_receipts {
+        out.push_str(&format!("unreadable receipt {}: {}\n", u.file, u.error));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::receipt::{BundleRef, ReceiptIdentity, RECEIPT_TYPE};
+
+    fn rel(id: &str, sequence: u64) -> ReleaseRef {
+        ReleaseRef {
+            id: id.into(),
+            sequence,
+            version: "1".into(),
+        }
+    }
+
+    fn event(counter: u32, time: &str, action: &str, result: &str) -> Receipt {
+        Receipt {
+            action: action.into(),
+            backup: vec![],
+            bundle: Some(BundleRef {
+                file: "b".into(),
+                manifest_sha256: crate::digest::Sha256Digest::of(b"m"),
+                release: rel("R", 2),
+                signed_by: vec![],
+            }),
+            confirmations: vec![],
+            detail: None,
+            files: vec![],
+            identity: ReceiptIdentity {
+                installed_version: "1".into(),
+                mode: "Dx".into(),
+                model: "M".into(),
+                serial: "S".into(),
+                udi_di: None,
+            },
+            installed_after: (result == RESULT_INSTALLED).then(|| rel("R", 2)),
+            installed_before: (result == RESULT_ROLLED_BACK).then(|| rel("R", 2)),
+            result: result.into(),
+            root: "/".into(),
+            time: time.into(),
+            tool: "t".into(),
+            transaction: format!("{counter:06}-x"),
+            type_: RECEIPT_TYPE.into(),
+        }
+    }
+
+    #[test]
+    fn the_transaction_counter_orders_events_even_when_the_clock_went_back() {
+        let install = event(1, "2030-01-01T00:00:00Z", "apply", RESULT_INSTALLED);
+        let rollback = event(2, "2020-01-01T00:00:00Z", "rollback", RESULT_ROLLED_BACK);
+        let d = classify("R", vec![("b", &rollback), ("a", &install)]);
+        assert_eq!(d.status, Status::RolledBack);
+        let reinstall = event(3, "2019-01-01T00:00:00Z", "apply", RESULT_INSTALLED);
+        let d = classify(
+            "R",
+            vec![("c", &reinstall), ("b", &rollback), ("a", &install)],
+        );
+        assert_eq!(d.status, Status::Patched);
+    }
+
+    #[test]
+    fn a_failed_retry_after_the_install_leaves_the_mode_patched() {
+        let install = event(1, "2022-01-01T00:00:00Z", "apply", RESULT_INSTALLED);
+        let failed = event(2, "2022-01-02T00:00:00Z", "apply", RESULT_FAILED);
+        assert_eq!(
+            classify("R", vec![("a", &install), ("b", &failed)]).status,
+            Status::Patched
+        );
+        assert_eq!(classify("R", vec![("b", &failed)]).status, Status::Failed);
+        assert_eq!(
+            classify("other", vec![("b", &failed)]).status,
+            Status::NotPatched
+        );
+    }
+}
