@@ -77,6 +77,12 @@ impl KeyArgs {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Print shell completions for SHELL (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(hide = true)]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff) on stdout.
+    #[command(hide = true)]
+    Manpage,
     /// Generate an Ed25519 key pair: PREFIX.key (PKCS#8 PEM, 0600; encrypted
     /// with a passphrase from --passphrase-file or BUNDLE_KEY_PASSPHRASE) and
     /// PREFIX.pub (SPKI PEM). With --pkcs11-*, the key pair is generated in
@@ -242,6 +248,20 @@ fn read_pubs(paths: &[PathBuf]) -> Result<Vec<PublicKey>, BuildError> {
 
 fn run(cmd: Cmd) -> (bool, Result<(), BuildError>) {
     match cmd {
+        Cmd::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let name = cmd.get_name().to_owned();
+            clap_complete::generate(shell, &mut cmd, name, &mut std::io::stdout());
+            (false, Ok(()))
+        }
+        Cmd::Manpage => {
+            let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+            (
+                false,
+                man.render(&mut std::io::stdout())
+                    .map_err(|e| BuildError::io("cannot write", "standard output")(e)),
+            )
+        }
         Cmd::Keygen {
             out,
             passphrase_file,

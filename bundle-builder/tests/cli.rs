@@ -218,3 +218,11 @@ fn an_unreadable_or_public_key_is_a_usage_error() {
             .code(2);
     }
 }
+
+#[test]
+fn man_page_and_completions_are_generated_from_the_command_definitions() {
+    let a = builder().arg("manpage").assert().success();
+    assert!(String::from_utf8_lossy(&a.get_output().stdout).contains(".TH bundle-builder"));
+    let a = builder().args(["completions", "zsh"]).assert().success();
+    assert!(String::from_utf8_lossy(&a.get_output().stdout).contains("cosign"));
+}

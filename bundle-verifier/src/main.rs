@@ -80,6 +80,12 @@ enum TrustCmd {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Print shell completions for SHELL (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(hide = true)]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff) on stdout.
+    #[command(hide = true)]
+    Manpage,
     /// Check a bundle's signatures, manifest and payload digest.
     Verify {
         bundle: PathBuf,
@@ -360,6 +366,20 @@ fn progress_bar(bundle: &std::path::Path) -> indicatif::ProgressBar {
 fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
     let limits = Limits::default();
     match cmd {
+        Cmd::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let name = cmd.get_name().to_owned();
+            clap_complete::generate(shell, &mut cmd, name, &mut std::io::stdout());
+            (false, Ok(()))
+        }
+        Cmd::Manpage => {
+            let man = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+            (
+                false,
+                man.render(&mut std::io::stdout())
+                    .map_err(|e| Error::io("cannot write", "standard output")(e).into()),
+            )
+        }
         Cmd::Verify {
             bundle,
             trust,

@@ -35,3 +35,15 @@ fn a_file_that_is_not_a_bundle_is_refused_with_exit_3() {
     let a = verifier().arg("inspect").arg(&f).assert().code(3);
     assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("not a patch bundle"));
 }
+
+#[test]
+fn man_page_and_completions_are_generated_from_the_command_definitions() {
+    let a = verifier().arg("manpage").assert().success();
+    let man = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    assert!(
+        man.contains(".TH bundle-verifier") && man.contains("apply"),
+        "{man}"
+    );
+    let a = verifier().args(["completions", "bash"]).assert().success();
+    assert!(String::from_utf8_lossy(&a.get_output().stdout).contains("check-installed"));
+}
