@@ -639,8 +639,8 @@ fn create_staged(path: &PathBuf, exec: bool) -> Result<File, Error> {
 
 /// Making staged files durable before anything renames them into the root,
 /// with as few waits on the disk as possible: one file-system sync for the
-/// whole staging tree instead of one per file (each of which would commit
-/// the journal on its own).
+/// whole staging tree instead of one per file (each of which waits for the
+/// disk, and on a journalling file system commits the journal).
 pub use durable::start_writeback;
 
 mod durable {
