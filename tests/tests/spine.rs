@@ -18,15 +18,16 @@ fn fixture() -> Fixture {
     Fixture { s, public, bundle }
 }
 
-fn apply(
+/// `bundle-verifier apply` with the example's usual arguments, not yet run.
+fn apply_cmd(
     bundle: &Path,
     public: &Path,
     identity: &Path,
     root: &Path,
     state: &Path,
-) -> assert_cmd::assert::Assert {
-    verifier()
-        .arg("apply")
+) -> std::process::Command {
+    let mut cmd = verifier();
+    cmd.arg("apply")
         .arg(bundle)
         .arg("--trusted-key")
         .arg(public)
@@ -37,9 +38,18 @@ fn apply(
         .arg("--state")
         .arg(state)
         // The example release requires its data-backup step to be confirmed.
-        .arg("--confirm")
-        .arg("backup")
-        .assert()
+        .args(["--confirm", "backup"]);
+    cmd
+}
+
+fn apply(
+    bundle: &Path,
+    public: &Path,
+    identity: &Path,
+    root: &Path,
+    state: &Path,
+) -> assert_cmd::assert::Assert {
+    apply_cmd(bundle, public, identity, root, state).assert()
 }
 
 fn verify(bundle: &Path, public: &Path) -> assert_cmd::assert::Assert {
@@ -117,21 +127,16 @@ fn dry_run_verifies_and_reports_but_changes_nothing() {
     let f = fixture();
     let root = f.s.instrument_root("root");
     let before = snapshot(&root);
-    let out = verifier()
-        .arg("apply")
-        .arg(&f.bundle)
-        .arg("--trusted-key")
-        .arg(&f.public)
-        .arg("--instrument")
-        .arg(example().join("instruments/nextseq-dx.toml"))
-        .arg("--root")
-        .arg(&root)
-        .arg("--state")
-        .arg(f.s.path("state"))
-        .arg("--dry-run")
-        .arg("--json")
-        .assert()
-        .success();
+    let out = apply_cmd(
+        &f.bundle,
+        &f.public,
+        &example().join("instruments/nextseq-dx.toml"),
+        &root,
+        &f.s.path("state"),
+    )
+    .args(["--dry-run", "--json"])
+    .assert()
+    .success();
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v["applied"]["result"], "dry-run");
     let actions: Vec<_> = v["applied"]["changes"]
@@ -390,21 +395,16 @@ fn a_failed_install_restores_the_root_and_exits_5() {
     let f = fixture();
     let root = f.s.instrument_root("root");
     let before = snapshot(&root);
-    verifier()
-        .env(bundle_verifier::install::FAULT_ENV, "2")
-        .arg("apply")
-        .arg(&f.bundle)
-        .arg("--trusted-key")
-        .arg(&f.public)
-        .arg("--instrument")
-        .arg(example().join("instruments/nextseq-dx.toml"))
-        .arg("--root")
-        .arg(&root)
-        .arg("--state")
-        .arg(f.s.path("state"))
-        .args(["--confirm", "backup"])
-        .assert()
-        .code(5);
+    apply_cmd(
+        &f.bundle,
+        &f.public,
+        &example().join("instruments/nextseq-dx.toml"),
+        &root,
+        &f.s.path("state"),
+    )
+    .env(bundle_verifier::install::FAULT_ENV, "2")
+    .assert()
+    .code(5);
     assert_eq!(snapshot(&root), before);
 }
 
