@@ -333,6 +333,13 @@ fn run(cmd: Cmd) -> (bool, Result<(), BuildError>) {
                         let v: Vec<String> = r.trust_roots.iter().map(u64::to_string).collect();
                         println!("  carries trust root versions {}", v.join(", "));
                     }
+                    if r.signatures_needed > 0 {
+                        println!(
+                            "  needs {} more release-key signature(s) before instruments accept it: bundle-builder cosign {} --key ...",
+                            r.signatures_needed,
+                            r.bundle.display()
+                        );
+                    }
                     if let Some(s) = &r.sbom {
                         println!(
                             "  sbom     {} {}, {} components, sha256 {}",

@@ -58,6 +58,9 @@ pub struct BuildReport {
     pub payload_size: u64,
     pub release: Release,
     pub signed_by: Vec<bundle_keys::KeyId>,
+    /// More distinct release-key signatures (`cosign`) the newest carried
+    /// trust root demands before instruments accept the bundle.
+    pub signatures_needed: usize,
     /// Versions of the trust roots the bundle carries.
     pub trust_roots: Vec<u64>,
     /// The SBOM the bundle carries, and how many components it lists.
@@ -156,6 +159,13 @@ pub fn build(
     let manifest_bytes = manifest.to_canonical_bytes();
     let mut sigs = SignatureFile::default();
     sigs.insert(signer.key_id().clone(), signer.sign(&manifest_bytes)?);
+    let signatures_needed = standing_under_newest_root(
+        &opts.trust_roots,
+        &manifest_bytes,
+        &sigs,
+        &manifest,
+        signer.key_id(),
+    )?;
 
     payload
         .rewind()
@@ -172,6 +182,7 @@ pub fn build(
         release: manifest.release.clone(),
         signed_by: vec![signer.key_id().clone()],
         trust_roots: opts.trust_roots.iter().map(|(v, _)| *v).collect(),
+        signatures_needed,
         sbom: manifest.sbom.clone(),
         sbom_components: sbom.as_ref().map_or(0, |(_, s)| s.components.len()),
         targets: manifest
@@ -200,6 +211,34 @@ pub fn build(
         bundle_size,
         ..report
     })
+}
+
+/// With carried trust roots, checks the way instruments will that the
+/// signer's key counts under the newest one (a release key, not revoked,
+/// not expired, scope covering every model), and returns how many more
+/// signatures its threshold needs. Without, there is nothing to check.
+fn standing_under_newest_root(
+    roots: &[(u64, Vec<u8>)],
+    manifest_bytes: &[u8],
+    sigs: &SignatureFile,
+    manifest: &Manifest,
+    key: &bundle_keys::KeyId,
+) -> Result<usize, BuildError> {
+    let Some((version, bytes)) = roots.last() else {
+        return Ok(0);
+    };
+    let doc = bundle_keys::root::RootDocument::parse(bytes)
+        .map_err(|e| BuildError::TrustRoot(e.to_string()))?;
+    let trust = TrustedKeys::from_root(doc).map_err(|e| BuildError::TrustRoot(e.to_string()))?;
+    let (verdict, threshold) = trust
+        .counts_alone(manifest_bytes, sigs, manifest, key)
+        .map_err(BuildError::SelfCheck)?;
+    verdict.map_err(|why| {
+        BuildError::TrustRoot(format!(
+            "the signing key {key} would not count on instruments under trust root version {version}: {why}. Sign with a release key of that trust root, or add the key to it (`bundle-builder trust edit`)"
+        ))
+    })?;
+    Ok(threshold.saturating_sub(1))
 }
 
 /// Reads and checks the SBOM file: a regular file, within the size limit,
