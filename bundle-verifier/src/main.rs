@@ -200,9 +200,10 @@ enum Cmd {
     },
     /// Compare the root with the signed manifests of what was installed.
     CheckInstalled {
-        /// Also check the stored signatures of what was installed with these keys.
-        #[arg(long = "trusted-key", value_name = "KEY.pub")]
-        trusted_key: Vec<PathBuf>,
+        /// With --trust-root or --trusted-key, also judge the stored
+        /// signatures of what was installed (revocations, expiry, scope).
+        #[command(flatten)]
+        trust: Trust,
         #[arg(long, value_name = "DIR")]
         root: PathBuf,
         #[arg(long, value_name = "DIR")]
@@ -683,17 +684,17 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
             })(),
         ),
         Cmd::CheckInstalled {
-            trusted_key,
+            trust,
             root,
             state,
             json,
         } => (
             json,
             (|| -> Result<(), Failure> {
-                let trust = if trusted_key.is_empty() {
+                let trust = if trust.trust_root.is_none() && trust.trusted_key.is_empty() {
                     None
                 } else {
-                    Some(TrustedKeys::from_pem_files(&trusted_key)?)
+                    Some(trust.load(None)?)
                 };
                 let r = bundle_verifier::check::check_installed(&root, &state, trust.as_ref())?;
                 if let Some(rec) = &r.recovered {

@@ -517,3 +517,33 @@ fn build_says_how_many_more_signatures_the_carried_root_needs() {
     v.cosign(&out, "rel2");
     succeeded("verify", v.verify(&out, &root));
 }
+
+#[test]
+fn check_installed_with_a_newer_trust_root_flags_an_install_signed_by_a_since_revoked_key() {
+    let v = Vendor::new();
+    let root1 = root_v1(&v, &["rel"], 1);
+    let b = v.build("b", &v.spec("s", 1, &[]), "rel", &[&root1]);
+    let inst = Instrument::new(&v.s, "inst");
+    succeeded(
+        "apply",
+        inst.apply(&b, &["--trust-root".as_ref(), root1.as_os_str()]),
+    );
+    let check = |root: &Path| {
+        run(verifier()
+            .arg("check-installed")
+            .arg("--trust-root")
+            .arg(root)
+            .arg("--root")
+            .arg(&inst.root)
+            .arg("--state")
+            .arg(&inst.state))
+    };
+    succeeded("check-installed", check(&root1));
+    let root2 = signed_edit(
+        &v,
+        &root1,
+        "root2.json",
+        &["--revoke", "#rel", "--add-release-key", "@rel2"],
+    );
+    refused(check(&root2), "revoked in trust root version 2");
+}
