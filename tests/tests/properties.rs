@@ -85,6 +85,8 @@ fn write_tree(dir: &Path, files: &[(String, Vec<u8>, bool)]) {
             let mode = if *exec { 0o755 } else { 0o644 };
             std::fs::set_permissions(&f, std::fs::Permissions::from_mode(mode)).unwrap();
         }
+        #[cfg(not(unix))]
+        let _ = exec; // no executable bit to set
     }
 }
 
