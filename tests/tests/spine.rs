@@ -162,23 +162,41 @@ fn building_twice_gives_identical_bytes() {
 }
 
 #[test]
-fn vector_rebuilds_byte_identical_and_verifies() {
-    let v = repo().join("tests/vectors/v1-minimal");
-    let s = Scratch::new();
-    let out = s.build(&v.join("release.toml"), &v.join("test-key.key"), "vector");
-    assert_eq!(
-        std::fs::read(&out).unwrap(),
-        std::fs::read(v.join("vector.bundle")).unwrap()
-    );
-    verify(&v.join("vector.bundle"), &v.join("test-key.pub")).success();
-    let bundle = std::fs::read(v.join("vector.bundle")).unwrap();
-    let manifest = std::fs::read(v.join("manifest.json")).unwrap();
-    assert!(
-        bundle
-            .windows(manifest.len())
-            .any(|w| w == manifest.as_slice()),
-        "manifest.json is the member"
-    );
+fn vectors_rebuild_byte_identical_and_verify() {
+    let vectors = repo().join("tests/vectors");
+    let key = vectors.join("v1-minimal/test-key");
+    for name in ["v1-minimal", "v1-sbom"] {
+        let v = vectors.join(name);
+        let s = Scratch::new();
+        let out = s.build(
+            &v.join("release.toml"),
+            &key.with_extension("key"),
+            "vector",
+        );
+        let bundle = std::fs::read(v.join("vector.bundle")).unwrap();
+        assert!(std::fs::read(&out).unwrap() == bundle, "{name} rebuilds");
+        verify(&v.join("vector.bundle"), &key.with_extension("pub")).success();
+        for (member, file) in [
+            ("manifest.json", "manifest.json"),
+            ("signatures.json", "signatures.json"),
+            ("sbom.json", "sbom.spdx.json"),
+        ] {
+            let Ok(want) = std::fs::read(v.join(file)) else {
+                continue;
+            };
+            let found = tar::Archive::new(bundle.as_slice())
+                .entries()
+                .unwrap()
+                .map(|e| e.unwrap())
+                .find(|e| e.path().unwrap().to_str() == Some(member))
+                .map(|mut e| {
+                    let mut data = Vec::new();
+                    std::io::Read::read_to_end(&mut e, &mut data).unwrap();
+                    data
+                });
+            assert_eq!(found, Some(want), "{name}: {file} is member {member}");
+        }
+    }
 }
 
 #[test]
