@@ -25,7 +25,7 @@ openssl pkey -in "$fuzz/fuzz-test-key.pem" -pubout -out "$work/fuzz.pub"
 "$b" build "$top/examples/fsn2022-1230/release.toml" --key "$fuzz/fuzz-test-key.pem" \
   --include-root "$work/root.json" --out "$work/attacks/example-with-root.bundle" >/dev/null
 
-for t in envelope manifest signatures identity_and_spec safepath verify_bundle verify_resigned trust_root; do
+for t in envelope manifest signatures identity_and_spec safepath verify_bundle verify_resigned trust_root sbom; do
   mkdir -p "$out/$t"
 done
 for b in "$work"/attacks/*.bundle; do
@@ -39,6 +39,7 @@ for b in "$work"/attacks/*.bundle; do
 done
 find "$out/manifest" "$out/signatures" -size 0 -delete
 cp "$work/root.json" "$out/trust_root/root.json"
+cp "$top/examples/fsn2022-1230/sbom.cdx.json" "$top/tests/vectors/v1-sbom/sbom.spdx.json" "$out/sbom/"
 cp "$top"/examples/fsn2022-1230/instruments/*.toml "$top/examples/fsn2022-1230/release.toml" \
   "$out/identity_and_spec/"
 (cd "$top/examples/fsn2022-1230/payload" && find . -type f | sed 's|^\./[^/]*/||') |

@@ -1,6 +1,7 @@
 //! The read path *after* the signature: the harness re-signs whatever
 //! manifest the input carries (after pointing its payload fields at the
-//! payload member present), so mutations reach manifest validation, the
+//! payload member present, and its SBOM entry at the SBOM member), so
+//! mutations reach manifest validation, SBOM parsing, the
 //! decompressor and the inner archive checks, and unpack into a temporary
 //! directory that nothing may escape.
 #![no_main]
@@ -9,7 +10,7 @@ use bundle_keys::signing::Signer;
 use bundle_verifier::digest::Sha256Digest;
 use bundle_verifier::envelope::{
     canonical_header, padding, EnvelopeReader, BLOCK, FORMAT_MARKER, MEMBER_FORMAT,
-    MEMBER_MANIFEST, MEMBER_SIGNATURES,
+    MEMBER_MANIFEST, MEMBER_SBOM, MEMBER_SIGNATURES,
 };
 use bundle_verifier::trust::SignatureFile;
 use bundle_verifier::Limits;
@@ -27,18 +28,32 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let rest = &data[env.offset as usize..];
-    let payload = match rest.get(..BLOCK) {
-        Some(h) => {
-            let size = tar::Header::from_byte_slice(h).size().unwrap_or(0);
-            let end = (BLOCK as u64).saturating_add(size).min(rest.len() as u64) as usize;
-            &rest[BLOCK..end]
+    // The member at `at` in `rest`: (name, data, offset after it).
+    let member_at = |at: usize| -> Option<(String, &[u8], usize)> {
+        let h = tar::Header::from_byte_slice(rest.get(at..at + BLOCK)?);
+        let name = h.path().ok()?.to_string_lossy().into_owned();
+        let size = h.size().unwrap_or(0).min(rest.len() as u64) as usize;
+        let start = at + BLOCK;
+        let end = start.saturating_add(size).min(rest.len());
+        let next = start.saturating_add(size).saturating_add(padding(size as u64));
+        Some((name, &rest[start..end], next))
+    };
+    // An SBOM member, if the input has one before the payload.
+    let (sbom, payload) = match member_at(0) {
+        Some((name, sbom, next)) if name == MEMBER_SBOM => {
+            (Some(sbom), member_at(next).map_or(&[][..], |(_, p, _)| p))
         }
-        None => &[][..],
+        Some((_, p, _)) => (None, p),
+        None => (None, &[][..]),
     };
     let manifest = match serde_json::from_slice::<serde_json::Value>(&front.manifest) {
         Ok(mut v) if v.get("payload").is_some_and(|p| p.is_object()) => {
             v["payload"]["sha256"] = Sha256Digest::of(payload).to_hex().into();
             v["payload"]["size"] = (payload.len() as u64).into();
+            if let (Some(sbom), true) = (sbom, v.get("sbom").is_some_and(|s| s.is_object())) {
+                v["sbom"]["sha256"] = Sha256Digest::of(sbom).to_hex().into();
+                v["sbom"]["size"] = (sbom.len() as u64).into();
+            }
             serde_json::to_vec(&v).expect("values serialise")
         }
         _ => front.manifest.clone(),
