@@ -27,7 +27,7 @@ pub struct VerifyRecord {
     pub ok: bool,
     pub verifier: Verifier,
     /// When verification finished, RFC 3339 UTC.
-    pub verified_at: String,
+    pub checked_at: String,
     pub bundle: BundleFile,
     pub format: String,
     /// SHA-256 of the exact signed `manifest.json` bytes: names the release's
@@ -197,7 +197,7 @@ pub struct ErrorRecord {
     /// Always false.
     pub ok: bool,
     pub verifier: Verifier,
-    pub verified_at: String,
+    pub checked_at: String,
     pub bundle: BundleFile,
     /// The process exit code, and its class (README, "Exit codes").
     pub exit_code: u8,
@@ -227,14 +227,14 @@ fn bundle_file(path: &Path, size: Option<u64>) -> BundleFile {
 }
 
 impl VerifyRecord {
-    pub fn new(r: &VerifyReport, verified_at: String) -> Self {
+    pub fn new(r: &VerifyReport, checked_at: String) -> Self {
         let m = &r.manifest;
         let v = &r.signatures;
         VerifyRecord {
             record: RECORD.into(),
             ok: true,
             verifier: verifier(),
-            verified_at,
+            checked_at,
             bundle: bundle_file(&r.bundle, Some(r.bundle_size)),
             format: m.format.clone(),
             manifest_sha256: r.manifest_sha256,
@@ -256,7 +256,7 @@ impl VerifyRecord {
 }
 
 impl ErrorRecord {
-    pub fn new(bundle: &Path, e: &Error, verified_at: String) -> Self {
+    pub fn new(bundle: &Path, e: &Error, checked_at: String) -> Self {
         let class = e.class();
         let signatures = match e {
             Error::NotTrusted {
@@ -271,7 +271,7 @@ impl ErrorRecord {
             record: RECORD.into(),
             ok: false,
             verifier: verifier(),
-            verified_at,
+            checked_at,
             bundle: bundle_file(bundle, std::fs::metadata(bundle).ok().map(|m| m.len())),
             exit_code: class as u8,
             error_class: class_name(class).into(),

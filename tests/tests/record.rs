@@ -319,7 +319,7 @@ fn refusals_print_one_error_record_that_validates() {
 const GOLDEN: &str = "tests/vectors/v1-minimal/verify-record.json";
 
 fn masked(mut r: Value) -> Value {
-    r["verified_at"] = json!("1970-01-01T00:00:00Z");
+    r["checked_at"] = json!("1970-01-01T00:00:00Z");
     r["verifier"]["version"] = json!("0.0.0");
     r["bundle"]["path"] = json!("vector.bundle");
     r["trust"]["judged_on"] = json!("1970-01-01");
