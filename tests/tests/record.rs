@@ -318,6 +318,17 @@ fn refusals_print_one_error_record_that_validates() {
 /// change from run to run set to fixed values.
 const GOLDEN: &str = "tests/vectors/v1-minimal/verify-record.json";
 
+/// The record of the committed test vector, verified with its key.
+fn vector_record() -> Value {
+    let v = repo().join("tests/vectors/v1-minimal");
+    let out = verify_json(
+        &v.join("vector.bundle"),
+        &["--trusted-key"],
+        &v.join("test-key.pub"),
+    );
+    record(&succeeded("verify", out))
+}
+
 fn masked(mut r: Value) -> Value {
     r["checked_at"] = json!("1970-01-01T00:00:00Z");
     r["verifier"]["version"] = json!("0.0.0");
@@ -328,16 +339,7 @@ fn masked(mut r: Value) -> Value {
 
 #[test]
 fn vector_record_matches_the_committed_golden_record() {
-    let v = repo().join("tests/vectors/v1-minimal");
-    let out = succeeded(
-        "verify",
-        verify_json(
-            &v.join("vector.bundle"),
-            &["--trusted-key"],
-            &v.join("test-key.pub"),
-        ),
-    );
-    let got = masked(record(&out));
+    let got = masked(vector_record());
     let path = repo().join(GOLDEN);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, format!("{got:#}\n")).unwrap();
@@ -354,16 +356,7 @@ fn vector_record_matches_the_committed_golden_record() {
 
 #[test]
 fn schema_refuses_records_with_unknown_missing_or_inconsistent_fields() {
-    let v = repo().join("tests/vectors/v1-minimal");
-    let out = succeeded(
-        "verify",
-        verify_json(
-            &v.join("vector.bundle"),
-            &["--trusted-key"],
-            &v.join("test-key.pub"),
-        ),
-    );
-    let good = record(&out);
+    let good = vector_record();
     assert_valid(&good);
 
     let mut extra = good.clone();
