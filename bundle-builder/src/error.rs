@@ -7,6 +7,8 @@ pub enum BuildError {
     Spec { path: PathBuf, msg: String },
     #[error("payload {path}: {msg}")]
     Payload { path: PathBuf, msg: String },
+    #[error("SBOM {path}: {msg}")]
+    Sbom { path: PathBuf, msg: String },
     #[error(transparent)]
     Key(#[from] bundle_keys::KeyError),
     #[error("{what} {path}: {source}")]
@@ -41,6 +43,7 @@ impl BuildError {
         match self {
             BuildError::Spec { .. }
             | BuildError::Payload { .. }
+            | BuildError::Sbom { .. }
             | BuildError::Key(_)
             | BuildError::TrustRoot(_)
             | BuildError::Usage(_) => 2,

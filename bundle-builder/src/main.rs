@@ -120,6 +120,10 @@ enum Cmd {
         /// zstd compression level (1 to 19).
         #[arg(long, default_value_t = 3)]
         level: i32,
+        /// SBOM of the release (CycloneDX or SPDX 2 JSON), carried signed;
+        /// overrides `sbom` in the spec's [release].
+        #[arg(long, value_name = "FILE")]
+        sbom: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -291,6 +295,7 @@ fn run(cmd: Cmd) -> (bool, Result<(), BuildError>) {
             out,
             include_root,
             level,
+            sbom,
             json,
         } => (
             json,
@@ -302,6 +307,7 @@ fn run(cmd: Cmd) -> (bool, Result<(), BuildError>) {
                     level,
                     limits: Limits::default(),
                     trust_roots,
+                    sbom,
                 };
                 let r = build(&spec, signer.as_ref(), &out, &opts)?;
                 if json {
@@ -326,6 +332,22 @@ fn run(cmd: Cmd) -> (bool, Result<(), BuildError>) {
                     if !r.trust_roots.is_empty() {
                         let v: Vec<String> = r.trust_roots.iter().map(u64::to_string).collect();
                         println!("  carries trust root versions {}", v.join(", "));
+                    }
+                    if r.signatures_needed > 0 {
+                        println!(
+                            "  needs {} more release-key signature(s) before instruments accept it: bundle-builder cosign {} --key ...",
+                            r.signatures_needed,
+                            r.bundle.display()
+                        );
+                    }
+                    if let Some(s) = &r.sbom {
+                        println!(
+                            "  sbom     {} {}, {} components, sha256 {}",
+                            s.format.name(),
+                            s.spec_version,
+                            r.sbom_components,
+                            s.sha256
+                        );
                     }
                 }
                 Ok(())

@@ -29,6 +29,8 @@ pub struct ReleaseSpec {
     pub title: String,
     #[serde(default)]
     pub notes: String,
+    /// CycloneDX or SPDX 2 JSON SBOM of the release, carried signed.
+    pub sbom: Option<PathBuf>,
 }
 
 /// `[[confirm]] id = "backup" text = "..." text_de = "..."`
@@ -91,6 +93,11 @@ impl Spec {
             }
         }
         Ok(spec)
+    }
+
+    /// The SBOM file the spec names, relative to the spec.
+    pub fn sbom_path(&self) -> Option<PathBuf> {
+        self.release.sbom.as_ref().map(|p| self.base.join(p))
     }
 
     pub fn files_dir(&self, t: &TargetSpec) -> PathBuf {

@@ -12,12 +12,13 @@ use bundle_keys::PublicKey;
 use bundle_verifier::digest::{Hasher, Sha256Digest};
 use bundle_verifier::envelope::{
     canonical_header, padding, trust_root_member, EnvelopeReader, BLOCK, FORMAT_MARKER,
-    MEMBER_FORMAT, MEMBER_MANIFEST, MEMBER_PAYLOAD, MEMBER_SIGNATURES,
+    MEMBER_FORMAT, MEMBER_MANIFEST, MEMBER_PAYLOAD, MEMBER_SBOM, MEMBER_SIGNATURES,
 };
 use bundle_verifier::manifest::{
     Blob, Confirm, Manifest, Payload, Release, Target, MANIFEST_FORMAT,
 };
 use bundle_verifier::payload::{blob_member_name, unpack_chunks, BlobList, Tuning};
+use bundle_verifier::sbom::{SbomRef, SbomSummary};
 use bundle_verifier::trust::SignatureFile;
 use bundle_verifier::{Limits, TrustedKeys, VerifyOptions};
 use serde::Serialize;
@@ -33,6 +34,8 @@ pub struct BuildOptions {
     /// Trust root documents to carry, as (version, exact bytes), consecutive
     /// (see [`crate::trust::load_chain`]).
     pub trust_roots: Vec<(u64, Vec<u8>)>,
+    /// SBOM file to carry; overrides the spec's `release.sbom`.
+    pub sbom: Option<PathBuf>,
 }
 
 impl Default for BuildOptions {
@@ -41,6 +44,7 @@ impl Default for BuildOptions {
             level: 3,
             limits: Limits::default(),
             trust_roots: Vec::new(),
+            sbom: None,
         }
     }
 }
@@ -54,8 +58,14 @@ pub struct BuildReport {
     pub payload_size: u64,
     pub release: Release,
     pub signed_by: Vec<bundle_keys::KeyId>,
+    /// More distinct release-key signatures (`cosign`) the newest carried
+    /// trust root demands before instruments accept the bundle.
+    pub signatures_needed: usize,
     /// Versions of the trust roots the bundle carries.
     pub trust_roots: Vec<u64>,
+    /// The SBOM the bundle carries, and how many components it lists.
+    pub sbom: Option<SbomRef>,
+    pub sbom_components: usize,
     pub targets: Vec<String>,
     pub files: usize,
     pub blobs: usize,
@@ -75,6 +85,11 @@ pub fn build(
             msg: format!("zstd level {} is outside 1..=19", opts.level),
         });
     }
+    // The SBOM first: a wrong file should not cost a whole compression.
+    let sbom = match opts.sbom.clone().or_else(|| spec.sbom_path()) {
+        Some(path) => Some(read_sbom(&path, &opts.limits)?),
+        None => None,
+    };
     // List every target's files; they are read and hashed while compressing.
     let mut lists = Vec::new();
     for t in &spec.targets {
@@ -132,6 +147,7 @@ pub fn build(
             title: spec.release.title.clone(),
             version: spec.release.version.clone(),
         },
+        sbom: sbom.as_ref().map(|(_, s)| s.to_ref()),
         targets,
     };
     manifest
@@ -143,6 +159,13 @@ pub fn build(
     let manifest_bytes = manifest.to_canonical_bytes();
     let mut sigs = SignatureFile::default();
     sigs.insert(signer.key_id().clone(), signer.sign(&manifest_bytes)?);
+    let signatures_needed = standing_under_newest_root(
+        &opts.trust_roots,
+        &manifest_bytes,
+        &sigs,
+        &manifest,
+        signer.key_id(),
+    )?;
 
     payload
         .rewind()
@@ -159,6 +182,9 @@ pub fn build(
         release: manifest.release.clone(),
         signed_by: vec![signer.key_id().clone()],
         trust_roots: opts.trust_roots.iter().map(|(v, _)| *v).collect(),
+        signatures_needed,
+        sbom: manifest.sbom.clone(),
+        sbom_components: sbom.as_ref().map_or(0, |(_, s)| s.components.len()),
         targets: manifest
             .targets
             .iter()
@@ -174,6 +200,7 @@ pub fn build(
     let bundle_size = write_and_check(
         out,
         &opts.trust_roots,
+        sbom.as_ref().map(|(b, _)| b.as_slice()),
         &manifest_bytes,
         &sigs,
         &mut payload,
@@ -184,6 +211,60 @@ pub fn build(
         bundle_size,
         ..report
     })
+}
+
+/// With carried trust roots, checks the way instruments will that the
+/// signer's key counts under the newest one (a release key, not revoked,
+/// not expired, scope covering every model), and returns how many more
+/// signatures its threshold needs. Without, there is nothing to check.
+fn standing_under_newest_root(
+    roots: &[(u64, Vec<u8>)],
+    manifest_bytes: &[u8],
+    sigs: &SignatureFile,
+    manifest: &Manifest,
+    key: &bundle_keys::KeyId,
+) -> Result<usize, BuildError> {
+    let Some((version, bytes)) = roots.last() else {
+        return Ok(0);
+    };
+    let doc = bundle_keys::root::RootDocument::parse(bytes)
+        .map_err(|e| BuildError::TrustRoot(e.to_string()))?;
+    let trust = TrustedKeys::from_root(doc).map_err(|e| BuildError::TrustRoot(e.to_string()))?;
+    let (verdict, threshold) = trust
+        .counts_alone(manifest_bytes, sigs, manifest, key)
+        .map_err(BuildError::SelfCheck)?;
+    verdict.map_err(|why| {
+        BuildError::TrustRoot(format!(
+            "the signing key {key} would not count on instruments under trust root version {version}: {why}. Sign with a release key of that trust root, or add the key to it (`bundle-builder trust edit`)"
+        ))
+    })?;
+    Ok(threshold.saturating_sub(1))
+}
+
+/// Reads and checks the SBOM file: a regular file, within the size limit,
+/// CycloneDX or SPDX 2 JSON. Its bytes are carried as they are.
+fn read_sbom(path: &Path, limits: &Limits) -> Result<(Vec<u8>, SbomSummary), BuildError> {
+    let err = |msg: String| BuildError::Sbom {
+        path: path.to_owned(),
+        msg,
+    };
+    let f = File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
+    let meta = f.metadata().map_err(|e| err(format!("cannot stat: {e}")))?;
+    if !meta.is_file() {
+        return Err(err("is not a regular file".into()));
+    }
+    let mut bytes = Vec::new();
+    f.take(limits.max_sbom_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > limits.max_sbom_bytes {
+        return Err(err(format!(
+            "is larger than {} bytes, the most a bundle carries",
+            limits.max_sbom_bytes
+        )));
+    }
+    let summary = bundle_verifier::sbom::parse(&bytes).map_err(|e| err(e.to_string()))?;
+    Ok((bytes, summary))
 }
 
 fn out_dir(out: &Path) -> PathBuf {
@@ -493,6 +574,7 @@ enum SelfCheck {
 fn write_and_check(
     out: &Path,
     trust_roots: &[(u64, Vec<u8>)],
+    sbom: Option<&[u8]>,
     manifest: &[u8],
     sigs: &SignatureFile,
     payload: &mut impl Read,
@@ -508,7 +590,13 @@ fn write_and_check(
     {
         let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
         let sigs = sigs.to_canonical_bytes();
-        write_container(&mut w, trust_roots, manifest, &sigs, payload, payload_size)
+        let front = Front {
+            trust_roots,
+            manifest,
+            sigs: &sigs,
+            sbom,
+        };
+        write_container(&mut w, &front, payload, payload_size)
             .and_then(|()| w.flush())
             .map_err(BuildError::io("cannot write", out))?;
     }
@@ -551,21 +639,30 @@ fn write_member(w: &mut impl Write, name: &str, data: &[u8]) -> io::Result<()> {
     w.write_all(&vec![0u8; padding(data.len() as u64)])
 }
 
+/// The members before the payload, as bytes.
+struct Front<'a> {
+    trust_roots: &'a [(u64, Vec<u8>)],
+    manifest: &'a [u8],
+    sigs: &'a [u8],
+    sbom: Option<&'a [u8]>,
+}
+
 /// The container, member by member (FORMAT.md, "Container").
 fn write_container(
     w: &mut impl Write,
-    trust_roots: &[(u64, Vec<u8>)],
-    manifest: &[u8],
-    sigs: &[u8],
+    front: &Front,
     payload: &mut impl Read,
     payload_size: u64,
 ) -> io::Result<()> {
     write_member(w, MEMBER_FORMAT, FORMAT_MARKER)?;
-    for (version, bytes) in trust_roots {
+    for (version, bytes) in front.trust_roots {
         write_member(w, &trust_root_member(*version), bytes)?;
     }
-    write_member(w, MEMBER_MANIFEST, manifest)?;
-    write_member(w, MEMBER_SIGNATURES, sigs)?;
+    write_member(w, MEMBER_MANIFEST, front.manifest)?;
+    write_member(w, MEMBER_SIGNATURES, front.sigs)?;
+    if let Some(sbom) = front.sbom {
+        write_member(w, MEMBER_SBOM, sbom)?;
+    }
     w.write_all(&canonical_header(MEMBER_PAYLOAD, payload_size))?;
     let copied = io::copy(&mut payload.take(payload_size), w)?;
     if copied != payload_size {
@@ -592,12 +689,20 @@ pub fn cosign(
     let manifest =
         Manifest::parse(&front.manifest, limits).map_err(|e| BuildError::Bundle(e.into()))?;
     sigs.insert(signer.key_id().clone(), signer.sign(&front.manifest)?);
+    let sbom = match &manifest.sbom {
+        Some(s) => Some(
+            env.read_member(MEMBER_SBOM, s.size.min(limits.max_sbom_bytes))
+                .map_err(BuildError::Bundle)?,
+        ),
+        None => None,
+    };
     let size = env
         .read_header(MEMBER_PAYLOAD, manifest.payload.size)
         .map_err(BuildError::Bundle)?;
     write_and_check(
         bundle,
         &front.trust_roots,
+        sbom.as_deref(),
         &front.manifest,
         &sigs,
         env.inner_mut(),

@@ -88,7 +88,8 @@ pub fn check_installed(
             let sp = state.installed(&r.mode, ".signatures.json");
             let sigs = fs::read(&sp).map_err(Error::io("cannot read", &sp))?;
             let sigs = SignatureFile::parse(&sigs, &Limits::default())?;
-            trust.check(&bytes, &sigs)?;
+            let candidates = trust.check(&bytes, &sigs)?;
+            trust.judge(candidates, &m)?;
             report.signatures_checked = true;
         }
         let target = m.target(&r.model, &r.mode).ok_or_else(|| {

@@ -14,6 +14,9 @@ pub const MEMBER_FORMAT: &str = "format";
 pub const MEMBER_MANIFEST: &str = "manifest.json";
 pub const MEMBER_SIGNATURES: &str = "signatures.json";
 pub const MEMBER_PAYLOAD: &str = "payload.tar.zst";
+/// Optional, between the signatures and the payload, present exactly when
+/// the manifest has an `sbom` entry.
+pub const MEMBER_SBOM: &str = "sbom.json";
 
 /// Name of the optional member carrying trust root version `version`
 /// (between `format` and `manifest.json`, FORMAT.md "Trust root").

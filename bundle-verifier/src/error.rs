@@ -99,6 +99,15 @@ pub enum Error {
     },
     #[error("payload is malformed: {0}")]
     PayloadMalformed(String),
+    #[error("the SBOM is damaged: the manifest signs {expected_size} bytes with SHA-256 {expected}, sbom.json has {found_size} bytes with SHA-256 {found}")]
+    SbomDigest {
+        expected: Sha256Digest,
+        found: Sha256Digest,
+        expected_size: u64,
+        found_size: u64,
+    },
+    #[error(transparent)]
+    Sbom(#[from] crate::sbom::SbomError),
 
     #[error("this bundle is for {expected}; this instrument is a {found}")]
     WrongModel { expected: String, found: String },
@@ -216,7 +225,9 @@ impl Error {
             | TrustRootConflict { .. }
             | TrustRootGap { .. }
             | PayloadDigest { .. }
-            | PayloadMalformed(_) => ExitClass::Refused,
+            | PayloadMalformed(_)
+            | SbomDigest { .. }
+            | Sbom(_) => ExitClass::Refused,
             WrongModel { .. }
             | WrongMode { .. }
             | WrongUdiDi { .. }

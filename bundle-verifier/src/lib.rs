@@ -24,6 +24,7 @@ pub mod registry;
 pub mod report;
 pub mod rollback;
 pub mod safepath;
+pub mod sbom;
 pub mod scan;
 pub mod state;
 pub mod trust;
@@ -35,8 +36,8 @@ pub use limits::Limits;
 pub use manifest::Manifest;
 pub use trust::{TrustedKeys, Verified};
 pub use verify::{
-    extract, inspect, open_verified, open_verified_from, verify, Inspection, Opened, VerifyOptions,
-    VerifyReport,
+    extract, extract_sbom, inspect, open_verified, open_verified_from, verify, ExtractedSbom,
+    Inspection, Opened, Sbom, VerifyOptions, VerifyReport,
 };
 
 /// Version of this tool, recorded in reports.

@@ -9,6 +9,8 @@ pub struct Limits {
     pub max_signatures_bytes: u64,
     /// Most trust root members one bundle may carry.
     pub max_trust_roots: usize,
+    /// Largest SBOM (`sbom.json`) accepted.
+    pub max_sbom_bytes: u64,
     /// Largest trust root document accepted.
     pub max_trust_root_bytes: u64,
     /// Most signatures in one bundle.
@@ -40,6 +42,7 @@ impl Default for Limits {
             max_signatures_bytes: 64 << 10,
             max_trust_roots: 16,
             max_trust_root_bytes: 256 << 10,
+            max_sbom_bytes: 16 << 20,
             max_signatures: 64,
             max_targets: 256,
             max_files: 200_000,

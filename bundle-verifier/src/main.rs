@@ -11,11 +11,12 @@ use bundle_verifier::manifest::Confirm;
 use bundle_verifier::messages::Lang;
 use bundle_verifier::receipt::ReleaseRef;
 use bundle_verifier::record::{ErrorRecord, VerifyRecord};
+use bundle_verifier::sbom::SbomSummary;
 use bundle_verifier::state::StateDir;
 use bundle_verifier::trust::read_root_file;
 use bundle_verifier::{
-    extract, inspect, verify, Error, ExitClass, Identity, Limits, TrustedKeys, Verified,
-    VerifyOptions, VerifyReport,
+    extract, extract_sbom, inspect, verify, Error, ExitClass, Identity, Limits, TrustedKeys,
+    Verified, VerifyOptions, VerifyReport,
 };
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
@@ -104,17 +105,21 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Verify and write one target's files into a new directory.
+    /// Verify and write one target's files into a new directory, or the
+    /// signed SBOM into a new file (--sbom).
     Extract {
         bundle: PathBuf,
         #[command(flatten)]
         trust: Trust,
-        #[arg(long)]
-        model: String,
-        #[arg(long)]
-        mode: String,
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
+        #[arg(long, required_unless_present = "sbom", requires_all = ["mode", "out"])]
+        model: Option<String>,
+        #[arg(long, requires_all = ["model", "out"])]
+        mode: Option<String>,
+        #[arg(long, value_name = "DIR", requires_all = ["model", "mode"])]
+        out: Option<PathBuf>,
+        /// Write the bundle's SBOM (CycloneDX or SPDX JSON, as signed) to FILE.
+        #[arg(long, value_name = "FILE")]
+        sbom: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -196,9 +201,10 @@ enum Cmd {
     },
     /// Compare the root with the signed manifests of what was installed.
     CheckInstalled {
-        /// Also check the stored signatures of what was installed with these keys.
-        #[arg(long = "trusted-key", value_name = "KEY.pub")]
-        trusted_key: Vec<PathBuf>,
+        /// With --trust-root or --trusted-key, also judge the stored
+        /// signatures of what was installed (revocations, expiry, scope).
+        #[command(flatten)]
+        trust: Trust,
         #[arg(long, value_name = "DIR")]
         root: PathBuf,
         #[arg(long, value_name = "DIR")]
@@ -440,6 +446,9 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                         t.requires_version.as_deref().unwrap_or("any version"), t.files.len()
                     );
                         }
+                        if let Some(s) = &i.sbom {
+                            print_sbom(s);
+                        }
                     }
                     Ok(())
                 })(),
@@ -451,11 +460,33 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
             model,
             mode,
             out,
+            sbom,
             json,
         } => (
             json,
             (|| -> Result<(), Failure> {
                 let trust = trust.load(None)?;
+                if let Some(file) = sbom {
+                    let r = extract_sbom(&bundle, &trust, &file, &limits)?;
+                    if json {
+                        print_json(&serde_json::json!({"ok": true, "sbom": r}));
+                    } else {
+                        println!(
+                            "{}",
+                            lang.sbom_extracted(
+                                &format!("{} {}", r.sbom.format.name(), r.sbom.spec_version),
+                                r.sbom.components.len(),
+                                &r.out.display().to_string()
+                            )
+                        );
+                    }
+                    if model.is_none() {
+                        return Ok(());
+                    }
+                }
+                let (Some(model), Some(mode), Some(out)) = (model, mode, out) else {
+                    unreachable!("clap requires --model, --mode and --out together")
+                };
                 let bar = progress_bar(&bundle);
                 let r = extract(&bundle, &trust, &model, &mode, &out, &limits, &|n| {
                     bar.inc(n)
@@ -638,17 +669,17 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
             })(),
         ),
         Cmd::CheckInstalled {
-            trusted_key,
+            trust,
             root,
             state,
             json,
         } => (
             json,
             (|| -> Result<(), Failure> {
-                let trust = if trusted_key.is_empty() {
+                let trust = if trust.trust_root.is_none() && trust.trusted_key.is_empty() {
                     None
                 } else {
-                    Some(TrustedKeys::from_pem_files(&trusted_key)?)
+                    Some(trust.load(None)?)
                 };
                 let r = bundle_verifier::check::check_installed(&root, &state, trust.as_ref())?;
                 if let Some(rec) = &r.recovered {
@@ -772,6 +803,39 @@ fn print_verified(lang: Lang, r: &VerifyReport) {
         println!(
             "  target    {} / {}: {} files, {} bytes",
             t.model, t.mode, t.files, t.bytes
+        );
+    }
+    if let Some(s) = &r.sbom {
+        print_sbom(s);
+    }
+}
+
+/// At most this many SBOM components are listed on a terminal; `--json` has all.
+const SBOM_SHOWN: usize = 40;
+
+fn print_sbom(s: &SbomSummary) {
+    println!(
+        "  sbom      {} {}, {} components, sha256 {}",
+        s.format.name(),
+        s.spec_version,
+        s.components.len(),
+        s.sha256
+    );
+    for c in s.components.iter().take(SBOM_SHOWN) {
+        println!(
+            "            {} {}{}",
+            c.name,
+            c.version.as_deref().unwrap_or("(no version)"),
+            c.purl
+                .as_deref()
+                .map(|p| format!("  {p}"))
+                .unwrap_or_default()
+        );
+    }
+    if s.components.len() > SBOM_SHOWN {
+        println!(
+            "            ... and {} more (all with --json, or extract --sbom FILE)",
+            s.components.len() - SBOM_SHOWN
         );
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::Sha256Digest;
 use crate::safepath::SafePath;
+use crate::sbom::SbomRef;
 use crate::Limits;
 
 /// The value of `format` in a v1 manifest; also domain-separates its signatures.
@@ -21,6 +22,9 @@ pub struct Manifest {
     pub format: String,
     pub payload: Payload,
     pub release: Release,
+    /// The carried SBOM (member `sbom.json`); absent when the release has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sbom: Option<SbomRef>,
     pub targets: Vec<Target>,
 }
 
@@ -230,6 +234,21 @@ impl Manifest {
                         c.id, limits.max_text_bytes
                     )));
                 }
+            }
+        }
+        if let Some(sbom) = &self.sbom {
+            if sbom.size > limits.max_sbom_bytes {
+                return Err(ManifestError::TooLarge {
+                    what: "SBOM size in bytes",
+                    found: sbom.size,
+                    limit: limits.max_sbom_bytes,
+                });
+            }
+            let v = &sbom.spec_version;
+            if v.is_empty() || v.len() > 32 || v.chars().any(char::is_control) {
+                return Err(invalid(format!(
+                    "SBOM spec_version {v:?} must be 1 to 32 printable characters"
+                )));
             }
         }
         check_count("targets", self.targets.len(), limits.max_targets)?;

@@ -401,6 +401,17 @@ impl Lang {
         tr!(self, "Signatures and the manifest were checked; the payload is checked in full when the bundle is applied.", "Signaturen und Manifest wurden geprüft; der Inhalt wird bei der Installation vollständig geprüft.")
     }
 
+    pub fn sbom_extracted(self, kind: &str, components: usize, out: &str) -> String {
+        tr!(
+            self,
+            "Signed SBOM ({}, {} components) written to {}.",
+            "Signierte Stückliste (SBOM; {}, {} Komponenten) nach {} geschrieben.",
+            kind,
+            components,
+            out
+        )
+    }
+
     pub fn device_created(self, id: &str) -> String {
         tr!(self, "Device key {} created. Send this public key to the vendor's registry:", "Geräteschlüssel {} erzeugt. Senden Sie diesen öffentlichen Schlüssel an das Register des Herstellers:", id)
     }
@@ -465,6 +476,10 @@ impl Lang {
                 "Der Inhalt ist beschädigt: erwartet {expected_size} Bytes mit SHA-256 {expected}, gefunden {found_size} Bytes mit SHA-256 {found}."
             ),
             PayloadMalformed(m) => format!("Der Inhalt ist fehlerhaft: {m}"),
+            SbomDigest { expected, found, expected_size, found_size } => format!(
+                "Die Stückliste (SBOM) ist beschädigt: das Manifest signiert {expected_size} Bytes mit SHA-256 {expected}, sbom.json hat {found_size} Bytes mit SHA-256 {found}."
+            ),
+            Sbom(m) => format!("Die Stückliste (SBOM) ist ungültig: {m}"),
             WrongModel { expected, found } => format!("Dieses Paket ist für {expected}; dieses Gerät ist ein {found}."),
             WrongMode { model, expected, found } => format!("Dieses Paket hat für {model} keinen Modus {found}; es ist für Modus {expected}."),
             WrongUdiDi { model, expected, found } => format!("Dieses Paket ist für {model} mit Gerätekennung (UDI-DI) {expected}; dieses Gerät hat {found}."),

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::digest::Sha256Digest;
 use crate::error::{Error, ExitClass};
 use crate::manifest;
+use crate::sbom::{SbomFormat, SbomSummary};
 use crate::trust::{IgnoredSignature, NotCounted, Verified};
 use crate::verify::VerifyReport;
 
@@ -169,7 +170,8 @@ pub struct Payload {
     pub blob_bytes: u64,
 }
 
-/// The SBOM a bundle carries (filled in by the SBOM support).
+/// The signed SBOM a bundle carries (FORMAT.md, "SBOM"): its standard, digest
+/// and the components it lists.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sbom {
@@ -250,7 +252,7 @@ impl VerifyRecord {
                 blob_count: m.blobs.len() as u64,
                 blob_bytes: m.blobs.iter().map(|b| b.size).sum(),
             },
-            sbom: None,
+            sbom: r.sbom.as_ref().map(sbom),
         }
     }
 }
@@ -378,6 +380,28 @@ fn target(t: &manifest::Target) -> Target {
     }
 }
 
+fn sbom(s: &SbomSummary) -> Sbom {
+    Sbom {
+        format: match s.format {
+            SbomFormat::Cyclonedx => "cyclonedx",
+            SbomFormat::Spdx => "spdx",
+        }
+        .into(),
+        spec_version: s.spec_version.clone(),
+        sha256: s.sha256,
+        size: s.size,
+        components: s
+            .components
+            .iter()
+            .map(|c| SbomComponent {
+                name: c.name.clone(),
+                version: c.version.clone(),
+                purl: c.purl.clone(),
+            })
+            .collect(),
+    }
+}
+
 /// The codes of `signatures.entries[].reason`.
 pub fn reason_code(c: NotCounted) -> &'static str {
     match c {
@@ -426,6 +450,8 @@ pub fn error_code(e: &Error) -> &'static str {
         TrustRootGap { .. } => "trust_root_gap",
         PayloadDigest { .. } => "payload_digest_mismatch",
         PayloadMalformed(_) => "payload_malformed",
+        SbomDigest { .. } => "sbom_digest_mismatch",
+        Sbom(_) => "bad_sbom",
         WrongModel { .. } | WrongMode { .. } | WrongUdiDi { .. } | WrongVersion { .. } => {
             "not_for_this_instrument"
         }

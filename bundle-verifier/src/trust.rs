@@ -526,6 +526,44 @@ impl TrustedKeys {
     }
 }
 
+impl TrustedKeys {
+    /// Whether the signature by `key` in `sigs` counts under this trust for
+    /// this manifest, on its own (`Err(reason)` when not), and how many
+    /// distinct signatures are needed. For writers: a bundle signed by a key
+    /// that does not count would be refused by every instrument.
+    pub fn counts_alone(
+        &self,
+        manifest_bytes: &[u8],
+        sigs: &SignatureFile,
+        manifest: &Manifest,
+        key: &KeyId,
+    ) -> Result<(Result<(), String>, usize), Error> {
+        let mut one = self.clone();
+        one.threshold = 1;
+        let only = SignatureFile {
+            signatures: sigs
+                .signatures
+                .iter()
+                .filter(|s| &s.key_id == key)
+                .cloned()
+                .collect(),
+        };
+        let judged = one
+            .check(manifest_bytes, &only)
+            .and_then(|c| one.judge(c, manifest));
+        let verdict = match judged {
+            Ok(_) => Ok(()),
+            Err(Error::NotTrusted { ignored, .. }) => Err(ignored
+                .into_iter()
+                .map(|i| i.reason)
+                .next()
+                .unwrap_or_else(|| "it did not sign this manifest".into())),
+            Err(e) => return Err(e),
+        };
+        Ok((verdict, self.threshold))
+    }
+}
+
 impl Candidates {
     /// Records the trust root versions installed on the way (for the report).
     pub fn with_updates(mut self, updates: Vec<u64>) -> Self {

@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::digest::Sha256Digest;
-use crate::envelope::{EnvelopeReader, Front};
+use crate::envelope::{EnvelopeReader, Front, MEMBER_SBOM};
 use crate::error::Error;
 use crate::manifest::{Manifest, Release, Target};
 use crate::payload::{read_payload, Sink};
+use crate::sbom::SbomSummary;
 use crate::trust::{SignatureFile, TrustedKeys, Verified};
 use crate::Limits;
 
@@ -30,6 +31,40 @@ pub struct Opened<R> {
     pub manifest_sha256: Sha256Digest,
     pub signatures: SignatureFile,
     pub verified: Verified,
+    /// The carried SBOM, its digest checked against the manifest.
+    pub sbom: Option<Sbom>,
+}
+
+/// An SBOM as carried (exact bytes) and as read.
+#[derive(Clone, Debug)]
+pub struct Sbom {
+    pub bytes: Vec<u8>,
+    pub summary: SbomSummary,
+}
+
+/// Reads member `sbom.json` when `manifest` has an SBOM entry, and checks
+/// its size, digest and kind against that entry.
+fn read_sbom<R: std::io::Read>(
+    env: &mut EnvelopeReader<R>,
+    manifest: &Manifest,
+    limits: &Limits,
+) -> Result<Option<Sbom>, Error> {
+    let Some(want) = &manifest.sbom else {
+        return Ok(None);
+    };
+    // Read up to the general limit, so that a wrong size is reported as such.
+    let bytes = env.read_member(MEMBER_SBOM, limits.max_sbom_bytes)?;
+    let found = Sha256Digest::of(&bytes);
+    if found != want.sha256 || bytes.len() as u64 != want.size {
+        return Err(Error::SbomDigest {
+            expected: want.sha256,
+            found,
+            expected_size: want.size,
+            found_size: bytes.len() as u64,
+        });
+    }
+    let summary = want.check(&bytes)?;
+    Ok(Some(Sbom { bytes, summary }))
 }
 
 pub fn open_bundle(path: &Path) -> Result<EnvelopeReader<BufReader<File>>, Error> {
@@ -70,6 +105,7 @@ pub fn open_verified_from<R: std::io::Read>(
     let manifest = Manifest::parse(&manifest_bytes, limits)?;
     let verified = trust.judge(candidates, &manifest)?;
     let manifest_sha256 = Sha256Digest::of(&manifest_bytes);
+    let sbom = read_sbom(&mut env, &manifest, limits)?;
     Ok(Opened {
         env,
         manifest,
@@ -77,6 +113,7 @@ pub fn open_verified_from<R: std::io::Read>(
         manifest_sha256,
         signatures,
         verified,
+        sbom,
     })
 }
 
@@ -93,6 +130,8 @@ pub struct VerifyReport {
     pub signatures: Verified,
     /// True when every file was decompressed and its digest checked too.
     pub deep: bool,
+    /// The signed SBOM's kind, digest and components, when the bundle has one.
+    pub sbom: Option<SbomSummary>,
 }
 
 impl VerifyReport {
@@ -154,6 +193,7 @@ pub fn verify(
         manifest_sha256: o.manifest_sha256,
         signatures: o.verified,
         deep: opts.deep,
+        sbom: o.sbom.map(|s| s.summary),
     })
 }
 
@@ -167,6 +207,8 @@ pub struct Inspection {
     /// Versions of the trust roots the bundle carries (also unverified here).
     pub trust_roots: Vec<u64>,
     pub manifest: Manifest,
+    /// The SBOM the manifest names (also unverified here).
+    pub sbom: Option<SbomSummary>,
 }
 
 /// Reads the front only; trusts nothing. For a first look at an unknown file.
@@ -175,6 +217,7 @@ pub fn inspect(path: &Path, limits: &Limits) -> Result<Inspection, Error> {
     let front = env.read_front(limits)?;
     let sigs = SignatureFile::parse(&front.signatures, limits)?;
     let manifest = Manifest::parse(&front.manifest, limits)?;
+    let sbom = read_sbom(&mut env, &manifest, limits)?.map(|s| s.summary);
     Ok(Inspection {
         verified: false,
         warning:
@@ -183,6 +226,7 @@ pub fn inspect(path: &Path, limits: &Limits) -> Result<Inspection, Error> {
         signed_by: sigs.signatures.iter().map(|s| s.key_id.clone()).collect(),
         trust_roots: front.trust_roots.iter().map(|(v, _)| *v).collect(),
         manifest,
+        sbom,
     })
 }
 
@@ -268,4 +312,64 @@ pub fn extract(
         manifest_sha256: o.manifest_sha256,
         signatures: o.verified,
     })
+}
+
+/// Result of `extract --sbom`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExtractedSbom {
+    pub out: PathBuf,
+    pub manifest_sha256: Sha256Digest,
+    pub signatures: Verified,
+    pub sbom: SbomSummary,
+}
+
+/// Verifies the signatures and writes the bundle's SBOM, whose digest the
+/// signed manifest binds, to `out` (a new file). The payload is not read:
+/// the SBOM's authenticity does not depend on it.
+pub fn extract_sbom(
+    path: &Path,
+    trust: &TrustedKeys,
+    out: &Path,
+    limits: &Limits,
+) -> Result<ExtractedSbom, Error> {
+    let o = open_verified(path, trust, limits)?;
+    let Some(sbom) = o.sbom else {
+        return Err(Error::Config(format!(
+            "{} carries no SBOM (its manifest has no \"sbom\" entry)",
+            path.display()
+        )));
+    };
+    write_new_file(out, &sbom.bytes)?;
+    Ok(ExtractedSbom {
+        out: out.to_owned(),
+        manifest_sha256: o.manifest_sha256,
+        signatures: o.verified,
+        sbom: sbom.summary,
+    })
+}
+
+/// Writes `bytes` to `out`, which must not exist, so that `out` appears
+/// complete or not at all.
+fn write_new_file(out: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    if out.exists() {
+        return Err(Error::Config(format!(
+            "{} already exists; extract writes a new file",
+            out.display()
+        )));
+    }
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".extract-")
+        .tempfile_in(&parent)
+        .map_err(Error::io("cannot create a file in", &parent))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(Error::io("cannot write", out))?;
+    tmp.persist_noclobber(out)
+        .map_err(|e| Error::io("cannot create", out)(e.error))?;
+    Ok(())
 }

@@ -25,6 +25,7 @@ fn manifest(confirm: Vec<Confirm>) -> Manifest {
             title: "t".into(),
             version: "1".into(),
         },
+        sbom: None,
         targets: vec![Target {
             catalog: vec![],
             files: vec![FileEntry {

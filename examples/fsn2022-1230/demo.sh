@@ -50,6 +50,9 @@ step "7b. Technician: check the installed files against the signed manifest" \
 step "7c. Technician: copy the signed receipts to the stick for the verification form" \
   "$verifier" receipts export --state "$state" --to "$work/usb-stick/receipts"
 
+step "7d. Auditor: take the signed SBOM out of the bundle (CycloneDX, as the vendor made it)" \
+  "$verifier" extract "$work/FSN2022-1230.bundle" --trusted-key "$work/release.pub" --sbom "$work/FSN2022-1230.sbom.cdx.json"
+
 printf '\n\033[1m== 8. The instrument root now\033[0m\n'
 (cd "$work/instrument-root" && find . -type f | sort | xargs sha256sum)
 echo

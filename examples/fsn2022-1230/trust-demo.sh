@@ -21,7 +21,7 @@ keyid() { openssl pkey -pubin -in "$1" -outform DER | tail -c 32 | sha256sum | c
 printf 'demo passphrase, never use\n' > pass.txt
 for k in root1 root2 root3 root4; do "$builder" keygen --out "$k" --passphrase-file pass.txt >/dev/null 2>&1; done
 for k in alice bob carol; do "$builder" keygen --out "$k" >/dev/null 2>&1; done
-sed 's|"payload/|"'"$here"'/payload/|' "$here/release.toml" > release.toml
+sed -e 's|"payload/|"'"$here"'/payload/|' -e 's|^sbom = "|sbom = "'"$here"'/|' "$here/release.toml" > release.toml
 sed -e 's/^sequence = 1/sequence = 2/' release.toml > release2.toml
 
 step "1. Trust root v1: root keys 1-3 (any 2), release keys alice and bob (both must sign)" \

@@ -51,10 +51,12 @@ pub enum Threat {
     TrustRoot,
     /// An older release, or the installed one again (TUF rollback and replay).
     Downgrade,
+    /// The signed SBOM changed, swapped, dropped, added unsigned, or not what the manifest says.
+    Sbom,
 }
 
 impl Threat {
-    pub const ALL: [Threat; 14] = [
+    pub const ALL: [Threat; 15] = [
         Threat::PathTraversal,
         Threat::LinksAndSpecialFiles,
         Threat::Duplicates,
@@ -69,6 +71,7 @@ impl Threat {
         Threat::RootEscape,
         Threat::TrustRoot,
         Threat::Downgrade,
+        Threat::Sbom,
     ];
 }
 
@@ -214,6 +217,7 @@ pub fn cases(threat: Threat, keys: &Keys) -> Vec<Case> {
         Threat::RootEscape => root_escape(keys),
         Threat::TrustRoot => trust_root(keys),
         Threat::Downgrade => downgrade(keys),
+        Threat::Sbom => sbom(keys),
     }
 }
 
@@ -1760,6 +1764,125 @@ fn downgrade(keys: &Keys) -> Vec<Case> {
             "replay_of_the_installed_release_with_another_signature_added",
             cosigned,
             "give --reinstall to apply the same release again",
+        ),
+    ]
+}
+
+// ---------------------------------------------------------------- SBOM
+
+fn sbom(keys: &Keys) -> Vec<Case> {
+    let t = Threat::Sbom;
+    let doc = craft::cyclonedx("lrm-guard");
+    let p = Parts::base().edit(|m| m["sbom"] = sbom_entry("cyclonedx", "1.5", &doc));
+    let mb = p.manifest_bytes();
+    let sigs = craft::signatures(&mb, &[&keys.trusted]);
+    let with = |sbom: &[u8]| craft::container_with_sbom(&mb, &sigs, sbom, &p.payload);
+    // A manifest whose SBOM entry is `entry`, signed, carrying `sbom`.
+    let signed = |entry: Value, sbom: &[u8]| {
+        let p = Parts::base().edit(|m| m["sbom"] = entry);
+        let mb = p.manifest_bytes();
+        let sigs = craft::signatures(&mb, &[&keys.trusted]);
+        craft::container_with_sbom(&mb, &sigs, sbom, &p.payload)
+    };
+    let mut flipped = doc.clone();
+    let at = flipped.len() / 2;
+    flipped[at] ^= 0x20;
+    let other = craft::cyclonedx("lrm-guard-but-backdoored");
+    let after_payload = {
+        let mut out = craft::member(MEMBER_FORMAT, FORMAT_MARKER);
+        out.extend(craft::member(MEMBER_MANIFEST, &mb));
+        out.extend(craft::member(MEMBER_SIGNATURES, &sigs));
+        out.extend(craft::member(MEMBER_PAYLOAD, &p.payload));
+        out.extend(craft::member(bundle_verifier::envelope::MEMBER_SBOM, &doc));
+        out.extend([0u8; 2 * BLOCK]);
+        out
+    };
+    let unsigned_extra = {
+        let base = Parts::base();
+        let mb = base.manifest_bytes();
+        let sigs = craft::signatures(&mb, &[&keys.trusted]);
+        craft::container_with_sbom(&mb, &sigs, &doc, &base.payload)
+    };
+    let not_sbom = br#"{"hello":"world"}"#;
+    let spdx3 = br#"{"@context":"https://spdx.org/rdf/3.0.1/spdx-context.jsonld","@graph":[]}"#;
+    vec![
+        Case::refused(t, "sbom-byte-changed", with(&flipped), "SBOM is damaged"),
+        Case::refused(
+            t,
+            "sbom-swapped-for-another",
+            with(&other),
+            "SBOM is damaged",
+        ),
+        Case::refused(t, "sbom-emptied", with(b""), "SBOM is damaged"),
+        Case::refused(
+            t,
+            "sbom-dropped",
+            craft::container(&mb, &sigs, &p.payload),
+            "sbom.json header",
+        ),
+        Case::refused(t, "sbom-after-payload", after_payload, "sbom.json header"),
+        Case::refused(
+            t,
+            "sbom-added-unsigned",
+            unsigned_extra,
+            "payload.tar.zst header",
+        ),
+        Case::refused(
+            t,
+            "sbom-kind-disagrees-with-manifest",
+            signed(sbom_entry("spdx", "SPDX-2.3", &doc), &doc),
+            "manifest says the SBOM is SPDX SPDX-2.3",
+        ),
+        Case::refused(
+            t,
+            "sbom-version-disagrees-with-manifest",
+            signed(sbom_entry("cyclonedx", "1.6", &doc), &doc),
+            "but sbom.json is CycloneDX 1.5",
+        ),
+        Case::refused(
+            t,
+            "sbom-signed-but-not-an-sbom",
+            signed(sbom_entry("cyclonedx", "1.5", not_sbom), not_sbom),
+            "neither CycloneDX",
+        ),
+        Case::refused(
+            t,
+            "sbom-spdx3-json-ld",
+            signed(sbom_entry("spdx", "SPDX-3.0", spdx3), spdx3),
+            "SPDX 3",
+        ),
+        Case::refused(t, "sbom-entry-null", signed(Value::Null, b""), "canonical"),
+        Case::refused(
+            t,
+            "sbom-entry-unknown-field",
+            signed(
+                {
+                    let mut e = sbom_entry("cyclonedx", "1.5", &doc);
+                    e["url"] = json!("https://example.com/sbom");
+                    e
+                },
+                &doc,
+            ),
+            "unknown field",
+        ),
+        Case::refused(
+            t,
+            "sbom-entry-unknown-format",
+            signed(sbom_entry("swid", "1.0", &doc), &doc),
+            "unknown variant",
+        ),
+        Case::refused(
+            t,
+            "sbom-size-over-limit",
+            signed(
+                {
+                    let mut e = sbom_entry("cyclonedx", "1.5", &doc);
+                    e["size"] = json!(1u64 << 40);
+                    e
+                },
+                &doc,
+            ),
+            "SBOM size in bytes",
         ),
     ]
 }

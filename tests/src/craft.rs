@@ -332,6 +332,38 @@ pub fn container(manifest: &[u8], sigs: &[u8], payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A container with member `sbom.json` between the signatures and the payload.
+pub fn container_with_sbom(manifest: &[u8], sigs: &[u8], sbom: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut out = member(MEMBER_FORMAT, FORMAT_MARKER);
+    out.extend(member(MEMBER_MANIFEST, manifest));
+    out.extend(member(MEMBER_SIGNATURES, sigs));
+    out.extend(member(bundle_verifier::envelope::MEMBER_SBOM, sbom));
+    out.extend(member(MEMBER_PAYLOAD, payload));
+    out.extend([0u8; 2 * BLOCK]);
+    out
+}
+
+/// A small CycloneDX SBOM naming `component`.
+pub fn cyclonedx(component: &str) -> Vec<u8> {
+    serde_json::to_vec_pretty(&json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "version": 1,
+        "components": [{"type": "application", "name": component, "version": "1.0.0"}]
+    }))
+    .expect("JSON values serialise")
+}
+
+/// The manifest entry (`sbom`) that binds `sbom` as a document of `format`.
+pub fn sbom_entry(format: &str, spec_version: &str, sbom: &[u8]) -> Value {
+    json!({
+        "format": format,
+        "sha256": Sha256Digest::of(sbom).to_hex(),
+        "size": sbom.len(),
+        "spec_version": spec_version,
+    })
+}
+
 /// A container that carries trust root members (version, bytes) between
 /// `format` and `manifest.json`, as FORMAT.md allows.
 pub fn container_with_roots(

@@ -196,6 +196,17 @@ pub fn write_release(
     path
 }
 
+/// The example release spec with its relative paths (payload directories,
+/// SBOM) made absolute, so that an edited copy works from any directory.
+pub fn example_spec_text() -> String {
+    let dir = example();
+    let dir = dir.to_str().expect("UTF-8 path");
+    std::fs::read_to_string(example().join("release.toml"))
+        .unwrap()
+        .replace("\"payload/", &format!("\"{dir}/payload/"))
+        .replace("sbom = \"", &format!("sbom = \"{dir}/"))
+}
+
 /// The example's NextSeq 550Dx identity in Dx mode.
 pub fn nextseq_dx() -> PathBuf {
     example().join("instruments/nextseq-dx.toml")

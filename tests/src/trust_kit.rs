@@ -6,7 +6,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::{builder, example, verifier, Scratch};
+use crate::{builder, example, example_spec_text, verifier, Scratch};
 
 /// Runs a command and returns its output, whatever the exit code.
 pub fn run(cmd: &mut Command) -> Output {
@@ -160,14 +160,10 @@ impl Vendor {
     /// A release spec with this `sequence` and the example's targets whose
     /// model is in `models` (all when empty), payloads from the example.
     pub fn spec(&self, name: &str, sequence: u64, models: &[&str]) -> PathBuf {
-        let text = std::fs::read_to_string(example().join("release.toml")).unwrap();
-        let payload = example().join("payload");
-        let payload = payload.to_str().expect("UTF-8 path");
+        let text = example_spec_text();
         let mut out = String::new();
         for (i, part) in text.split("[[target]]").enumerate() {
-            let part = part
-                .replace("sequence = 1", &format!("sequence = {sequence}"))
-                .replace("\"payload/", &format!("\"{payload}/"));
+            let part = part.replace("sequence = 1", &format!("sequence = {sequence}"));
             if i == 0 {
                 out.push_str(&part);
                 continue;

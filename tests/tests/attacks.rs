@@ -328,6 +328,11 @@ fn older_and_already_installed_releases_are_refused_with_exit_4() {
     run_threat(Threat::Downgrade);
 }
 
+#[test]
+fn changed_dropped_unsigned_or_mislabelled_sboms_are_refused() {
+    run_threat(Threat::Sbom);
+}
+
 #[cfg(unix)]
 #[test]
 fn links_and_special_files_in_the_root_stop_the_install_before_any_write() {

@@ -64,6 +64,8 @@ fn audit_recipe_verifies_signature_payload_installed_files_and_trust_root() {
     // One manifest signature and two root signatures.
     assert_eq!(stdout.matches("Signature Verified Successfully").count(), 3);
     assert!(stdout.contains("payload.tar.zst: OK"));
+    assert!(stdout.contains("audit/sbom.json: OK"));
+    assert!(stdout.contains("component: lrm-firewall 2.4.1"));
     assert!(stdout.contains("lrm/bin/lrm-guard: OK"));
 }
 
@@ -79,6 +81,20 @@ fn audit_recipe_fails_on_a_changed_manifest() {
     let out = run_recipe(v.s.dir.path());
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Signature Verification Failure"));
+}
+
+#[test]
+fn audit_recipe_fails_on_a_changed_sbom() {
+    let v = audited();
+    let b = v.path("fsn2022-1230.bundle");
+    let mut m = members(&b);
+    let sbom = m.iter_mut().find(|(n, _)| n == "sbom.json").unwrap();
+    let text = String::from_utf8(sbom.1.clone()).unwrap();
+    sbom.1 = text.replace("2.4.1", "2.4.0").into_bytes();
+    write_members(&b, &m);
+    let out = run_recipe(v.s.dir.path());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("audit/sbom.json: FAILED"));
 }
 
 #[test]

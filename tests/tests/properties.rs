@@ -96,6 +96,7 @@ fn spec(base: &Path) -> Spec {
             sequence: 1,
             title: "property test".into(),
             notes: String::new(),
+            sbom: None,
         },
         targets: vec![TargetSpec {
             model: "NextSeq 550Dx".into(),

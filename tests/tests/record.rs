@@ -119,6 +119,13 @@ fn example_release_record_validates_and_lists_every_signed_file() {
     assert_eq!(r["release"]["id"], "FSN2022-1230");
     assert_eq!(r["release"]["confirm"][0]["id"], "backup");
     assert!(r["release"]["confirm"][0]["text_de"].is_string());
+    // The example release carries a signed CycloneDX SBOM.
+    assert_eq!(r["sbom"]["format"], "cyclonedx");
+    assert_eq!(
+        r["sbom"]["sha256"],
+        Sha256Digest::of(&std::fs::read(example().join("sbom.cdx.json")).unwrap()).to_hex()
+    );
+    assert!(!r["sbom"]["components"].as_array().unwrap().is_empty());
 
     // The record's files are exactly the signed manifest's, target by target.
     let i = run(verifier().arg("inspect").arg(&bundle).arg("--json"));

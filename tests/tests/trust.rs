@@ -440,3 +440,110 @@ fn an_instrument_takes_the_next_trust_root_from_a_file_when_it_chains() {
         .arg(v.path("x")));
     refused(out, "revoked in trust root version 2");
 }
+
+/// `build --include-root` judges the signing key as instruments will, so a
+/// bundle every instrument would refuse is never written.
+#[test]
+fn build_refuses_a_signing_key_that_would_not_count_under_the_carried_root() {
+    let v = Vendor::new();
+    let root1 = root_v1(&v, &["rel"], 1);
+    let root2 = signed_edit(
+        &v,
+        &root1,
+        "root2.json",
+        &[
+            "--revoke",
+            "#rel",
+            "--add-release-key",
+            "@nextseq",
+            "--scope",
+            "NextSeq 550Dx",
+        ],
+    );
+    let spec = v.spec("s", 1, &[]);
+    for (key, roots, why) in [
+        (
+            "stranger",
+            vec![&root1],
+            "not a release key of trust root version 1",
+        ),
+        (
+            "rel",
+            vec![&root1, &root2],
+            "revoked in trust root version 2",
+        ),
+        (
+            "nextseq",
+            vec![&root1, &root2],
+            "may sign only for NextSeq 550Dx",
+        ),
+    ] {
+        let out = v.path(&format!("{key}.bundle"));
+        let mut c = builder();
+        c.arg("build").arg(&spec).arg("--key").arg(v.key(key));
+        c.arg("--out").arg(&out);
+        for r in roots {
+            c.arg("--include-root").arg(r);
+        }
+        let o = run(&mut c);
+        assert_eq!(o.status.code(), Some(2), "{key}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            stderr.contains(&format!("the signing key {} would not count", v.id(key)))
+                && stderr.contains(why),
+            "{key}: {stderr}"
+        );
+        assert!(!out.exists(), "{key}: no bundle is written");
+    }
+}
+
+#[test]
+fn build_says_how_many_more_signatures_the_carried_root_needs() {
+    let v = Vendor::new();
+    let root = root_v1(&v, &["rel", "rel2"], 2);
+    let out = v.path("b.bundle");
+    let o = ok(builder()
+        .arg("build")
+        .arg(v.spec("s", 1, &[]))
+        .arg("--key")
+        .arg(v.key("rel"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--include-root")
+        .arg(&root)
+        .arg("--json"));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["built"]["signatures_needed"], 1);
+    v.cosign(&out, "rel2");
+    succeeded("verify", v.verify(&out, &root));
+}
+
+#[test]
+fn check_installed_with_a_newer_trust_root_flags_an_install_signed_by_a_since_revoked_key() {
+    let v = Vendor::new();
+    let root1 = root_v1(&v, &["rel"], 1);
+    let b = v.build("b", &v.spec("s", 1, &[]), "rel", &[&root1]);
+    let inst = Instrument::new(&v.s, "inst");
+    succeeded(
+        "apply",
+        inst.apply(&b, &["--trust-root".as_ref(), root1.as_os_str()]),
+    );
+    let check = |root: &Path| {
+        run(verifier()
+            .arg("check-installed")
+            .arg("--trust-root")
+            .arg(root)
+            .arg("--root")
+            .arg(&inst.root)
+            .arg("--state")
+            .arg(&inst.state))
+    };
+    succeeded("check-installed", check(&root1));
+    let root2 = signed_edit(
+        &v,
+        &root1,
+        "root2.json",
+        &["--revoke", "#rel", "--add-release-key", "@rel2"],
+    );
+    refused(check(&root2), "revoked in trust root version 2");
+}
