@@ -321,6 +321,23 @@ fn refusals_print_one_error_record_that_validates() {
     );
 }
 
+#[test]
+fn a_changed_sbom_gives_an_error_record_naming_it() {
+    let s = Scratch::new();
+    let (key, public) = s.keygen("release");
+    let bundle = s.build(&example().join("release.toml"), &key, "fsn");
+    let mut m = members(&bundle);
+    let sbom = m.iter_mut().find(|(n, _)| n == "sbom.json").unwrap();
+    let mid = sbom.1.len() / 2;
+    sbom.1[mid] ^= 1;
+    write_members(&bundle, &m);
+    let out = verify_json(&bundle, &["--trusted-key"], &public);
+    assert_eq!(out.status.code(), Some(3));
+    let r = record(&out);
+    assert_valid(&r);
+    assert_eq!(r["error_code"], "sbom_digest_mismatch");
+}
+
 /// The committed golden record of the test vector, with the fields that
 /// change from run to run set to fixed values.
 const GOLDEN: &str = "tests/vectors/v1-minimal/verify-record.json";
