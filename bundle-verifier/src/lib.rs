@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod messages;
 pub mod payload;
 pub mod receipt;
+pub mod record;
 pub mod registry;
 pub mod report;
 pub mod rollback;

@@ -10,12 +10,13 @@ use bundle_verifier::journal::Recovered;
 use bundle_verifier::manifest::Confirm;
 use bundle_verifier::messages::Lang;
 use bundle_verifier::receipt::ReleaseRef;
+use bundle_verifier::record::{ErrorRecord, VerifyRecord};
 use bundle_verifier::sbom::SbomSummary;
 use bundle_verifier::state::StateDir;
 use bundle_verifier::trust::read_root_file;
 use bundle_verifier::{
     extract, extract_sbom, inspect, verify, Error, ExitClass, Identity, Limits, TrustedKeys,
-    Verified, VerifyOptions,
+    Verified, VerifyOptions, VerifyReport,
 };
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
@@ -391,45 +392,29 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
             trust,
             deep,
             json,
-        } => (
-            json,
-            (|| -> Result<(), Failure> {
+        } => {
+            let r = (|| -> Result<_, Error> {
                 let trust = trust.load(None)?;
                 let bar = progress_bar(&bundle);
                 let r = verify(&bundle, &trust, &VerifyOptions { limits, deep }, &|n| {
                     bar.inc(n)
                 });
                 bar.finish_and_clear();
-                let r = r?;
-                if json {
-                    print_json(&serde_json::json!({"ok": true, "verified": r}));
-                } else {
-                    println!("{}", lang.verified(&bundle.display().to_string()));
-                    println!(
-                        "  release   {} {} (sequence {}): {}",
-                        r.release.id, r.release.version, r.release.sequence, r.release.title
-                    );
-                    print_signatures(lang, &r.signatures);
-                    println!("  manifest  sha256 {}", r.manifest_sha256);
-                    println!(
-                        "  payload   sha256 {} ({} bytes){}",
-                        r.payload_sha256,
-                        r.payload_size,
-                        if r.deep { ", every file checked" } else { "" }
-                    );
-                    for t in &r.targets {
-                        println!(
-                            "  target    {} / {}: {} files, {} bytes",
-                            t.model, t.mode, t.files, t.bytes
-                        );
-                    }
-                    if let Some(s) = &r.sbom {
-                        print_sbom(s);
-                    }
+                r
+            })();
+            let now = bundle_verifier::state::now_rfc3339();
+            match r {
+                Ok(r) if json => print_json(&VerifyRecord::new(&r, now)),
+                Ok(r) => print_verified(lang, &r),
+                // The error record replaces the generic error object.
+                Err(e) if json => {
+                    print_json(&ErrorRecord::new(&bundle, &e, now));
+                    return (false, Err(e.into()));
                 }
-                Ok(())
-            })(),
-        ),
+                Err(e) => return (false, Err(e.into())),
+            }
+            (json, Ok(()))
+        }
         Cmd::Inspect { bundle, json } => {
             (
                 json,
@@ -795,6 +780,33 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                 Ok(())
             })(),
         ),
+    }
+}
+
+fn print_verified(lang: Lang, r: &VerifyReport) {
+    println!("{}", lang.verified(&r.bundle.display().to_string()));
+    let rel = r.release();
+    println!(
+        "  release   {} {} (sequence {}): {}",
+        rel.id, rel.version, rel.sequence, rel.title
+    );
+    print_signatures(lang, &r.signatures);
+    println!("  manifest  sha256 {}", r.manifest_sha256);
+    let p = &r.manifest.payload;
+    println!(
+        "  payload   sha256 {} ({} bytes){}",
+        p.sha256,
+        p.size,
+        if r.deep { ", every file checked" } else { "" }
+    );
+    for t in r.targets() {
+        println!(
+            "  target    {} / {}: {} files, {} bytes",
+            t.model, t.mode, t.files, t.bytes
+        );
+    }
+    if let Some(s) = &r.sbom {
+        print_sbom(s);
     }
 }
 

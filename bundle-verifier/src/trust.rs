@@ -11,6 +11,7 @@ pub use bundle_keys::SignatureEntry;
 use bundle_keys::{Date, KeyId, PublicKey, SignatureBytes};
 use serde::{Deserialize, Serialize};
 
+use crate::digest::Sha256Digest;
 use crate::error::Error;
 use crate::manifest::{is_canonical_json, Manifest};
 use crate::Limits;
@@ -114,12 +115,52 @@ pub struct Verified {
     /// The day expiry was judged on, and why that day (the clock policy).
     pub judged_on: Date,
     pub clock: String,
+    /// What judged: the release keys whose signatures could count and the
+    /// trust root document in force (for verify records).
+    #[serde(skip)]
+    pub basis: Basis,
+}
+
+/// The trust a bundle was judged under, after the trust roots it carried.
+#[derive(Clone, Debug, Default)]
+pub struct Basis {
+    /// Key IDs of the release keys whose signatures could count.
+    pub release_keys: Vec<KeyId>,
+    /// `None` for `--trusted-key` keys.
+    pub root: Option<RootInForce>,
+}
+
+/// Identifies the trust root document in force exactly.
+#[derive(Clone, Debug)]
+pub struct RootInForce {
+    pub version: u64,
+    pub issued: Date,
+    /// SHA-256 of the exact `root.json` bytes.
+    pub sha256: Sha256Digest,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct IgnoredSignature {
     pub key_id: KeyId,
+    pub code: NotCounted,
+    /// The same, for people, with the specifics (versions, dates, models).
     pub reason: String,
+}
+
+/// Why a signature did not count (FORMAT.md 9.5), for machines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotCounted {
+    /// Revoked in the trust root in force.
+    Revoked,
+    /// A root key of the trust root in force, which signs trust roots only.
+    RootKeyNotReleaseKey,
+    /// Neither a trusted key nor a key of the trust root in force.
+    UnknownKey,
+    /// A release key past its `expires` day on the judging day.
+    Expired,
+    /// A release key whose model scope does not cover every target.
+    OutOfScope,
 }
 
 /// Signatures that passed every check but model scope (see [`TrustedKeys::check`]).
@@ -361,28 +402,39 @@ impl TrustedKeys {
         let root = self.root();
         let mut valid = Vec::new();
         let mut ignored = Vec::new();
-        let mut ignore = |key_id: &KeyId, reason: String| {
+        let mut ignore = |key_id: &KeyId, code: NotCounted, reason: String| {
             ignored.push(IgnoredSignature {
                 key_id: key_id.clone(),
+                code,
                 reason,
             })
         };
         for entry in &sigs.signatures {
             let id = &entry.key_id;
             if let Some(r) = root.filter(|r| r.is_revoked(id)) {
-                ignore(id, format!("revoked in trust root version {}", r.version()));
+                let why = format!("revoked in trust root version {}", r.version());
+                ignore(id, NotCounted::Revoked, why);
                 continue;
             }
             let Some((key, rk)) = self.release.iter().find(|(k, _)| k.key_id() == id) else {
-                let why = match root {
-                    Some(r) if r.root_key(id).is_some() => format!(
-                        "a root key of trust root version {}, not a release key",
-                        r.version()
+                let (code, why) = match root {
+                    Some(r) if r.root_key(id).is_some() => (
+                        NotCounted::RootKeyNotReleaseKey,
+                        format!(
+                            "a root key of trust root version {}, not a release key",
+                            r.version()
+                        ),
                     ),
-                    Some(r) => format!("not a release key of trust root version {}", r.version()),
-                    None => "key is not trusted on this instrument".into(),
+                    Some(r) => (
+                        NotCounted::UnknownKey,
+                        format!("not a release key of trust root version {}", r.version()),
+                    ),
+                    None => (
+                        NotCounted::UnknownKey,
+                        "key is not trusted on this instrument".into(),
+                    ),
                 };
-                ignore(id, why);
+                ignore(id, code, why);
                 continue;
             };
             let sig = SignatureBytes::from_base64(&entry.signature)
@@ -393,6 +445,7 @@ impl TrustedKeys {
             match &rk.expires {
                 Some(exp) if *exp < today => ignore(
                     id,
+                    NotCounted::Expired,
                     format!("key expired on {exp} (judged on {today}, {clock})"),
                 ),
                 _ => valid.push(id.clone()),
@@ -430,6 +483,7 @@ impl TrustedKeys {
             } else {
                 ignored.push(IgnoredSignature {
                     key_id: id,
+                    code: NotCounted::OutOfScope,
                     reason: format!(
                         "key may sign only for {} but the bundle also targets {}",
                         rk.scope.as_deref().unwrap_or_default().join(", "),
@@ -451,6 +505,14 @@ impl TrustedKeys {
             trust_root_updates: c.updates,
             judged_on: c.judged_on,
             clock: c.clock,
+            basis: Basis {
+                release_keys: self.key_ids(),
+                root: self.root().map(|d| RootInForce {
+                    version: d.version(),
+                    issued: d.signed().issued.clone(),
+                    sha256: Sha256Digest::of(&d.bytes),
+                }),
+            },
         })
     }
 

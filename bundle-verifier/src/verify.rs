@@ -117,21 +117,31 @@ pub fn open_verified_from<R: std::io::Read>(
     })
 }
 
-/// What `verify` established, for humans and for `--json`.
-#[derive(Clone, Debug, Serialize)]
+/// What `verify` established, for humans; `--json` prints it as a
+/// [`crate::record::VerifyRecord`], whose fields are the stable schema.
+#[derive(Clone, Debug)]
 pub struct VerifyReport {
     pub bundle: PathBuf,
-    pub format: String,
+    /// Bytes read from the bundle file, which is all of it (nothing may follow its end).
+    pub bundle_size: u64,
+    /// The authenticated manifest: release, targets with every file, payload.
+    pub manifest: Manifest,
     pub manifest_sha256: Sha256Digest,
-    pub release: Release,
     pub signatures: Verified,
-    pub payload_sha256: Sha256Digest,
-    pub payload_size: u64,
     /// True when every file was decompressed and its digest checked too.
     pub deep: bool,
-    pub targets: Vec<TargetSummary>,
     /// The signed SBOM's kind, digest and components, when the bundle has one.
     pub sbom: Option<SbomSummary>,
+}
+
+impl VerifyReport {
+    pub fn release(&self) -> &Release {
+        &self.manifest.release
+    }
+
+    pub fn targets(&self) -> impl Iterator<Item = TargetSummary> + '_ {
+        self.manifest.targets.iter().map(TargetSummary::from)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -178,14 +188,11 @@ pub fn verify(
     )?;
     Ok(VerifyReport {
         bundle: path.to_owned(),
-        format: o.manifest.format.clone(),
+        bundle_size: o.env.offset,
+        manifest: o.manifest,
         manifest_sha256: o.manifest_sha256,
-        release: o.manifest.release.clone(),
         signatures: o.verified,
-        payload_sha256: o.manifest.payload.sha256,
-        payload_size: o.manifest.payload.size,
         deep: opts.deep,
-        targets: o.manifest.targets.iter().map(TargetSummary::from).collect(),
         sbom: o.sbom.map(|s| s.summary),
     })
 }

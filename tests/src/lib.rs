@@ -40,6 +40,17 @@ pub fn verifier() -> Command {
     bin("bundle-verifier")
 }
 
+/// Key IDs of the signatures that counted, from a `verify --json` record.
+pub fn counted_keys(record: &serde_json::Value) -> Vec<String> {
+    record["signatures"]["entries"]
+        .as_array()
+        .expect("a verify record lists signatures")
+        .iter()
+        .filter(|e| e["counted"] == true)
+        .map(|e| e["key_id"].as_str().expect("key ID").to_owned())
+        .collect()
+}
+
 /// A scratch directory with helpers for the usual steps.
 pub struct Scratch {
     pub dir: tempfile::TempDir,

@@ -398,13 +398,10 @@ fn receipts_verify_with_the_device_public_key_and_any_edit_is_detected() {
     let b = r.bundle.as_ref().unwrap();
     assert_eq!(
         b.manifest_sha256.to_hex(),
-        v["verified"]["manifest_sha256"].as_str().unwrap()
+        v["manifest_sha256"].as_str().unwrap()
     );
     assert_eq!(b.release.id, "FSN2022-1230");
-    assert_eq!(
-        b.signed_by[0].as_str(),
-        v["verified"]["signatures"]["counted"][0].as_str().unwrap()
-    );
+    assert_eq!(b.signed_by[0].as_str(), counted_keys(&v)[0]);
     assert_eq!(r.confirmations.len(), 1);
     assert_eq!(
         (

@@ -502,15 +502,9 @@ fn verify_json_is_one_object_naming_keys_and_digests() {
         .success();
     let v: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
     assert_eq!(v["ok"], true);
-    assert_eq!(v["verified"]["deep"], true);
-    assert_eq!(
-        v["verified"]["signatures"]["counted"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
-    assert_eq!(v["verified"]["manifest_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(v["deep"], true);
+    assert_eq!(counted_keys(&v).len(), 1);
+    assert_eq!(v["manifest_sha256"].as_str().unwrap().len(), 64);
     let a = verifier()
         .arg("verify")
         .arg(f.s.path("missing.bundle"))
