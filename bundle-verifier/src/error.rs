@@ -61,12 +61,13 @@ pub enum Error {
         "the signature by trusted key {key_id} does not match the manifest; the bundle was altered"
     )]
     BadSignature { key_id: KeyId },
-    #[error("not signed by enough trusted keys: {} of {threshold} release keys needed under {judged_by}. Counted: {}; not counted: {}", counted.len(), list(counted), ignored_list(ignored))]
+    #[error("not signed by enough trusted keys: {} of {threshold} release keys needed under {}. Counted: {}; not counted: {}", counted.len(), crate::messages::Lang::En.judged_by(*trust_root), list(counted), ignored_list(ignored))]
     NotTrusted {
         counted: Vec<KeyId>,
         ignored: Vec<IgnoredSignature>,
         threshold: usize,
-        judged_by: String,
+        /// The trust root version that judged; none for `--trusted-key`.
+        trust_root: Option<u64>,
     },
     #[error("trust root in {source_name}: {error}")]
     TrustRootDocument {

@@ -846,7 +846,7 @@ fn print_signatures(lang: Lang, v: &Verified) {
         lang.signed_by_under(&ids(&v.counted), v.counted.len(), v.threshold, v.trust_root)
     );
     for s in &v.ignored {
-        println!("{}", lang.not_counted(s.key_id.as_str(), &s.reason));
+        println!("{}", lang.not_counted(s));
     }
     for n in &v.trust_root_updates {
         println!("{}", lang.trust_root_accepted(*n));

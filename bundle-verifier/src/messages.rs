@@ -5,6 +5,7 @@
 
 use crate::error::Error;
 use crate::manifest::Confirm;
+use crate::trust::{Clock, IgnoredSignature, Why};
 use crate::ExitClass;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,6 +139,16 @@ impl Lang {
         )
     }
 
+    /// What judged the signatures: a trust root version, or the keys given.
+    pub fn judged_by(self, root: Option<u64>) -> String {
+        match (self, root) {
+            (Lang::En, Some(n)) => format!("trust root version {n}"),
+            (Lang::En, None) => "the trusted keys given".into(),
+            (Lang::De, Some(n)) => format!("Vertrauensanker Version {n}"),
+            (Lang::De, None) => "den angegebenen vertrauenswürdigen Schlüsseln".into(),
+        }
+    }
+
     pub fn signed_by_under(
         self,
         ids: &str,
@@ -145,12 +156,7 @@ impl Lang {
         threshold: usize,
         root: Option<u64>,
     ) -> String {
-        let by = match (self, root) {
-            (Lang::En, Some(n)) => format!("trust root version {n}"),
-            (Lang::En, None) => "the trusted keys given".into(),
-            (Lang::De, Some(n)) => format!("Vertrauensanker Version {n}"),
-            (Lang::De, None) => "den angegebenen vertrauenswürdigen Schlüsseln".into(),
-        };
+        let by = self.judged_by(root);
         tr!(
             self,
             "  signed by {} ({} of {} needed under {})",
@@ -162,14 +168,60 @@ impl Lang {
         )
     }
 
-    pub fn not_counted(self, key: &str, reason: &str) -> String {
+    pub fn not_counted(self, i: &IgnoredSignature) -> String {
         tr!(
             self,
             "  not counted: signature by {}: {}",
             "  nicht gezählt: Signatur von {}: {}",
-            key,
-            reason
+            i.key_id,
+            self.not_counted_reason(&i.why)
         )
+    }
+
+    /// Why a signature did not count, in this language.
+    pub fn not_counted_reason(self, why: &Why) -> String {
+        match (self, why) {
+            (Lang::En, _) => why.to_string(),
+            (Lang::De, Why::Revoked { version }) => {
+                format!("widerrufen in Trust-Root-Version {version}")
+            }
+            (Lang::De, Why::RootKey { version }) => format!(
+                "ein Root-Schlüssel der Trust-Root-Version {version}, kein Freigabeschlüssel"
+            ),
+            (Lang::De, Why::NotReleaseKey { version }) => {
+                format!("kein Freigabeschlüssel der Trust-Root-Version {version}")
+            }
+            (Lang::De, Why::NotTrusted) => {
+                "dieser Schlüssel ist auf diesem Gerät nicht vertrauenswürdig".into()
+            }
+            (
+                Lang::De,
+                Why::Expired {
+                    expires,
+                    judged_on,
+                    clock,
+                },
+            ) => format!(
+                "Schlüssel am {expires} abgelaufen (beurteilt am {judged_on}, {})",
+                self.clock(clock)
+            ),
+            (Lang::De, Why::OutOfScope { scope, outside }) => format!(
+                "Schlüssel darf nur für {} signieren, das Paket gilt aber auch für {}",
+                scope.join(", "),
+                outside.join(", ")
+            ),
+        }
+    }
+
+    /// Which day expiry was judged on and why, in this language.
+    pub fn clock(self, clock: &Clock) -> String {
+        match (self, clock) {
+            (Lang::En, _) => clock.to_string(),
+            (Lang::De, Clock::System) => "die Systemuhr".into(),
+            (Lang::De, Clock::RootIssued { version, system }) => format!(
+                "das Ausstellungsdatum der Trust-Root-Version {version}; die Systemuhr zeigt {system}"
+            ),
+        }
     }
 
     pub fn trust_root_accepted(self, version: u64) -> String {
@@ -181,13 +233,13 @@ impl Lang {
         )
     }
 
-    pub fn expiry_judged(self, day: &str, clock: &str) -> String {
+    pub fn expiry_judged(self, day: &str, clock: &Clock) -> String {
         tr!(
             self,
             "  expiry judged on {} ({})",
             "  Ablauf beurteilt am {} ({})",
             day,
-            clock
+            self.clock(clock)
         )
     }
 
@@ -445,14 +497,15 @@ impl Lang {
             Manifest(m) => format!("Das Manifest ist ungültig: {m}"),
             BadSignatureFile(m) => format!("signatures.json ist fehlerhaft: {m}"),
             BadSignature { key_id } => format!("Die Signatur des vertrauenswürdigen Schlüssels {key_id} passt nicht zum Manifest; das Paket wurde verändert."),
-            NotTrusted { counted, ignored, threshold, judged_by } => format!(
-                "Nicht von genügend vertrauenswürdigen Schlüsseln signiert: {} von {threshold} nötig ({judged_by}). Gezählt: {}; nicht gezählt: {}.",
+            NotTrusted { counted, ignored, threshold, trust_root } => format!(
+                "Nicht von genügend vertrauenswürdigen Schlüsseln signiert: {} von {threshold} nötig (unter {}). Gezählt: {}; nicht gezählt: {}.",
                 counted.len(),
+                self.judged_by(*trust_root),
                 ids(counted),
                 if ignored.is_empty() {
                     "(keine)".to_owned()
                 } else {
-                    ignored.iter().map(|i| format!("{} ({})", i.key_id, i.reason)).collect::<Vec<_>>().join("; ")
+                    ignored.iter().map(|i| format!("{} ({})", i.key_id, self.not_counted_reason(&i.why))).collect::<Vec<_>>().join("; ")
                 }
             ),
             TrustRootDocument { source_name, error } => format!("Vertrauensanker (Trust Root) in {source_name}: {error}"),

@@ -302,7 +302,7 @@ fn trust(v: &Verified) -> Trust {
         }),
         trust_root_updates: v.trust_root_updates.clone(),
         judged_on: v.judged_on.to_string(),
-        clock: v.clock.clone(),
+        clock: v.clock.to_string(),
     }
 }
 

@@ -114,7 +114,8 @@ pub struct Verified {
     pub trust_root_updates: Vec<u64>,
     /// The day expiry was judged on, and why that day (the clock policy).
     pub judged_on: Date,
-    pub clock: String,
+    #[serde(serialize_with = "as_text")]
+    pub clock: Clock,
     /// What judged: the release keys whose signatures could count and the
     /// trust root document in force (for verify records).
     #[serde(skip)]
@@ -145,6 +146,112 @@ pub struct IgnoredSignature {
     pub code: NotCounted,
     /// The same, for people, with the specifics (versions, dates, models).
     pub reason: String,
+    /// The specifics, for wording the reason in the user's language (messages.rs).
+    #[serde(skip)]
+    pub why: Why,
+}
+
+impl IgnoredSignature {
+    fn new(key_id: &KeyId, why: Why) -> Self {
+        IgnoredSignature {
+            key_id: key_id.clone(),
+            code: why.code(),
+            reason: why.to_string(),
+            why,
+        }
+    }
+}
+
+/// Why a signature did not count, with its specifics. Displays in English;
+/// `messages::Lang::not_counted_reason` words it in the user's language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Why {
+    Revoked {
+        version: u64,
+    },
+    RootKey {
+        version: u64,
+    },
+    NotReleaseKey {
+        version: u64,
+    },
+    NotTrusted,
+    Expired {
+        expires: Date,
+        judged_on: Date,
+        clock: Clock,
+    },
+    OutOfScope {
+        scope: Vec<String>,
+        outside: Vec<String>,
+    },
+}
+
+impl Why {
+    pub fn code(&self) -> NotCounted {
+        match self {
+            Why::Revoked { .. } => NotCounted::Revoked,
+            Why::RootKey { .. } => NotCounted::RootKeyNotReleaseKey,
+            Why::NotReleaseKey { .. } | Why::NotTrusted => NotCounted::UnknownKey,
+            Why::Expired { .. } => NotCounted::Expired,
+            Why::OutOfScope { .. } => NotCounted::OutOfScope,
+        }
+    }
+}
+
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Why::Revoked { version } => write!(f, "revoked in trust root version {version}"),
+            Why::RootKey { version } => write!(
+                f,
+                "a root key of trust root version {version}, not a release key"
+            ),
+            Why::NotReleaseKey { version } => {
+                write!(f, "not a release key of trust root version {version}")
+            }
+            Why::NotTrusted => write!(f, "key is not trusted on this instrument"),
+            Why::Expired {
+                expires,
+                judged_on,
+                clock,
+            } => write!(
+                f,
+                "key expired on {expires} (judged on {judged_on}, {clock})"
+            ),
+            Why::OutOfScope { scope, outside } => write!(
+                f,
+                "key may sign only for {} but the bundle also targets {}",
+                scope.join(", "),
+                outside.join(", ")
+            ),
+        }
+    }
+}
+
+fn as_text<S: serde::Serializer>(v: &impl std::fmt::Display, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// Which day expiry is judged on, and why (the clock policy, FORMAT.md 9.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// The system date.
+    System,
+    /// The issue date of the trust root in force, later than the system date.
+    RootIssued { version: u64, system: Date },
+}
+
+impl std::fmt::Display for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Clock::System => write!(f, "the system clock"),
+            Clock::RootIssued { version, system } => write!(
+                f,
+                "the issue date of trust root version {version}; the system clock says {system}"
+            ),
+        }
+    }
 }
 
 /// Why a signature did not count (FORMAT.md 9.5), for machines.
@@ -168,7 +275,7 @@ pub struct Candidates {
     valid: Vec<KeyId>,
     ignored: Vec<IgnoredSignature>,
     judged_on: Date,
-    clock: String,
+    clock: Clock,
     updates: Vec<u64>,
 }
 
@@ -368,27 +475,20 @@ impl TrustedKeys {
         }
     }
 
-    fn describe(&self) -> String {
-        match &self.source {
-            Source::Keys => "the trusted keys given".into(),
-            Source::Root(d) => format!("trust root version {}", d.version()),
-        }
-    }
-
     /// The clock policy (FORMAT.md "Trust root", clock policy): expiry is judged on the later
     /// of the system date and the issue date of the trust root in force,
     /// so a clock set back can never revive a key the vendor let expire.
-    pub fn judging_day(&self) -> (Date, String) {
+    pub fn judging_day(&self) -> (Date, Clock) {
         let system = Date::today();
         match &self.source {
             Source::Root(d) if d.signed().issued > system => (
                 d.signed().issued.clone(),
-                format!(
-                    "the issue date of trust root version {}; the system clock says {system}",
-                    d.version()
-                ),
+                Clock::RootIssued {
+                    version: d.version(),
+                    system,
+                },
             ),
-            _ => (system, "the system clock".into()),
+            _ => (system, Clock::System),
         }
     }
 
@@ -402,39 +502,26 @@ impl TrustedKeys {
         let root = self.root();
         let mut valid = Vec::new();
         let mut ignored = Vec::new();
-        let mut ignore = |key_id: &KeyId, code: NotCounted, reason: String| {
-            ignored.push(IgnoredSignature {
-                key_id: key_id.clone(),
-                code,
-                reason,
-            })
-        };
+        let mut ignore =
+            |key_id: &KeyId, why: Why| ignored.push(IgnoredSignature::new(key_id, why));
         for entry in &sigs.signatures {
             let id = &entry.key_id;
             if let Some(r) = root.filter(|r| r.is_revoked(id)) {
-                let why = format!("revoked in trust root version {}", r.version());
-                ignore(id, NotCounted::Revoked, why);
+                let version = r.version();
+                ignore(id, Why::Revoked { version });
                 continue;
             }
             let Some((key, rk)) = self.release.iter().find(|(k, _)| k.key_id() == id) else {
-                let (code, why) = match root {
-                    Some(r) if r.root_key(id).is_some() => (
-                        NotCounted::RootKeyNotReleaseKey,
-                        format!(
-                            "a root key of trust root version {}, not a release key",
-                            r.version()
-                        ),
-                    ),
-                    Some(r) => (
-                        NotCounted::UnknownKey,
-                        format!("not a release key of trust root version {}", r.version()),
-                    ),
-                    None => (
-                        NotCounted::UnknownKey,
-                        "key is not trusted on this instrument".into(),
-                    ),
+                let why = match root {
+                    Some(r) if r.root_key(id).is_some() => Why::RootKey {
+                        version: r.version(),
+                    },
+                    Some(r) => Why::NotReleaseKey {
+                        version: r.version(),
+                    },
+                    None => Why::NotTrusted,
                 };
-                ignore(id, code, why);
+                ignore(id, why);
                 continue;
             };
             let sig = SignatureBytes::from_base64(&entry.signature)
@@ -445,8 +532,11 @@ impl TrustedKeys {
             match &rk.expires {
                 Some(exp) if *exp < today => ignore(
                     id,
-                    NotCounted::Expired,
-                    format!("key expired on {exp} (judged on {today}, {clock})"),
+                    Why::Expired {
+                        expires: exp.clone(),
+                        judged_on: today.clone(),
+                        clock: clock.clone(),
+                    },
                 ),
                 _ => valid.push(id.clone()),
             }
@@ -481,15 +571,11 @@ impl TrustedKeys {
             if outside.is_empty() {
                 counted.push(id);
             } else {
-                ignored.push(IgnoredSignature {
-                    key_id: id,
-                    code: NotCounted::OutOfScope,
-                    reason: format!(
-                        "key may sign only for {} but the bundle also targets {}",
-                        rk.scope.as_deref().unwrap_or_default().join(", "),
-                        outside.join(", ")
-                    ),
-                });
+                let why = Why::OutOfScope {
+                    scope: rk.scope.clone().unwrap_or_default(),
+                    outside: outside.iter().map(|m| m.to_string()).collect(),
+                };
+                ignored.push(IgnoredSignature::new(&id, why));
             }
         }
         counted.sort();
@@ -521,7 +607,7 @@ impl TrustedKeys {
             counted,
             ignored,
             threshold: self.threshold,
-            judged_by: self.describe(),
+            trust_root: self.root().map(RootDocument::version),
         }
     }
 }

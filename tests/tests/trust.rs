@@ -547,3 +547,43 @@ fn check_installed_with_a_newer_trust_root_flags_an_install_signed_by_a_since_re
     );
     refused(check(&root2), "revoked in trust root version 2");
 }
+
+/// A German technician reads why each signature did not count in German,
+/// with the specifics (version, dates, models) intact.
+#[test]
+fn reasons_a_signature_did_not_count_are_worded_in_german_with_lang_de() {
+    let v = Vendor::new();
+    let root1 = root_v1(&v, &["rel"], 1);
+    let root2 = signed_edit(
+        &v,
+        &root1,
+        "root2.json",
+        &[
+            "--revoke",
+            "#rel",
+            "--add-release-key",
+            "@old",
+            "--expires",
+            "2020-01-31",
+        ],
+    );
+    let b = v.build("b", &v.spec("s", 1, &[]), "rel", &[]);
+    v.cosign(&b, "old");
+    let out = run(verifier()
+        .args(["verify", "--lang", "de", "--trust-root"])
+        .arg(&root2)
+        .arg(&b));
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for de in [
+        "Nicht von genügend vertrauenswürdigen Schlüsseln signiert: 0 von 1 nötig (unter Vertrauensanker Version 2)",
+        "widerrufen in Trust-Root-Version 2",
+        "Schlüssel am 2020-01-31 abgelaufen (beurteilt am ",
+        ", die Systemuhr)",
+    ] {
+        assert!(stderr.contains(de), "{de:?} in {stderr}");
+    }
+    for en in ["revoked", "expired", "system clock", "trust root version"] {
+        assert!(!stderr.contains(en), "English {en:?} in {stderr}");
+    }
+}
