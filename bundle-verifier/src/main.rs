@@ -797,7 +797,7 @@ fn print_verified(lang: Lang, r: &VerifyReport) {
         "  payload   sha256 {} ({} bytes){}",
         p.sha256,
         p.size,
-        if r.deep { ", every file checked" } else { "" }
+        lang.payload_depth(r.deep)
     );
     for t in r.targets() {
         println!(

@@ -453,6 +453,18 @@ impl Lang {
         tr!(self, "Signatures and the manifest were checked; the payload is checked in full when the bundle is applied.", "Signaturen und Manifest wurden geprüft; der Inhalt wird bei der Installation vollständig geprüft.")
     }
 
+    /// After the payload digest: how far `verify` looked into the payload.
+    pub fn payload_depth(self, deep: bool) -> String {
+        match deep {
+            true => tr!(self, ", every file checked", ", jede Datei geprüft"),
+            false => tr!(
+                self,
+                "; files are checked when applied, or now with --deep",
+                "; Dateien werden bei der Installation geprüft, oder jetzt mit --deep"
+            ),
+        }
+    }
+
     pub fn sbom_extracted(self, kind: &str, components: usize, out: &str) -> String {
         tr!(
             self,

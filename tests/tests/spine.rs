@@ -517,3 +517,20 @@ fn verify_json_is_one_object_naming_keys_and_digests() {
     assert_eq!(v["ok"], false);
     assert_eq!(v["exit_code"], 2);
 }
+
+#[test]
+fn plain_verify_says_files_are_checked_at_apply_or_with_deep() {
+    let f = fixture();
+    verify(&f.bundle, &f.public)
+        .success()
+        .stdout(predicates::str::contains(
+            "; files are checked when applied, or now with --deep",
+        ));
+    verifier()
+        .args(["verify", "--deep", "--trusted-key"])
+        .arg(&f.public)
+        .arg(&f.bundle)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(", every file checked"));
+}
