@@ -16,7 +16,8 @@ use crate::Error;
 pub struct Device {
     pub serial: String,
     pub model: String,
-    pub udi_di: String,
+    /// None for standalone software, which has no device identifier.
+    pub udi_di: Option<String>,
     pub company: String,
     /// The modes the patch must be installed in, in registry order.
     pub modes: Vec<String>,
@@ -42,7 +43,8 @@ struct RegistryFile {
 struct DeviceEntry {
     serial: String,
     model: String,
-    udi_di: String,
+    #[serde(default)]
+    udi_di: Option<String>,
     company: String,
     modes: Vec<String>,
     /// SPKI PEM, relative to the registry file.

@@ -230,7 +230,8 @@ fn identity_mismatch(dev: &Device, r: &Receipt) -> Option<String> {
     if id.model != dev.model {
         bad.push(format!("model {:?}", id.model));
     }
-    if id.udi_di.as_deref().is_some_and(|u| u != dev.udi_di) {
+    // A receipt without UDI-DI is judged on serial and model alone.
+    if id.udi_di.is_some() && id.udi_di != dev.udi_di {
         bad.push(format!("UDI-DI {:?}", id.udi_di.as_deref().unwrap_or("")));
     }
     (!bad.is_empty()).then(|| {
@@ -240,7 +241,7 @@ fn identity_mismatch(dev: &Device, r: &Receipt) -> Option<String> {
             bad.join(", "),
             dev.serial,
             dev.model,
-            dev.udi_di
+            dev.udi_di.as_deref().unwrap_or("(none)")
         )
     })
 }
@@ -444,7 +445,7 @@ pub fn report(receipts: &Path, registry: &Registry, release: &str) -> Result<Rep
                     serial: dev.serial.clone(),
                     mode: mode.clone(),
                     model: dev.model.clone(),
-                    udi_di: dev.udi_di.clone(),
+                    udi_di: dev.udi_di.clone().unwrap_or_default(),
                     company: dev.company.clone(),
                     dual_boot: dev.dual_boot(),
                     status: d.status,

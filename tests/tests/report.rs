@@ -16,6 +16,9 @@ use e2e_tests::{apply_cmd, example, nextseq_dx, verifier, Scratch};
 const RELEASE: &str = "FSN2022-1230";
 const NEXTSEQ: (&str, &str) = ("NextSeq 550Dx", "00816270020125");
 const MISEQ: (&str, &str) = ("MiSeqDx", "00816270020699");
+/// Standalone software has no device identifier (UDI-DI ""): none in the
+/// registry, none in its receipts.
+const STANDALONE: (&str, &str) = ("Local Run Manager (standalone)", "");
 
 fn release(id: &str, sequence: u64) -> ReleaseRef {
     ReleaseRef {
@@ -70,8 +73,13 @@ impl Fleet {
         key_file: &str,
     ) {
         let modes: Vec<String> = modes.iter().map(|m| format!("{m:?}")).collect();
+        let udi = if udi.is_empty() {
+            String::new()
+        } else {
+            format!("udi_di = {udi:?}\n")
+        };
         self.registry += &format!(
-            "[[device]]\nserial = {serial:?}\nmodel = {model:?}\nudi_di = {udi:?}\ncompany = \"Labor Beispiel GmbH\"\nmodes = [{}]\npublic_key_file = {key_file:?}\n\n",
+            "[[device]]\nserial = {serial:?}\nmodel = {model:?}\n{udi}company = \"Labor Beispiel GmbH\"\nmodes = [{}]\npublic_key_file = {key_file:?}\n\n",
             modes.join(", ")
         );
     }
@@ -121,7 +129,7 @@ impl Fleet {
                 mode: mode.into(),
                 model: model.into(),
                 serial: serial.into(),
-                udi_di: Some(udi.into()),
+                udi_di: (!udi.is_empty()).then(|| udi.into()),
             },
             installed_after: after,
             installed_before: before,
@@ -242,14 +250,34 @@ fn fleet() -> Fleet {
     for i in 0..6 {
         let serial = format!("LRM-{i:03}");
         let k = DeviceKey::generate();
-        f.register(&serial, NEXTSEQ, &["RUO"], &k);
+        f.register(&serial, STANDALONE, &["RUO"], &k);
         if i < 5 {
-            f.receipt(&k, &serial, NEXTSEQ, "RUO", 1, Event::Installed(RELEASE, 1));
+            f.receipt(
+                &k,
+                &serial,
+                STANDALONE,
+                "RUO",
+                1,
+                Event::Installed(RELEASE, 1),
+            );
             f.expect(&serial, "RUO", "patched");
         } else {
             f.expect(&serial, "RUO", "not_patched");
         }
     }
+    // A standalone install whose (correctly signed) receipt claims a UDI-DI
+    // the registry does not give it: evidence of another product.
+    let k = DeviceKey::generate();
+    f.register("LRM-900", STANDALONE, &["RUO"], &k);
+    f.receipt(
+        &k,
+        "LRM-900",
+        (STANDALONE.0, NEXTSEQ.1),
+        "RUO",
+        1,
+        Event::Installed(RELEASE, 1),
+    );
+    f.expect("LRM-900", "RUO", "invalid_receipt");
     // Failed (and restored) in Dx, patched in RUO.
     let k = DeviceKey::generate();
     f.register("NB570001", NEXTSEQ, &["Dx", "RUO"], &k);
