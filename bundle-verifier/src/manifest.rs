@@ -2,7 +2,7 @@
 //! a parsed manifest internally consistent. Field order in every struct is
 //! alphabetical so that `serde_json`'s compact output is RFC 8785 (JCS) canonical.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -149,23 +149,15 @@ impl Manifest {
                 limit: limits.max_manifest_bytes,
             });
         }
-        if !is_canonical_json(bytes) {
-            return Err(ManifestError::NotCanonical);
-        }
-        // A quick look at `format` first, so a future version gets a clear message.
-        #[derive(Deserialize)]
-        struct Probe {
-            format: Option<String>,
-        }
-        if let Ok(Probe { format: Some(f) }) = serde_json::from_slice::<Probe>(bytes) {
-            if f != MANIFEST_FORMAT {
-                return Err(ManifestError::UnsupportedFormat { found: f });
-            }
-        }
-        let m: Manifest =
-            serde_json::from_slice(bytes).map_err(|e| ManifestError::Schema(e.to_string()))?;
-        // One meaning, one encoding: `"confirm":[]` or `"requires_version":null`
-        // parse like absent fields, so they are refused rather than signed twice.
+        // One typed parse, then one comparison with the typed value's own
+        // canonical bytes: equal bytes prove the input canonical (no
+        // whitespace, sorted keys, no duplicates, no `"confirm":[]` or
+        // `null` spelling of an absent field), without a `Value` tree of the
+        // whole manifest (which cost more time and memory than the rest).
+        let m: Manifest = match serde_json::from_slice(bytes) {
+            Ok(m) => m,
+            Err(e) => return Err(Self::why_unreadable(bytes, e)),
+        };
         if m.to_canonical_bytes() != bytes {
             return Err(ManifestError::NotCanonical);
         }
@@ -173,10 +165,31 @@ impl Manifest {
         Ok(m)
     }
 
-    /// The canonical bytes of this manifest (what gets signed).
+    /// The most useful of the reasons bytes are not a v1 manifest, checked
+    /// in the order the reader has always given them; only on the error path.
+    fn why_unreadable(bytes: &[u8], e: serde_json::Error) -> ManifestError {
+        if !is_canonical_json(bytes) {
+            return ManifestError::NotCanonical;
+        }
+        // A future version gets a clear message rather than a schema error.
+        #[derive(Deserialize)]
+        struct Probe {
+            format: Option<String>,
+        }
+        match serde_json::from_slice::<Probe>(bytes) {
+            Ok(Probe { format: Some(f) }) if f != MANIFEST_FORMAT => {
+                ManifestError::UnsupportedFormat { found: f }
+            }
+            _ => ManifestError::Schema(e.to_string()),
+        }
+    }
+
+    /// The canonical bytes of this manifest (what gets signed). Every struct
+    /// of the schema declares its fields in sorted order and holds no maps,
+    /// so `serde_json`'s compact output is already RFC 8785; a unit test
+    /// holds it to the sorted-`Value` form.
     pub fn to_canonical_bytes(&self) -> Vec<u8> {
-        let v = serde_json::to_value(self).expect("manifest serialises");
-        serde_json::to_vec(&v).expect("manifest serialises")
+        serde_json::to_vec(self).expect("manifest serialises")
     }
 
     /// Checks the rules that JSON shape alone cannot express.
@@ -378,7 +391,7 @@ fn check_count(what: &'static str, found: usize, limit: usize) -> Result<(), Man
 /// Files of one target must be distinct even on case-insensitive file
 /// systems, and no file may sit where another needs a directory.
 pub fn check_tree(name: &str, files: &[FileEntry]) -> Result<(), ManifestError> {
-    let mut seen: BTreeMap<String, &SafePath> = BTreeMap::new();
+    let mut seen: HashMap<String, &SafePath> = HashMap::with_capacity(files.len());
     for f in files {
         if let Some(other) = seen.insert(f.path.fold_key(), &f.path) {
             return Err(invalid(format!(
@@ -390,8 +403,7 @@ pub fn check_tree(name: &str, files: &[FileEntry]) -> Result<(), ManifestError> 
     }
     for f in files {
         for dir in f.path.ancestors() {
-            let key = SafePath::parse(dir, &Limits::default()).map(|p| p.fold_key());
-            if let Some(file) = key.ok().and_then(|k| seen.get(&k)) {
+            if let Some(file) = seen.get(&crate::safepath::fold(dir)) {
                 return Err(invalid(format!(
                     "{name}: {:?} is a file but {:?} needs it to be a directory",
                     file.as_str(),
@@ -404,10 +416,69 @@ pub fn check_tree(name: &str, files: &[FileEntry]) -> Result<(), ManifestError> 
 }
 
 /// RFC 8785 for our subset (objects, arrays, strings, booleans, null and
-/// integers): re-serialising through sorted maps gives the same bytes.
-pub fn is_canonical_json(bytes: &[u8]) -> bool {
-    match serde_json::from_slice::<serde_json::Value>(bytes) {
-        Ok(v) => serde_json::to_vec(&v).map(|b| b == bytes).unwrap_or(false),
-        Err(_) => false,
+/// integers); one definition, shared with the key and trust-root documents.
+pub use bundle_keys::canonical::is_canonical_json;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped test vectors: every optional field of the schema
+    /// (confirmation steps with German text, an SBOM) appears in one of them.
+    const VECTORS: [&[u8]; 2] = [
+        include_bytes!("../../tests/vectors/v1-minimal/manifest.json"),
+        include_bytes!("../../tests/vectors/v1-sbom/manifest.json"),
+    ];
+
+    #[test]
+    fn typed_serialisation_is_the_sorted_canonical_form() {
+        for bytes in VECTORS {
+            let m = Manifest::parse(bytes, &Limits::default()).unwrap();
+            let mut m2 = m.clone();
+            // Every optional field present at once, in each struct.
+            m2.targets[0].requires_version = Some(">=1.0.0".into());
+            m2.release.confirm.push(Confirm {
+                id: "z".into(),
+                text: "t".into(),
+                text_de: Some("ü".into()),
+            });
+            for m in [m, m2] {
+                assert_eq!(
+                    m.to_canonical_bytes(),
+                    bundle_keys::canonical::to_canonical_bytes(&m),
+                    "a schema struct declares its fields out of order"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn non_canonical_spellings_are_refused_as_such() {
+        let good = std::str::from_utf8(VECTORS[0]).unwrap();
+        let spaced = good.replacen(",", ", ", 1);
+        let dup = good.replacen("{", r#"{"format":"offline-patch-bundle/1","#, 1);
+        let empty_confirm = good.replacen(r#""release":{"#, r#""release":{"confirm":[],"#, 1);
+        let trailing = format!("{good}\n");
+        for bad in [spaced, dup, empty_confirm, trailing] {
+            assert_eq!(
+                Manifest::parse(bad.as_bytes(), &Limits::default()),
+                Err(ManifestError::NotCanonical),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_future_format_is_named() {
+        let good = std::str::from_utf8(VECTORS[0]).unwrap();
+        let future = good
+            .replace("offline-patch-bundle/1", "offline-patch-bundle/2")
+            .replacen(r#""blobs":"#, r#""aaa":1,"blobs":"#, 1);
+        assert_eq!(
+            Manifest::parse(future.as_bytes(), &Limits::default()),
+            Err(ManifestError::UnsupportedFormat {
+                found: "offline-patch-bundle/2".into()
+            })
+        );
     }
 }

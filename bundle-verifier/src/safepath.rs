@@ -97,7 +97,8 @@ impl SafePath {
                 _ => {}
             }
         }
-        if !is_nfc(s) {
+        // ASCII is always NFC; the check costs more than the rest of parsing.
+        if !s.is_ascii() && !is_nfc(s) {
             return Err(PathError::NotNfc);
         }
         let depth = s.split('/').count();
@@ -137,12 +138,7 @@ impl SafePath {
     /// The key under which two paths name the same file on a case-insensitive,
     /// normalising file system (Windows, macOS).
     pub fn fold_key(&self) -> String {
-        self.0
-            .nfkc()
-            .flat_map(char::to_lowercase)
-            .collect::<String>()
-            .nfc()
-            .collect()
+        fold(&self.0)
     }
 
     pub fn components(&self) -> impl Iterator<Item = &str> {
@@ -163,6 +159,24 @@ impl SafePath {
         }
         p
     }
+}
+
+/// [`SafePath::fold_key`] of any part of a safe path (its ancestors).
+pub(crate) fn fold(s: &str) -> String {
+    // For ASCII, NFKC and NFC are the identity and lowercasing is ASCII's.
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    fold_unicode(s)
+}
+
+/// Case-fold and compatibility-normalise (NFKC, lowercase, NFC).
+fn fold_unicode(s: &str) -> String {
+    s.nfkc()
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .nfc()
+        .collect()
 }
 
 impl fmt::Display for SafePath {
@@ -259,6 +273,13 @@ mod tests {
             p("bin/TOOL").unwrap().fold_key()
         );
         assert_eq!(p("ﬁle").unwrap().fold_key(), p("file").unwrap().fold_key());
+    }
+
+    #[test]
+    fn ascii_shortcuts_agree_with_unicode_rules() {
+        let all: String = (0x20u8..0x7f).map(char::from).collect();
+        assert_eq!(all.to_ascii_lowercase(), fold_unicode(&all));
+        assert!(is_nfc(&all));
     }
 
     #[test]
