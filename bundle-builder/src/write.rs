@@ -408,7 +408,7 @@ fn compress(
     free: mpsc::Receiver<Vec<u8>>,
     level: i32,
 ) -> Result<(Vec<Sha256Digest>, Vec<Blob>), Halt> {
-    let mut enc = ChunkEncoder::new(level, out, free)?;
+    let mut enc = ChunkEncoder::new(level, zstd_workers(), out, free)?;
     let mut seen = HashSet::new();
     let mut digests = Vec::with_capacity(files.len());
     let mut blobs = Vec::new();
@@ -494,11 +494,23 @@ struct ChunkEncoder {
 impl ChunkEncoder {
     fn new(
         level: i32,
+        workers: u32,
         out: mpsc::SyncSender<Vec<u8>>,
         free: mpsc::Receiver<Vec<u8>>,
     ) -> Result<Self, BuildError> {
-        let enc =
-            zstd::stream::raw::Encoder::new(level).map_err(BuildError::io("zstd", "encoder"))?;
+        use zstd::stream::raw::CParameter;
+        let zerr = BuildError::io("zstd", "encoder");
+        let mut enc = zstd::stream::raw::Encoder::new(level).map_err(zerr)?;
+        for p in [
+            CParameter::NbWorkers(workers),
+            // 4 MiB jobs: the ratio of tar | zstd -3 within 0.1 %, and a peak
+            // of about 54 MiB with two workers where zstd's default (8 MiB at
+            // level 3) needs 82.
+            CParameter::JobSize(4 << 20),
+        ] {
+            enc.set_parameter(p)
+                .map_err(BuildError::io("zstd", "encoder"))?;
+        }
         Ok(ChunkEncoder {
             enc,
             chunk: vec![0u8; CHUNK],
@@ -712,12 +724,21 @@ pub fn cosign(
     Ok(sigs)
 }
 
+/// zstd worker threads. Multithreaded zstd writes the same bytes for any
+/// number of workers from one up (not the same as single-threaded mode), so
+/// the bundle does not depend on the machine that built it; a unit test
+/// holds that. Jobs are compressed in contiguous buffers, which at level 3
+/// is about a fifth less work than single-threaded streaming.
+fn zstd_workers() -> u32 {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4) as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// Runs `ChunkEncoder` over `input` written in pieces of `piece` bytes.
-    fn chunked(input: &[u8], piece: usize, level: i32) -> Vec<u8> {
+    fn chunked(input: &[u8], piece: usize, level: i32, workers: u32) -> Vec<u8> {
         let (out_tx, out_rx) = mpsc::sync_channel::<Vec<u8>>(CHUNKS);
         let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
         for _ in 0..CHUNKS {
@@ -731,7 +752,7 @@ mod tests {
             }
             all
         });
-        let mut enc = ChunkEncoder::new(level, out_tx, free_rx).unwrap();
+        let mut enc = ChunkEncoder::new(level, workers, out_tx, free_rx).unwrap();
         for p in input.chunks(piece) {
             enc.write_all(p).unwrap();
         }
@@ -740,18 +761,22 @@ mod tests {
         collector.join().unwrap()
     }
 
+    /// zstd's own stream encoder with the builder's parameters.
     fn reference(input: &[u8], level: i32) -> Vec<u8> {
         let mut enc = zstd::stream::write::Encoder::new(Vec::new(), level).unwrap();
+        enc.multithread(1).unwrap();
+        enc.set_parameter(zstd::stream::raw::CParameter::JobSize(4 << 20))
+            .unwrap();
         enc.write_all(input).unwrap();
         enc.finish().unwrap()
     }
 
     #[test]
-    fn chunk_encoder_writes_the_same_bytes_as_the_zstd_stream_encoder() {
-        // Several MiB so that output spans several chunks; half compressible.
+    fn payload_bytes_depend_on_neither_chunk_sizes_nor_worker_count() {
+        // Several 4 MiB jobs and many output chunks; half compressible.
         let mut input = Vec::new();
         let mut x = 1u32;
-        while input.len() < 5 << 20 {
+        while input.len() < 13 << 20 {
             x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             if (input.len() >> 16) % 2 == 0 {
                 input.extend_from_slice(&x.to_le_bytes());
@@ -761,14 +786,15 @@ mod tests {
         }
         for level in [1, 3] {
             let want = reference(&input, level);
-            for piece in [512, 100_003, 1 << 20] {
+            assert_eq!(zstd::decode_all(&want[..]).unwrap(), input);
+            for (piece, workers) in [(512, 1), (100_003, 2), (1 << 20, 4), (1 << 20, 3)] {
                 assert!(
-                    chunked(&input, piece, level) == want,
-                    "level {level}, piece {piece}"
+                    chunked(&input, piece, level, workers) == want,
+                    "level {level}, piece {piece}, {workers} workers"
                 );
             }
         }
         // A payload smaller than one zstd block, as a tiny bundle has.
-        assert_eq!(chunked(b"tiny", 1, 3), reference(b"tiny", 3));
+        assert_eq!(chunked(b"tiny", 1, 3, 2), reference(b"tiny", 3));
     }
 }
