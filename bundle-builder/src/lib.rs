@@ -4,6 +4,7 @@
 
 pub mod collect;
 pub mod error;
+mod place;
 pub mod spec;
 pub mod trust;
 pub mod write;

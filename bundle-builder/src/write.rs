@@ -17,13 +17,16 @@ use bundle_verifier::envelope::{
 use bundle_verifier::manifest::{
     Blob, Confirm, Manifest, Payload, Release, Target, MANIFEST_FORMAT,
 };
-use bundle_verifier::payload::{blob_member_name, unpack_chunks, BlobList, Tuning};
+use bundle_verifier::payload::{
+    blob_member_name, start_writeback, unpack_chunks, BlobList, Tuning,
+};
 use bundle_verifier::sbom::{SbomRef, SbomSummary};
 use bundle_verifier::trust::SignatureFile;
 use bundle_verifier::{Limits, TrustedKeys, VerifyOptions};
 use serde::Serialize;
 
 use crate::collect::{collect, Collected};
+use crate::place::{member_len, Plan};
 use crate::{BuildError, Spec};
 
 #[derive(Clone, Debug)]
@@ -79,6 +82,28 @@ pub fn build(
     out: &Path,
     opts: &BuildOptions,
 ) -> Result<BuildReport, BuildError> {
+    build_placed(spec, signer, out, opts, Placement::Predict).map(|(report, _)| report)
+}
+
+/// How the payload reaches its place in the bundle file (tests force each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Placement {
+    /// Straight into the bundle file once its offset is certain (`place`).
+    Predict,
+    /// Into a spool file, copied in after the members before it.
+    Spool,
+    /// As `Predict`, but at a wrong offset, which the builder must notice.
+    #[cfg(test)]
+    WrongOffset,
+}
+
+fn build_placed(
+    spec: &Spec,
+    signer: &dyn Signer,
+    out: &Path,
+    opts: &BuildOptions,
+    placement: Placement,
+) -> Result<(BuildReport, bool), BuildError> {
     if !(1..=19).contains(&opts.level) {
         return Err(BuildError::Spec {
             path: out.to_owned(),
@@ -96,60 +121,41 @@ pub fn build(
         lists.push(collect(&spec.files_dir(t), &opts.limits)?);
     }
     let all: Vec<&Collected> = lists.iter().flatten().collect();
+    let draft = Draft {
+        spec,
+        lists: &lists,
+        trust_roots: &opts.trust_roots,
+        sbom: sbom
+            .as_ref()
+            .map(|(bytes, s)| (bytes.as_slice(), s.to_ref())),
+        key: signer.key_id(),
+    };
 
     let dir = out_dir(out);
-    let mut payload =
+    let mut spool =
         tempfile::tempfile_in(&dir).map_err(BuildError::io("cannot create a file in", &dir))?;
-    let streamed = write_payload(&all, &payload, opts)?;
+    let bundle = new_temp(out)?;
+    let place = (placement != Placement::Spool).then(|| Place {
+        draft: &draft,
+        file: bundle.as_file(),
+        #[cfg(test)]
+        skew: if placement == Placement::WrongOffset {
+            BLOCK as u64
+        } else {
+            0
+        },
+    });
+    let streamed = write_payload(&all, &spool, place, opts)?;
     let (payload_sha256, payload_size) = (streamed.sha256, streamed.size);
-
-    let mut digests = streamed.digests.iter();
-    let mut targets = Vec::new();
-    for (t, files) in spec.targets.iter().zip(&lists) {
-        let entries: Vec<_> = files
-            .iter()
-            .map(|c| c.entry(*digests.next().expect("one digest per file")))
-            .collect();
-        for mode in &t.modes {
-            targets.push(Target {
-                catalog: t.catalog.clone(),
-                files: entries.clone(),
-                mode: mode.clone(),
-                model: t.model.clone(),
-                requires_version: t.requires_version.clone(),
-                udi_di: t.udi_di.clone(),
-            });
-        }
-    }
-    let blobs = streamed.blobs;
-
-    let manifest = Manifest {
-        blobs,
-        format: MANIFEST_FORMAT.to_owned(),
-        payload: Payload {
+    let manifest = draft.manifest(
+        &streamed.digests,
+        Payload {
             compression: "zstd".into(),
             sha256: payload_sha256,
             size: payload_size,
         },
-        release: Release {
-            confirm: spec
-                .confirm
-                .iter()
-                .map(|c| Confirm {
-                    id: c.id.clone(),
-                    text: c.text.clone(),
-                    text_de: c.text_de.clone(),
-                })
-                .collect(),
-            id: spec.release.id.clone(),
-            notes: spec.release.notes.clone(),
-            sequence: spec.release.sequence,
-            title: spec.release.title.clone(),
-            version: spec.release.version.clone(),
-        },
-        sbom: sbom.as_ref().map(|(_, s)| s.to_ref()),
-        targets,
-    };
+    );
+    debug_assert_eq!(manifest.blobs, streamed.blobs, "blobs in payload order");
     manifest
         .validate(&opts.limits)
         .map_err(|e| BuildError::Spec {
@@ -167,9 +173,6 @@ pub fn build(
         signer.key_id(),
     )?;
 
-    payload
-        .rewind()
-        .map_err(BuildError::io("cannot read back", &dir))?;
     // The report needs little of the manifest; free it, and the file
     // lists, before the self-check parses the manifest again (peak memory
     // grows with the number of files).
@@ -196,21 +199,160 @@ pub fn build(
     };
     drop(manifest);
     drop(all);
+    drop(draft);
     drop(lists);
-    let bundle_size = write_and_check(
+    let sigs = sigs.to_canonical_bytes();
+    let front = Front {
+        trust_roots: &opts.trust_roots,
+        manifest: &manifest_bytes,
+        sigs: &sigs,
+        sbom: sbom.as_ref().map(|(b, _)| b.as_slice()),
+    };
+    let werr = |e: io::Error| BuildError::io("cannot write", out)(e);
+    let in_place = streamed.placed == Some(front.payload_offset());
+    let tmp = match streamed.placed {
+        // The payload is where it belongs: write what goes around it.
+        Some(at) if at == front.payload_offset() => {
+            let mut f = bundle.as_file();
+            f.rewind().map_err(werr)?;
+            let mut w = BufWriter::with_capacity(1 << 20, f);
+            write_front(&mut w, &front, payload_size).map_err(werr)?;
+            w.flush().map_err(werr)?;
+            drop(w);
+            f.seek(io::SeekFrom::Start(at + payload_size))
+                .map_err(werr)?;
+            write_tail(&mut f, payload_size).map_err(werr)?;
+            bundle
+        }
+        // Not where it belongs (cannot happen unless `place` is wrong):
+        // copy it from there into a new file.
+        Some(at) => {
+            let mut src = bundle.as_file();
+            src.seek(io::SeekFrom::Start(at)).map_err(werr)?;
+            let tmp = new_temp(out)?;
+            write_container_to(&tmp, &front, &mut src, payload_size, out)?;
+            tmp
+        }
+        None => {
+            spool
+                .rewind()
+                .map_err(BuildError::io("cannot read back", &dir))?;
+            write_container_to(&bundle, &front, &mut spool, payload_size, out)?;
+            bundle
+        }
+    };
+    drop(spool);
+    let bundle_size = check_and_persist(
+        tmp,
         out,
-        &opts.trust_roots,
-        sbom.as_ref().map(|(b, _)| b.as_slice()),
-        &manifest_bytes,
-        &sigs,
-        &mut payload,
-        payload_size,
         (signer.public_key(), &opts.limits, SelfCheck::Shallow),
     )?;
-    Ok(BuildReport {
-        bundle_size,
-        ..report
-    })
+    Ok((
+        BuildReport {
+            bundle_size,
+            ..report
+        },
+        in_place,
+    ))
+}
+
+/// Everything the manifest and the members before the payload hold, but
+/// the file digests and the payload's digest and size.
+struct Draft<'a> {
+    spec: &'a Spec,
+    lists: &'a [Vec<Collected>],
+    trust_roots: &'a [(u64, Vec<u8>)],
+    sbom: Option<(&'a [u8], SbomRef)>,
+    key: &'a bundle_keys::KeyId,
+}
+
+impl Draft<'_> {
+    /// The manifest, given every file's digest in listing order.
+    fn manifest(&self, digests: &[Sha256Digest], payload: Payload) -> Manifest {
+        let (spec, lists) = (self.spec, self.lists);
+        let mut digests = digests.iter();
+        let mut targets = Vec::new();
+        let mut seen = HashSet::new();
+        let mut blobs = Vec::new();
+        for (t, files) in spec.targets.iter().zip(lists) {
+            let entries: Vec<_> = files
+                .iter()
+                .map(|c| c.entry(*digests.next().expect("one digest per file")))
+                .collect();
+            // One blob per distinct content, in order of first use (the
+            // compressor's order).
+            for e in &entries {
+                if seen.insert(e.sha256) {
+                    blobs.push(Blob {
+                        sha256: e.sha256,
+                        size: e.size,
+                    });
+                }
+            }
+            for mode in &t.modes {
+                targets.push(Target {
+                    catalog: t.catalog.clone(),
+                    files: entries.clone(),
+                    mode: mode.clone(),
+                    model: t.model.clone(),
+                    requires_version: t.requires_version.clone(),
+                    udi_di: t.udi_di.clone(),
+                });
+            }
+        }
+        Manifest {
+            blobs,
+            format: MANIFEST_FORMAT.to_owned(),
+            payload,
+            release: Release {
+                confirm: spec
+                    .confirm
+                    .iter()
+                    .map(|c| Confirm {
+                        id: c.id.clone(),
+                        text: c.text.clone(),
+                        text_de: c.text_de.clone(),
+                    })
+                    .collect(),
+                id: spec.release.id.clone(),
+                notes: spec.release.notes.clone(),
+                sequence: spec.release.sequence,
+                title: spec.release.title.clone(),
+                version: spec.release.version.clone(),
+            },
+            sbom: self.sbom.as_ref().map(|(_, r)| r.clone()),
+            targets,
+        }
+    }
+
+    /// Where the payload will start, for each digit count of its size.
+    fn plan(&self, digests: &[Sha256Digest]) -> Plan {
+        let m = self.manifest(
+            digests,
+            Payload {
+                compression: "zstd".into(),
+                sha256: Sha256Digest([0; 32]),
+                size: 0,
+            },
+        );
+        let mut sigs = SignatureFile::default();
+        // Every Ed25519 signature has 64 bytes, so its encoding one length.
+        sigs.insert(self.key.clone(), bundle_keys::SignatureBytes([0; 64]));
+        let sigs = sigs.to_canonical_bytes();
+        let without_manifest = Front {
+            trust_roots: self.trust_roots,
+            manifest: &[],
+            sigs: &sigs,
+            sbom: self.sbom.as_ref().map(|(b, _)| *b),
+        }
+        .payload_offset()
+            - member_len(0);
+        Plan::new(
+            without_manifest,
+            m.to_canonical_bytes().len() as u64,
+            m.payload_tar_size(),
+        )
+    }
 }
 
 /// With carried trust roots, checks the way instruments will that the
@@ -282,6 +424,18 @@ struct Streamed {
     blobs: Vec<Blob>,
     sha256: Sha256Digest,
     size: u64,
+    /// Where in the bundle file the stream went, when it went there
+    /// rather than into the spool file.
+    placed: Option<u64>,
+}
+
+/// Where the payload goes once its offset is certain.
+struct Place<'a> {
+    draft: &'a Draft<'a>,
+    file: &'a File,
+    /// Added to the predicted offset (tests: a wrong prediction).
+    #[cfg(test)]
+    skew: u64,
 }
 
 const CHUNK: usize = 1 << 20;
@@ -298,19 +452,32 @@ const CHUNKS: usize = 4;
 /// and blob digest, which also catches a file changed between the two reads.
 fn write_payload(
     files: &[&Collected],
-    out: &File,
+    spool: &File,
+    place: Option<Place<'_>>,
     opts: &BuildOptions,
 ) -> Result<Streamed, BuildError> {
     std::thread::scope(|s| {
-        let (hash_tx, hash_rx) = mpsc::sync_channel::<Result<Sha256Digest, BuildError>>(1024);
+        // Unbounded: the hasher runs ahead, so that every digest, and with
+        // them where the payload starts in the bundle, is known early.
+        let (hash_tx, hash_rx) = mpsc::channel::<Result<Sha256Digest, BuildError>>();
+        let (plan_tx, plan_rx) = mpsc::sync_channel::<Plan>(1);
+        let draft = place.as_ref().map(|p| p.draft);
         let hasher = s.spawn(move || {
             let mut buf = vec![0u8; CHUNK];
+            let mut digests = Vec::with_capacity(files.len());
             for c in files {
                 let r = hash_file(c, &mut buf);
-                let failed = r.is_err();
-                if hash_tx.send(r).is_err() || failed {
-                    break;
+                let Ok(d) = &r else {
+                    let _ = hash_tx.send(r);
+                    return;
+                };
+                digests.push(*d);
+                if hash_tx.send(r).is_err() {
+                    return;
                 }
+            }
+            if let Some(draft) = draft {
+                let _ = plan_tx.send(draft.plan(&digests));
             }
         });
         let (out_tx, out_rx) = mpsc::sync_channel::<Vec<u8>>(CHUNKS);
@@ -331,18 +498,41 @@ fn write_payload(
                 Tuning::default(),
             )
         });
-        let output = s.spawn(move || -> io::Result<(Sha256Digest, u64)> {
+        let output = s.spawn(move || -> io::Result<(Sha256Digest, u64, Option<u64>)> {
             let mut h = Hasher::default();
-            let mut w = out;
+            let mut w = spool;
+            let mut plan = None;
+            let mut placed = None;
+            let mut hinted = 0;
             for chunk in out_rx {
                 h.update(&chunk);
                 w.write_all(&chunk)?;
+                let written = h.len();
+                match (&place, placed) {
+                    (Some(p), None) => {
+                        plan = plan.or_else(|| plan_rx.try_recv().ok());
+                        if let Some(at) = plan.as_ref().and_then(|pl| pl.offset(written)) {
+                            #[cfg(test)]
+                            let at = at + p.skew;
+                            move_spooled(spool, p.file, at, written)?;
+                            w = p.file;
+                            placed = Some(at);
+                        }
+                    }
+                    // Let the disk work while compression goes on, so the
+                    // final sync finds little left to write.
+                    (Some(p), Some(_)) if written - hinted >= WRITEBACK_EVERY => {
+                        start_writeback(p.file);
+                        hinted = written;
+                    }
+                    _ => {}
+                }
                 if check_tx.send(chunk).is_err() {
                     break; // the checker stopped; it says why
                 }
             }
             let len = h.len();
-            Ok((h.finish(), len))
+            Ok((h.finish(), len, placed))
         });
         let compressed = compress(files, hash_rx, blob_tx, out_tx, free_rx, opts.level);
         let _ = hasher.join();
@@ -355,7 +545,7 @@ fn write_payload(
             Err(Halt::Stopped) => None,
             Ok(c) => Some(c),
         };
-        let (sha256, size) =
+        let (sha256, size, placed) =
             output.map_err(BuildError::io("cannot write payload in", "temporary file"))?;
         checked.map_err(BuildError::PayloadCheck)?;
         let (digests, blobs) = compressed.ok_or_else(|| {
@@ -366,8 +556,29 @@ fn write_payload(
             blobs,
             sha256,
             size,
+            placed,
         })
     })
+}
+
+/// How often the placed payload is handed to the disk.
+const WRITEBACK_EVERY: u64 = 16 << 20;
+
+/// Copies the `len` bytes spooled so far to `at` in `dest`, and leaves
+/// `dest` positioned after them.
+fn move_spooled(spool: &File, mut dest: &File, at: u64, len: u64) -> io::Result<()> {
+    let mut src = spool;
+    src.rewind()?;
+    dest.seek(io::SeekFrom::Start(at))?;
+    let copied = io::copy(&mut src.take(len), &mut dest)?;
+    if copied != len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "spooled payload shorter than written",
+        ));
+    }
+    start_writeback(dest);
+    Ok(())
 }
 
 fn changed(c: &Collected) -> BuildError {
@@ -580,6 +791,29 @@ enum SelfCheck {
     Deep,
 }
 
+/// An empty temporary file beside `out`, to become it.
+fn new_temp(out: &Path) -> Result<tempfile::NamedTempFile, BuildError> {
+    let dir = out_dir(out);
+    tempfile::Builder::new()
+        .prefix(".bundle-")
+        .tempfile_in(&dir)
+        .map_err(BuildError::io("cannot create a file in", &dir))
+}
+
+/// Writes the whole container into `tmp`, the payload from `payload`.
+fn write_container_to(
+    tmp: &tempfile::NamedTempFile,
+    front: &Front,
+    payload: &mut impl Read,
+    payload_size: u64,
+    out: &Path,
+) -> Result<(), BuildError> {
+    let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
+    write_container(&mut w, front, payload, payload_size)
+        .and_then(|()| w.flush())
+        .map_err(BuildError::io("cannot write", out))
+}
+
 /// Writes the container to a temporary file beside `out`, checks it with
 /// the verifier library, and only then renames it to `out`.
 #[allow(clippy::too_many_arguments)]
@@ -593,25 +827,27 @@ fn write_and_check(
     payload_size: u64,
     check: (&PublicKey, &Limits, SelfCheck),
 ) -> Result<u64, BuildError> {
+    let tmp = new_temp(out)?;
+    let sigs = sigs.to_canonical_bytes();
+    let front = Front {
+        trust_roots,
+        manifest,
+        sigs: &sigs,
+        sbom,
+    };
+    write_container_to(&tmp, &front, payload, payload_size, out)?;
+    check_and_persist(tmp, out, check)
+}
+
+/// Re-reads the finished container in `tmp` with the verifier library
+/// while another thread waits for the disk, and only when both are done
+/// renames it to `out`. Returns its size.
+fn check_and_persist(
+    tmp: tempfile::NamedTempFile,
+    out: &Path,
+    check: (&PublicKey, &Limits, SelfCheck),
+) -> Result<u64, BuildError> {
     let (check_key, limits, check) = check;
-    let dir = out_dir(out);
-    let tmp = tempfile::Builder::new()
-        .prefix(".bundle-")
-        .tempfile_in(&dir)
-        .map_err(BuildError::io("cannot create a file in", &dir))?;
-    {
-        let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
-        let sigs = sigs.to_canonical_bytes();
-        let front = Front {
-            trust_roots,
-            manifest,
-            sigs: &sigs,
-            sbom,
-        };
-        write_container(&mut w, &front, payload, payload_size)
-            .and_then(|()| w.flush())
-            .map_err(BuildError::io("cannot write", out))?;
-    }
     // A bundle is public; temporary files start owner-only.
     #[cfg(unix)]
     {
@@ -620,8 +856,6 @@ fn write_and_check(
             .set_permissions(std::fs::Permissions::from_mode(0o644))
             .map_err(BuildError::io("cannot set permissions on", out))?;
     }
-    // Re-read with the verifier library while another thread waits for the
-    // disk; the name appears only when both are done.
     let trust = TrustedKeys::new(vec![check_key.clone()], 1).map_err(BuildError::SelfCheck)?;
     let opts = VerifyOptions {
         limits: limits.clone(),
@@ -659,6 +893,24 @@ struct Front<'a> {
     sbom: Option<&'a [u8]>,
 }
 
+impl Front<'_> {
+    /// Where the payload's data starts: after every member before it and
+    /// the payload's own header.
+    fn payload_offset(&self) -> u64 {
+        let roots: u64 = self
+            .trust_roots
+            .iter()
+            .map(|(_, b)| member_len(b.len() as u64))
+            .sum();
+        member_len(FORMAT_MARKER.len() as u64)
+            + roots
+            + member_len(self.manifest.len() as u64)
+            + member_len(self.sigs.len() as u64)
+            + self.sbom.map_or(0, |b| member_len(b.len() as u64))
+            + BLOCK as u64
+    }
+}
+
 /// The container, member by member (FORMAT.md, "Container").
 fn write_container(
     w: &mut impl Write,
@@ -666,6 +918,19 @@ fn write_container(
     payload: &mut impl Read,
     payload_size: u64,
 ) -> io::Result<()> {
+    write_front(w, front, payload_size)?;
+    let copied = io::copy(&mut payload.take(payload_size), w)?;
+    if copied != payload_size {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "payload shorter than its size",
+        ));
+    }
+    write_tail(w, payload_size)
+}
+
+/// Every member before the payload, and the payload's header.
+fn write_front(w: &mut impl Write, front: &Front, payload_size: u64) -> io::Result<()> {
     write_member(w, MEMBER_FORMAT, FORMAT_MARKER)?;
     for (version, bytes) in front.trust_roots {
         write_member(w, &trust_root_member(*version), bytes)?;
@@ -675,14 +940,11 @@ fn write_container(
     if let Some(sbom) = front.sbom {
         write_member(w, MEMBER_SBOM, sbom)?;
     }
-    w.write_all(&canonical_header(MEMBER_PAYLOAD, payload_size))?;
-    let copied = io::copy(&mut payload.take(payload_size), w)?;
-    if copied != payload_size {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "payload shorter than its size",
-        ));
-    }
+    w.write_all(&canonical_header(MEMBER_PAYLOAD, payload_size))
+}
+
+/// The payload's padding and the end of the archive.
+fn write_tail(w: &mut impl Write, payload_size: u64) -> io::Result<()> {
     w.write_all(&vec![0u8; padding(payload_size)])?;
     w.write_all(&[0u8; 2 * BLOCK])
 }
@@ -769,6 +1031,133 @@ mod tests {
             .unwrap();
         enc.write_all(input).unwrap();
         enc.finish().unwrap()
+    }
+
+    fn test_key() -> bundle_keys::signing::FileKey {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        bundle_keys::signing::FileKey::read_pem_file(
+            &root.join("tests/vectors/v1-minimal/test-key.key"),
+        )
+        .unwrap()
+    }
+
+    /// Builds `spec` into `dir` with the payload placed the given way;
+    /// the bundle's bytes, and whether the payload was written in place.
+    fn built(spec: &Path, placement: Placement, dir: &Path) -> (Vec<u8>, bool) {
+        let spec = Spec::load(spec).unwrap();
+        let out = dir.join(format!("{placement:?}.bundle"));
+        let (_, in_place) = build_placed(
+            &spec,
+            &test_key(),
+            &out,
+            &BuildOptions::default(),
+            placement,
+        )
+        .unwrap();
+        (std::fs::read(out).unwrap(), in_place)
+    }
+
+    fn example_spec() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/fsn2022-1230/release.toml")
+    }
+
+    /// A release of 40 MiB that compresses badly, so the stream spans many
+    /// output chunks and the payload's offset is known long before its end.
+    fn large_spec(dir: &Path) -> PathBuf {
+        let files = dir.join("payload");
+        std::fs::create_dir_all(files.join("data")).unwrap();
+        let mut x = 7u64;
+        for i in 0..5 {
+            let mut bytes = vec![0u8; 8 << 20];
+            for b in bytes.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = x as u8;
+            }
+            std::fs::write(files.join(format!("data/part{i}.bin")), bytes).unwrap();
+        }
+        std::fs::write(files.join("readme.txt"), "forty MiB of noise\n").unwrap();
+        let spec = dir.join("release.toml");
+        std::fs::write(
+            &spec,
+            "[release]\nid = \"LARGE-1\"\nversion = \"1.0.0\"\nsequence = 1\ntitle = \"Large\"\n\
+             notes = \"\"\n\n[[target]]\nmodel = \"Bench 1000\"\nudi_di = [\"00000000000001\"]\n\
+             catalog = [\"BENCH\"]\nmodes = [\"Dx\", \"RUO\"]\nfiles = \"payload\"\n",
+        )
+        .unwrap();
+        spec
+    }
+
+    #[test]
+    fn a_payload_written_in_place_gives_the_bytes_of_a_spooled_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = large_spec(dir.path());
+        let out = tempfile::tempdir().unwrap();
+        let (spooled, in_place) = built(&spec, Placement::Spool, out.path());
+        assert!(!in_place);
+        let (placed, in_place) = built(&spec, Placement::Predict, out.path());
+        assert!(in_place, "a 40 MiB payload's offset is known early");
+        assert!(placed == spooled);
+        // A wrong prediction is noticed and the payload copied into place.
+        let (copied, in_place) = built(&spec, Placement::WrongOffset, out.path());
+        assert!(!in_place);
+        assert!(copied == spooled);
+        // No temporary file is left behind.
+        let mut names: Vec<_> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["Predict.bundle", "Spool.bundle", "WrongOffset.bundle"]
+        );
+        // The example release, whatever way its small payload goes.
+        let (small, _) = built(&example_spec(), Placement::Predict, dir.path());
+        let (small_spooled, _) = built(&example_spec(), Placement::Spool, dir.path());
+        assert!(small == small_spooled);
+    }
+
+    #[test]
+    fn the_predicted_offset_is_where_the_payload_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec_path = example_spec();
+        let (bundle, _) = built(&spec_path, Placement::Spool, dir.path());
+        let limits = Limits::default();
+        let mut env = EnvelopeReader::new(&bundle[..]);
+        let front = env.read_front(&limits).unwrap();
+        let manifest = Manifest::parse(&front.manifest, &limits).unwrap();
+        let sbom_ref = manifest.sbom.as_ref().expect("the example carries an SBOM");
+        env.read_member(MEMBER_SBOM, sbom_ref.size).unwrap();
+        let size = env
+            .read_header(MEMBER_PAYLOAD, manifest.payload.size)
+            .unwrap();
+        let start = env.offset;
+        // The plan as the builder makes it, from the file digests alone.
+        let spec = Spec::load(&spec_path).unwrap();
+        let lists: Vec<_> = spec
+            .targets
+            .iter()
+            .map(|t| collect(&spec.files_dir(t), &limits).unwrap())
+            .collect();
+        let sbom = spec.sbom_path().map(|p| read_sbom(&p, &limits).unwrap());
+        let key = test_key();
+        let draft = Draft {
+            spec: &spec,
+            lists: &lists,
+            trust_roots: &[],
+            sbom: sbom.as_ref().map(|(b, s)| (b.as_slice(), s.to_ref())),
+            key: key.key_id(),
+        };
+        // Every listed file's digest: each target spec's files once.
+        let digests: Vec<_> = spec
+            .targets
+            .iter()
+            .map(|t| manifest.target(&t.model, &t.modes[0]).unwrap())
+            .flat_map(|t| t.files.iter().map(|f| f.sha256))
+            .collect();
+        assert_eq!(draft.plan(&digests).offset(size), Some(start));
     }
 
     #[test]
