@@ -37,6 +37,9 @@ pub struct Tuning {
     pub out_buffers: usize,
 }
 
+/// Bytes per read when only hashing (a shallow read).
+const SHALLOW_CHUNK: usize = 128 << 10;
+
 impl Default for Tuning {
     fn default() -> Self {
         Tuning {
@@ -123,8 +126,11 @@ pub fn read_payload_tuned<R: Read>(
     let Some(sink) = sink else {
         // Shallow: reading and hashing in one thread, like `openssl dgst`;
         // a hand-off per chunk would cost more than the copy it overlaps.
-        let buf = Vec::with_capacity(tuning.in_chunk);
-        return match read_stage(env, size, buf, tuning.in_chunk, progress, Ok) {
+        // Chunks that stay in the core's cache between the copy from the
+        // page cache and the hash: about 5 % faster here than 1 MiB ones.
+        let chunk = tuning.in_chunk.min(SHALLOW_CHUNK);
+        let buf = Vec::with_capacity(chunk);
+        return match read_stage(env, size, buf, chunk, progress, Ok) {
             Ok(digest) => finish(env, manifest, size, digest),
             Err(Stop::Failed(e)) => Err(e),
             Err(Stop::Hangup) => unreachable!("nothing downstream to hang up"),
