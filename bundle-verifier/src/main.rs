@@ -272,6 +272,21 @@ impl From<Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Commands that only read may end quietly when their output is cut off
+    // (`report ... | head`), as other Unix tools do; commands that change
+    // state keep ignoring SIGPIPE, so a closed pipe never interrupts them.
+    if matches!(
+        cli.cmd,
+        Cmd::Completions { .. }
+            | Cmd::Manpage
+            | Cmd::Verify { .. }
+            | Cmd::Inspect { .. }
+            | Cmd::Report { .. }
+            | Cmd::CheckInstalled { .. }
+            | Cmd::Scan { .. }
+    ) {
+        default_sigpipe();
+    }
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
     let (json, result) = run(cli.cmd, lang);
     let (e, receipt) = match result {
@@ -982,3 +997,14 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
         println!("{}", lang.other_modes(&r.other_modes.join(", ")));
     }
 }
+
+#[cfg(unix)]
+fn default_sigpipe() {
+    // SAFETY: restores the default disposition before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn default_sigpipe() {}

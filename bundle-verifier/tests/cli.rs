@@ -47,3 +47,19 @@ fn man_page_and_completions_are_generated_from_the_command_definitions() {
     let a = verifier().args(["completions", "bash"]).assert().success();
     assert!(String::from_utf8_lossy(&a.get_output().stdout).contains("check-installed"));
 }
+
+#[cfg(unix)]
+#[test]
+fn output_cut_off_by_a_closed_pipe_ends_a_reading_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // as `| head` does once it has its lines
+    let out = verifier().arg("manpage").stdout(writer).output().unwrap();
+    const SIGPIPE: i32 = 13; // on Linux and the BSDs
+    assert_eq!(out.status.signal(), Some(SIGPIPE), "{:?}", out.status);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
