@@ -456,9 +456,10 @@ fn plan(root: &Path, target: &Target) -> Result<Vec<Op>, Error> {
 
 pub(crate) fn dirs_to_create(root: &Path, ops: &[Op]) -> Vec<SafePath> {
     let mut out: Vec<SafePath> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for op in ops.iter().filter(|o| o.action == Action::Add) {
         for dir in op.path.ancestors() {
-            if out.iter().any(|d| d.as_str() == dir) {
+            if !seen.insert(dir) {
                 continue;
             }
             let d = SafePath::parse(dir, &Limits::default()).expect("prefix of a safe path");
@@ -547,7 +548,9 @@ fn switch_in(t: &Transaction, tree: &Path) -> Result<(), Error> {
         }
         crash_point();
     }
+    // Directories to sync, once each, in the order first met.
     let mut dirs: Vec<PathBuf> = t.created_dirs.iter().map(|d| d.join_to(&t.root)).collect();
+    let mut listed: std::collections::HashSet<PathBuf> = dirs.iter().cloned().collect();
     for (i, op) in t.changed().enumerate() {
         let dest = op.path.join_to(&t.root);
         if fail_at == Some(i) {
@@ -558,7 +561,7 @@ fn switch_in(t: &Transaction, tree: &Path) -> Result<(), Error> {
         move_into_place(&op.path.join_to(tree), &dest)?;
         crash_point();
         if let Some(parent) = dest.parent() {
-            if !dirs.iter().any(|d| d == parent) {
+            if listed.insert(parent.to_owned()) {
                 dirs.push(parent.to_owned());
             }
         }
@@ -570,7 +573,7 @@ fn switch_in(t: &Transaction, tree: &Path) -> Result<(), Error> {
         .iter()
         .filter_map(|d| d.join_to(&t.root).parent().map(Path::to_owned))
     {
-        if !dirs.contains(&d) {
+        if listed.insert(d.clone()) {
             dirs.push(d);
         }
     }
