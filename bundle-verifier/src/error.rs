@@ -162,12 +162,23 @@ pub enum Error {
     },
     #[error("install failed: {reason}; the instrument root was restored to its previous state")]
     InstallFailed { reason: String },
+    #[error("not enough free space in {}: the new files need {} MiB, {} MiB are free; nothing was changed", dir.display(), mib(*needed), mib(*available))]
+    NoSpace {
+        dir: PathBuf,
+        needed: u64,
+        available: u64,
+    },
     #[error("install failed: {reason}; restoring the root ALSO failed: {restore}. Backups are in {backup}")]
     RestoreFailed {
         reason: String,
         restore: String,
         backup: PathBuf,
     },
+}
+
+/// Bytes as MiB, rounded up, for messages.
+pub(crate) fn mib(bytes: u64) -> u64 {
+    bytes.div_ceil(1 << 20)
 }
 
 fn ignored_list(v: &[IgnoredSignature]) -> String {
@@ -238,7 +249,7 @@ impl Error {
             | NotConfirmed { .. }
             | ChangedSinceInstall { .. } => ExitClass::NotApplicable,
             NothingToRollBack { .. } | NothingInstalled { .. } => ExitClass::Usage,
-            InstallFailed { .. } => ExitClass::InstallFailed,
+            InstallFailed { .. } | NoSpace { .. } => ExitClass::InstallFailed,
             Io { .. } | RestoreFailed { .. } => ExitClass::Other,
         }
     }

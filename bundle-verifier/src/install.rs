@@ -29,6 +29,11 @@ use crate::Limits;
 /// is switched, so tests can prove the root is restored. Never set in production.
 pub const FAULT_ENV: &str = "BUNDLE_VERIFIER_FAIL_AFTER_FILES";
 
+/// Set to a number of bytes to stand for the free space of the staging file
+/// system, so tests can prove a full disk is refused up front. Never set in
+/// production.
+pub const FREE_SPACE_ENV: &str = "BUNDLE_VERIFIER_FREE_BYTES";
+
 #[derive(Clone, Debug, Default)]
 pub struct ApplyOptions {
     pub limits: Limits,
@@ -216,6 +221,7 @@ fn run(
     let installed_before = state.installed_record(&identity.mode).map_err(no_receipt)?;
     check_sequence(state, &identity.mode, &release, opts.reinstall).map_err(no_receipt)?;
     check_root_paths(root, &target).map_err(no_receipt)?;
+    check_space(&state.staging(), &target).map_err(no_receipt)?;
     if !opts.dry_run {
         seen.confirmations = confirm(&release.confirm, opts, ui).map_err(no_receipt)?;
     }
@@ -420,6 +426,60 @@ pub(crate) fn check_root_paths(root: &Path, target: &Target) -> Result<(), Error
     Ok(())
 }
 
+/// Refuses before anything is staged when the staging file system cannot
+/// hold the target's files: a disk that fills part-way would fail the
+/// install anyway, later, and could starve the instrument's own data.
+fn check_space(staging: &Path, target: &Target) -> Result<(), Error> {
+    // Whole blocks per file, and a block for its directory entry and inode.
+    const BLOCK: u64 = 4096;
+    let needed: u64 = target
+        .files
+        .iter()
+        .map(|f| f.size.div_ceil(BLOCK) * BLOCK + BLOCK)
+        .sum();
+    let free = match std::env::var(FREE_SPACE_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        Some(test_value) => Some(test_value),
+        None => free_bytes(staging).map_err(Error::io("cannot read free space of", staging))?,
+    };
+    match free {
+        Some(available) if available < needed => Err(Error::NoSpace {
+            dir: staging.to_owned(),
+            needed,
+            available,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Bytes an unprivileged process may still write on `dir`'s file system;
+/// `None` where the platform is not asked (a full disk then fails the
+/// install, which is undone).
+#[cfg(unix)]
+pub(crate) fn free_bytes(dir: &Path) -> io::Result<Option<u64>> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"))?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+    // SAFETY: a NUL-terminated path and a buffer of the right type.
+    if unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: statvfs filled it.
+    let st = unsafe { st.assume_init() };
+    #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
+    Ok(Some(
+        (st.f_bavail as u64).saturating_mul(st.f_frsize as u64),
+    ))
+}
+
+#[cfg(not(unix))]
+pub(crate) fn free_bytes(_dir: &Path) -> io::Result<Option<u64>> {
+    Ok(None)
+}
+
 /// Compares the target with what the root holds now.
 fn plan(root: &Path, target: &Target) -> Result<Vec<Op>, Error> {
     let mut ops = Vec::with_capacity(target.files.len());
@@ -581,4 +641,18 @@ fn switch_in(t: &Transaction, tree: &Path) -> Result<(), Error> {
         sync_dir(d);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn free_space_is_read_from_the_real_file_system() {
+        let dir = tempfile::tempdir().unwrap();
+        let free = free_bytes(dir.path()).unwrap().expect("asked on Unix");
+        assert!(free > 0);
+        assert!(free_bytes(&dir.path().join("missing")).is_err());
+    }
 }

@@ -567,6 +567,12 @@ impl Lang {
             ),
             Io { what, path, source } => format!("E/A-Fehler ({what}) bei {}: {source}", path.display()),
             InstallFailed { reason } => format!("Die Installation ist fehlgeschlagen: {reason}; das Verzeichnis des Geräts wurde in den vorherigen Zustand zurückversetzt."),
+            NoSpace { dir, needed, available } => format!(
+                "Zu wenig freier Speicherplatz in {}: die neuen Dateien brauchen {} MiB, frei sind {} MiB; es wurde nichts verändert.",
+                dir.display(),
+                crate::error::mib(*needed),
+                crate::error::mib(*available)
+            ),
             RestoreFailed { reason, restore, backup } => format!(
                 "Die Installation ist fehlgeschlagen: {reason}; die Wiederherstellung ist EBENFALLS fehlgeschlagen: {restore}. Die Sicherung liegt in {}.",
                 backup.display()

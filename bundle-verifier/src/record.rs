@@ -462,6 +462,7 @@ pub fn error_code(e: &Error) -> &'static str {
         ChangedSinceInstall { .. } => "changed_since_install",
         Io { .. } => "io",
         InstallFailed { .. } => "install_failed",
+        NoSpace { .. } => "no_space",
         RestoreFailed { .. } => "restore_failed",
     }
 }

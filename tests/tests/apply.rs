@@ -931,3 +931,37 @@ fn a_second_verifier_on_the_same_state_directory_waits_its_turn() {
         .assert()
         .success();
 }
+
+#[test]
+fn too_little_free_space_is_refused_before_staging_in_english_and_german() {
+    let t = example_setup();
+    let before = snapshot(&t.root);
+    for (lang, words) in [
+        ("en", "not enough free space in"),
+        ("de", "Zu wenig freier Speicherplatz in"),
+    ] {
+        let out = t
+            .apply(&t.bundle)
+            .args(["--confirm", "backup", "--lang", lang])
+            .env("BUNDLE_VERIFIER_FREE_BYTES", "1000")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(words), "{err}");
+        assert!(err.contains("MiB"), "{err}");
+    }
+    // Nothing was staged, installed or signed.
+    assert_eq!(snapshot(&t.root), before);
+    assert!(receipts(&t.state).is_empty());
+    let staging = t.state.join("staging");
+    let left = std::fs::read_dir(&staging).map_or(0, |d| d.count());
+    assert_eq!(left, 0, "staging is empty");
+    // Enough space: the same command installs.
+    t.apply(&t.bundle)
+        .args(["--confirm", "backup"])
+        .env("BUNDLE_VERIFIER_FREE_BYTES", "1000000000")
+        .assert()
+        .success();
+    assert_ne!(snapshot(&t.root), before);
+}
