@@ -106,7 +106,21 @@ impl<R: Read> EnvelopeReader<R> {
     fn read_block(&mut self, name: &str) -> Result<[u8; BLOCK], Error> {
         let at = self.offset;
         let mut block = [0u8; BLOCK];
-        self.read_exact(&mut block, &format!("header of {name}"))?;
+        let read = self.read_exact(&mut block, &format!("header of {name}"));
+        if at == 0 {
+            // A short file that does not even start like a bundle is not a
+            // bundle, rather than a truncated one (an empty file may be
+            // either; a failed copy is the likelier, so it stays truncated).
+            let got = match &read {
+                Err(Error::Truncated { offset, .. }) => *offset as usize,
+                _ => BLOCK,
+            };
+            let n = got.min(MEMBER_FORMAT.len());
+            if got > 0 && block[..n] != MEMBER_FORMAT.as_bytes()[..n] {
+                return Err(Error::NotABundle);
+            }
+        }
+        read?;
         if at == 0 && !block.starts_with(MEMBER_FORMAT.as_bytes()) {
             return Err(Error::NotABundle);
         }
@@ -272,6 +286,25 @@ mod tests {
         assert_eq!(parsed.size().unwrap(), 1234);
         assert_eq!(parsed.mtime().unwrap(), 0);
         assert_eq!(&h[257..263], b"ustar\0");
+    }
+
+    #[test]
+    fn a_short_file_is_not_a_bundle_unless_it_starts_like_one() {
+        let first = |bytes: &[u8]| EnvelopeReader::new(bytes).read_header(MEMBER_FORMAT, 64);
+        assert!(matches!(first(b"hello, world\n"), Err(Error::NotABundle)));
+        assert!(matches!(
+            first(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Err(Error::NotABundle)
+        ));
+        // A prefix of a real bundle, or nothing at all: cut short.
+        let h = canonical_header(MEMBER_FORMAT, 10);
+        for cut in [0, 3, 100, 511] {
+            assert!(
+                matches!(first(&h[..cut]), Err(Error::Truncated { offset, .. }) if offset == cut as u64),
+                "{cut}"
+            );
+        }
+        assert_eq!(first(&h).unwrap(), 10);
     }
 
     #[test]

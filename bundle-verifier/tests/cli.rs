@@ -63,3 +63,31 @@ fn output_cut_off_by_a_closed_pipe_ends_a_reading_command_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_short_file_that_is_no_bundle_is_called_that_not_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let note = dir.path().join("README.txt");
+    std::fs::write(
+        &note,
+        "Patch FSN2022-1230: see the bundle next to this file.\n",
+    )
+    .unwrap();
+    let key = dir.path().join("k.pub");
+    std::fs::write(
+        &key,
+        "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n",
+    )
+    .unwrap();
+    let out = verifier()
+        .arg("verify")
+        .arg(&note)
+        .arg("--trusted-key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a patch bundle"), "{err}");
+    assert!(!err.contains("truncated"), "{err}");
+}
