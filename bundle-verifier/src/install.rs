@@ -643,11 +643,10 @@ fn switch_in(t: &Transaction, tree: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[test]
     fn free_space_is_read_from_the_real_file_system() {
         let dir = tempfile::tempdir().unwrap();
