@@ -149,13 +149,13 @@ fn build_placed(
     let (payload_sha256, payload_size) = (streamed.sha256, streamed.size);
     let manifest = draft.manifest(
         &streamed.digests,
+        streamed.blobs,
         Payload {
             compression: "zstd".into(),
             sha256: payload_sha256,
             size: payload_size,
         },
     );
-    debug_assert_eq!(manifest.blobs, streamed.blobs, "blobs in payload order");
     manifest
         .validate(&opts.limits)
         .map_err(|e| BuildError::Spec {
@@ -209,10 +209,11 @@ fn build_placed(
         sbom: sbom.as_ref().map(|(b, _)| b.as_slice()),
     };
     let werr = |e: io::Error| BuildError::io("cannot write", out)(e);
-    let in_place = streamed.placed == Some(front.payload_offset());
+    let offset = front.payload_offset();
+    let in_place = streamed.placed == Some(offset);
     let tmp = match streamed.placed {
         // The payload is where it belongs: write what goes around it.
-        Some(at) if at == front.payload_offset() => {
+        Some(at) if at == offset => {
             let mut f = bundle.as_file();
             f.rewind().map_err(werr)?;
             let mut w = BufWriter::with_capacity(1 << 20, f);
@@ -267,28 +268,17 @@ struct Draft<'a> {
 }
 
 impl Draft<'_> {
-    /// The manifest, given every file's digest in listing order.
-    fn manifest(&self, digests: &[Sha256Digest], payload: Payload) -> Manifest {
+    /// The manifest, given every file's digest in listing order and the
+    /// blobs in payload order.
+    fn manifest(&self, digests: &[Sha256Digest], blobs: Vec<Blob>, payload: Payload) -> Manifest {
         let (spec, lists) = (self.spec, self.lists);
         let mut digests = digests.iter();
         let mut targets = Vec::new();
-        let mut seen = HashSet::new();
-        let mut blobs = Vec::new();
         for (t, files) in spec.targets.iter().zip(lists) {
             let entries: Vec<_> = files
                 .iter()
                 .map(|c| c.entry(*digests.next().expect("one digest per file")))
                 .collect();
-            // One blob per distinct content, in order of first use (the
-            // compressor's order).
-            for e in &entries {
-                if seen.insert(e.sha256) {
-                    blobs.push(Blob {
-                        sha256: e.sha256,
-                        size: e.size,
-                    });
-                }
-            }
             for mode in &t.modes {
                 targets.push(Target {
                     catalog: t.catalog.clone(),
@@ -327,8 +317,23 @@ impl Draft<'_> {
 
     /// Where the payload will start, for each digit count of its size.
     fn plan(&self, digests: &[Sha256Digest]) -> Plan {
+        // One blob per distinct content; their order, which the compressor
+        // decides, does not change the manifest's length.
+        let mut seen = HashSet::new();
+        let blobs = self
+            .lists
+            .iter()
+            .flatten()
+            .zip(digests)
+            .filter(|(_, d)| seen.insert(**d))
+            .map(|(c, d)| Blob {
+                sha256: *d,
+                size: c.size,
+            })
+            .collect();
         let m = self.manifest(
             digests,
+            blobs,
             Payload {
                 compression: "zstd".into(),
                 sha256: Sha256Digest([0; 32]),
@@ -354,20 +359,22 @@ impl Draft<'_> {
 /// The length of `m.to_canonical_bytes()`, counted without keeping the
 /// bytes (several MiB for a large release, while zstd holds its buffers).
 fn canonical_len(m: &Manifest) -> u64 {
-    struct Count(u64);
-    impl Write for Count {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            self.0 += b.len() as u64;
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
     let mut c = Count(0);
     serde_json::to_writer(&mut c, m).expect("manifest serialises");
-    debug_assert_eq!(c.0, m.to_canonical_bytes().len() as u64);
     c.0
+}
+
+/// A writer that only counts what it is given.
+struct Count(u64);
+
+impl Write for Count {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.0 += b.len() as u64;
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// With carried trust roots, checks the way instruments will that the
@@ -730,14 +737,13 @@ impl ChunkEncoder {
         free: mpsc::Receiver<Vec<u8>>,
     ) -> Result<Self, BuildError> {
         use zstd::stream::raw::CParameter;
-        let zerr = BuildError::io("zstd", "encoder");
+        let zerr = |e| BuildError::io("zstd", "encoder")(e);
         let mut enc = zstd::stream::raw::Encoder::new(level).map_err(zerr)?;
         for p in [
             CParameter::NbWorkers(workers),
             CParameter::JobSize(JOB_SIZE),
         ] {
-            enc.set_parameter(p)
-                .map_err(BuildError::io("zstd", "encoder"))?;
+            enc.set_parameter(p).map_err(zerr)?;
         }
         Ok(ChunkEncoder {
             enc,
@@ -911,20 +917,11 @@ struct Front<'a> {
 }
 
 impl Front<'_> {
-    /// Where the payload's data starts: after every member before it and
-    /// the payload's own header.
+    /// Where the payload's data starts: what `write_front` writes.
     fn payload_offset(&self) -> u64 {
-        let roots: u64 = self
-            .trust_roots
-            .iter()
-            .map(|(_, b)| member_len(b.len() as u64))
-            .sum();
-        member_len(FORMAT_MARKER.len() as u64)
-            + roots
-            + member_len(self.manifest.len() as u64)
-            + member_len(self.sigs.len() as u64)
-            + self.sbom.map_or(0, |b| member_len(b.len() as u64))
-            + BLOCK as u64
+        let mut c = Count(0);
+        write_front(&mut c, self, 0).expect("counting does not fail");
+        c.0
     }
 }
 

@@ -108,23 +108,21 @@ impl<R: Read> EnvelopeReader<R> {
         let mut block = [0u8; BLOCK];
         let read = self.read_exact(&mut block, &format!("header of {name}"));
         if at == 0 {
-            // A short file that does not even start like a bundle is not a
-            // bundle, rather than a truncated one (an empty file may be
-            // either; a failed copy is the likelier, so it stays truncated).
+            // Whatever was read must start like a bundle. A short file that
+            // does not is not a bundle, rather than a truncated one (an
+            // empty file may be either; a failed copy is the likelier, so it
+            // stays truncated).
             let got = match &read {
+                Ok(()) => BLOCK,
                 Err(Error::Truncated { offset, .. }) => *offset as usize,
-                _ => BLOCK,
+                Err(_) => 0, // a read error says more than a guess
             };
             let n = got.min(MEMBER_FORMAT.len());
             if got > 0 && block[..n] != MEMBER_FORMAT.as_bytes()[..n] {
                 return Err(Error::NotABundle);
             }
         }
-        read?;
-        if at == 0 && !block.starts_with(MEMBER_FORMAT.as_bytes()) {
-            return Err(Error::NotABundle);
-        }
-        Ok(block)
+        read.map(|()| block)
     }
 
     fn read_data(&mut self, name: &str, size: u64) -> Result<Vec<u8>, Error> {
