@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use bundle_keys::device::DeviceKey;
-use bundle_verifier::digest::Sha256Digest;
-use bundle_verifier::receipt::{
+use bundle_verifier::audit::registry::Registry;
+use bundle_verifier::format::digest::Sha256Digest;
+use bundle_verifier::instrument::receipt::{
     BundleRef, Receipt, ReceiptIdentity, ReleaseRef, RECEIPT_TYPE, RESULT_INSTALLED,
 };
-use bundle_verifier::registry::Registry;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -75,7 +75,8 @@ fn main() {
     let t = Instant::now();
     let reg = Registry::load(&dir.join("fleet.toml")).unwrap();
     let loaded = t.elapsed();
-    let r = bundle_verifier::report::report(&dir.join("receipts"), &reg, "FSN2022-1230").unwrap();
+    let r = bundle_verifier::audit::report::report(&dir.join("receipts"), &reg, "FSN2022-1230")
+        .unwrap();
     let total = t.elapsed();
     assert_eq!(r.summary.patched, 2 * n);
     println!(

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use bundle_keys::KeyId;
 
-use crate::digest::Sha256Digest;
-use crate::manifest::{Confirm, ManifestError};
+use crate::format::digest::Sha256Digest;
+use crate::format::manifest::{Confirm, ManifestError};
 use crate::trust::IgnoredSignature;
 
 /// The documented exit codes (README, "Exit codes").
@@ -61,7 +61,7 @@ pub enum Error {
         "the signature by trusted key {key_id} does not match the manifest; the bundle was altered"
     )]
     BadSignature { key_id: KeyId },
-    #[error("not signed by enough trusted keys: {} of {threshold} release keys needed under {}. Counted: {}; not counted: {}", counted.len(), crate::messages::Lang::En.judged_by(*trust_root), list(counted), ignored_list(ignored))]
+    #[error("not signed by enough trusted keys: {} of {threshold} release keys needed under {}. Counted: {}; not counted: {}", counted.len(), crate::i18n::Lang::En.judged_by(*trust_root), list(counted), ignored_list(ignored))]
     NotTrusted {
         counted: Vec<KeyId>,
         ignored: Vec<IgnoredSignature>,
@@ -108,7 +108,7 @@ pub enum Error {
         found_size: u64,
     },
     #[error(transparent)]
-    Sbom(#[from] crate::sbom::SbomError),
+    Sbom(#[from] crate::format::sbom::SbomError),
 
     #[error("this bundle is for {expected}; this instrument is a {found}")]
     WrongModel { expected: String, found: String },
@@ -256,6 +256,6 @@ impl Error {
 
     /// What the user can do about it, in one sentence (English; see messages.rs).
     pub fn hint(&self) -> String {
-        crate::messages::Lang::En.hint(self)
+        crate::i18n::Lang::En.hint(self)
     }
 }

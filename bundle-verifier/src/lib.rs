@@ -5,40 +5,35 @@
 //! byte is decompressed; the payload is then hashed as it streams, unpacked
 //! only into a private staging directory, and installed only when every byte
 //! matched what the manifest signed.
+//!
+//! The modules follow the roles of the people and programs that use them
+//! (see `ARCHITECTURE.md`): [`format`] is the wire format, [`trust`] judges
+//! signatures, [`instrument`] installs on an instrument, [`audit`] serves the
+//! auditor, [`platform`] holds every operating-system-specific call, and
+//! [`i18n`] every text a person reads.
 
-pub mod check;
-pub mod digest;
-pub mod envelope;
+pub mod audit;
 pub mod error;
-pub mod form;
-pub mod identity;
-pub mod install;
-pub mod journal;
-pub mod limits;
-pub mod manifest;
-pub mod messages;
-pub mod payload;
-pub mod receipt;
-pub mod record;
-pub mod registry;
-pub mod report;
-pub mod rollback;
-pub mod safepath;
-pub mod sbom;
-pub mod scan;
-pub mod state;
+pub mod format;
+pub mod i18n;
+pub mod instrument;
+pub mod platform;
 pub mod trust;
 mod verify;
 
 pub use error::{Error, ExitClass};
-pub use identity::Identity;
-pub use limits::Limits;
-pub use manifest::Manifest;
+pub use format::limits::Limits;
+pub use format::manifest::Manifest;
+pub use instrument::identity::Identity;
 pub use trust::{TrustedKeys, Verified};
 pub use verify::{
     extract, extract_sbom, inspect, open_verified, open_verified_from, verify, ExtractedSbom,
     Inspection, Opened, Sbom, VerifyOptions, VerifyReport,
 };
+
+// Old paths, kept until the builder moves to the new ones.
+#[doc(hidden)]
+pub use format::{digest, envelope, manifest, payload, safepath, sbom};
 
 /// Version of this tool, recorded in reports.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -5,14 +5,16 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use bundle_verifier::install::{apply, Action, ApplyError, ApplyOptions, ApplyReport, Ui};
-use bundle_verifier::journal::Recovered;
-use bundle_verifier::manifest::Confirm;
-use bundle_verifier::messages::Lang;
-use bundle_verifier::receipt::ReleaseRef;
-use bundle_verifier::record::{ErrorRecord, VerifyRecord};
-use bundle_verifier::sbom::SbomSummary;
-use bundle_verifier::state::StateDir;
+use bundle_verifier::audit::record::{ErrorRecord, VerifyRecord};
+use bundle_verifier::format::manifest::Confirm;
+use bundle_verifier::format::sbom::SbomSummary;
+use bundle_verifier::i18n::Lang;
+use bundle_verifier::instrument::install::{
+    apply, Action, ApplyError, ApplyOptions, ApplyReport, Ui,
+};
+use bundle_verifier::instrument::journal::Recovered;
+use bundle_verifier::instrument::receipt::ReleaseRef;
+use bundle_verifier::instrument::state::StateDir;
 use bundle_verifier::trust::read_root_file;
 use bundle_verifier::{
     extract, extract_sbom, inspect, verify, Error, ExitClass, Identity, Limits, TrustedKeys,
@@ -285,7 +287,7 @@ fn main() -> ExitCode {
             | Cmd::CheckInstalled { .. }
             | Cmd::Scan { .. }
     ) {
-        default_sigpipe();
+        bundle_verifier::platform::default_sigpipe();
     }
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
     let (json, result) = run(cli.cmd, lang);
@@ -322,8 +324,8 @@ fn main() -> ExitCode {
 
 fn recovered(lang: Lang, r: &Recovered) -> String {
     let kind = match r.kind {
-        bundle_verifier::journal::Kind::Install => "install",
-        bundle_verifier::journal::Kind::Rollback => "rollback",
+        bundle_verifier::instrument::journal::Kind::Install => "install",
+        bundle_verifier::instrument::journal::Kind::Rollback => "rollback",
     };
     lang.recovered(
         r.outcome,
@@ -417,7 +419,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                 bar.finish_and_clear();
                 r
             })();
-            let now = bundle_verifier::state::now_rfc3339();
+            let now = bundle_verifier::instrument::state::now_rfc3339();
             match r {
                 Ok(r) if json => print_json(&VerifyRecord::new(&r, now)),
                 Ok(r) => print_verified(lang, &r),
@@ -568,7 +570,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
         } => (
             json,
             (|| -> Result<(), Failure> {
-                let r = bundle_verifier::rollback::rollback(&root, &state, dry_run)?;
+                let r = bundle_verifier::instrument::rollback::rollback(&root, &state, dry_run)?;
                 if let Some(rec) = &r.recovered {
                     eprintln!("{}", recovered(lang, rec));
                 }
@@ -639,7 +641,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
         } => (
             json,
             (|| -> Result<(), Failure> {
-                let r = bundle_verifier::receipt::export(&state, &to)?;
+                let r = bundle_verifier::instrument::receipt::export(&state, &to)?;
                 if json {
                     print_json(&serde_json::json!({"ok": true, "exported": r}));
                 } else {
@@ -661,7 +663,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
         } => (
             json,
             (|| -> Result<(), Failure> {
-                use bundle_verifier::{form, registry::Registry, report};
+                use bundle_verifier::audit::{form, registry::Registry, report};
                 let registry = Registry::load(&registry)?;
                 // A bundle names its release; its signatures are `verify`'s business.
                 let release = if Path::new(&release).is_file() {
@@ -696,7 +698,11 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
                 } else {
                     Some(trust.load(None)?)
                 };
-                let r = bundle_verifier::check::check_installed(&root, &state, trust.as_ref())?;
+                let r = bundle_verifier::instrument::check::check_installed(
+                    &root,
+                    &state,
+                    trust.as_ref(),
+                )?;
                 if let Some(rec) = &r.recovered {
                     eprintln!("{}", recovered(lang, rec));
                 }
@@ -752,7 +758,7 @@ fn run(cmd: Cmd, lang: Lang) -> (bool, Result<(), Failure>) {
             (|| -> Result<(), Failure> {
                 let trust = trust.load(state.as_deref())?;
                 let identity = Identity::load(&instrument)?;
-                let found = bundle_verifier::scan::scan(
+                let found = bundle_verifier::instrument::scan::scan(
                     &dir,
                     &trust,
                     &identity,
@@ -997,14 +1003,3 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
         println!("{}", lang.other_modes(&r.other_modes.join(", ")));
     }
 }
-
-#[cfg(unix)]
-fn default_sigpipe() {
-    // SAFETY: restores the default disposition before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-}
-
-#[cfg(not(unix))]
-fn default_sigpipe() {}

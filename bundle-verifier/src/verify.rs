@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::digest::Sha256Digest;
-use crate::envelope::{EnvelopeReader, Front, MEMBER_SBOM};
 use crate::error::Error;
-use crate::manifest::{Manifest, Release, Target};
-use crate::payload::{read_payload, Sink};
-use crate::sbom::SbomSummary;
+use crate::format::digest::Sha256Digest;
+use crate::format::envelope::{EnvelopeReader, Front, MEMBER_SBOM};
+use crate::format::manifest::{Manifest, Release, Target};
+use crate::format::payload::{read_payload, Sink};
+use crate::format::sbom::SbomSummary;
 use crate::trust::{SignatureFile, TrustedKeys, Verified};
 use crate::Limits;
 
@@ -118,7 +118,7 @@ pub fn open_verified_from<R: std::io::Read>(
 }
 
 /// What `verify` established, for humans; `--json` prints it as a
-/// [`crate::record::VerifyRecord`], whose fields are the stable schema.
+/// [`crate::audit::record::VerifyRecord`], whose fields are the stable schema.
 #[derive(Clone, Debug)]
 pub struct VerifyReport {
     pub bundle: PathBuf,

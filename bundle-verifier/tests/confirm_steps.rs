@@ -1,10 +1,10 @@
 //! Confirmation steps in the signed manifest: accepted shapes, refused ones.
 
-use bundle_verifier::digest::Sha256Digest;
-use bundle_verifier::manifest::{
+use bundle_verifier::format::digest::Sha256Digest;
+use bundle_verifier::format::manifest::{
     Blob, Confirm, FileEntry, Manifest, ManifestError, Payload, Release, Target, MANIFEST_FORMAT,
 };
-use bundle_verifier::safepath::SafePath;
+use bundle_verifier::format::safepath::SafePath;
 use bundle_verifier::Limits;
 
 fn manifest(confirm: Vec<Confirm>) -> Manifest {

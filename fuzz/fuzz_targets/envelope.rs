@@ -1,7 +1,7 @@
 //! The outer container reader on arbitrary bytes.
 #![no_main]
 
-use bundle_verifier::envelope::{EnvelopeReader, MEMBER_PAYLOAD};
+use bundle_verifier::format::envelope::{EnvelopeReader, MEMBER_PAYLOAD};
 use bundle_verifier::Limits;
 use libfuzzer_sys::fuzz_target;
 

@@ -2,7 +2,7 @@
 //! the canonical encoding of what it parsed (one manifest, one spelling).
 #![no_main]
 
-use bundle_verifier::manifest::Manifest;
+use bundle_verifier::format::manifest::Manifest;
 use bundle_verifier::{Identity, Limits};
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 
 use std::path::{Component, Path};
 
-use bundle_verifier::safepath::SafePath;
+use bundle_verifier::format::safepath::SafePath;
 use bundle_verifier::Limits;
 use libfuzzer_sys::fuzz_target;
 

@@ -7,8 +7,8 @@
 #![no_main]
 
 use bundle_keys::signing::Signer;
-use bundle_verifier::digest::Sha256Digest;
-use bundle_verifier::envelope::{
+use bundle_verifier::format::digest::Sha256Digest;
+use bundle_verifier::format::envelope::{
     canonical_header, padding, EnvelopeReader, BLOCK, FORMAT_MARKER, MEMBER_FORMAT,
     MEMBER_MANIFEST, MEMBER_SBOM, MEMBER_SIGNATURES,
 };

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use bundle_keys::signing::{FileKey, Signer};
-use bundle_verifier::envelope::EnvelopeReader;
-use bundle_verifier::payload::{read_payload, Sink};
+use bundle_verifier::format::envelope::EnvelopeReader;
+use bundle_verifier::format::payload::{read_payload, Sink};
 use bundle_verifier::{open_verified_from, Error, Limits, TrustedKeys};
 
 /// A test key for fuzzing only, never trusted anywhere else; seeds are

@@ -11,11 +11,11 @@ use std::path::Path;
 
 use bundle_keys::signing::{FileKey, Signer};
 use bundle_keys::SignatureBytes;
-use bundle_verifier::envelope::{
+use bundle_verifier::format::envelope::{
     canonical_header, BLOCK, FORMAT_MARKER, MEMBER_FORMAT, MEMBER_MANIFEST, MEMBER_PAYLOAD,
     MEMBER_SIGNATURES,
 };
-use bundle_verifier::payload::blob_member_name;
+use bundle_verifier::format::payload::blob_member_name;
 use serde_json::{json, Value};
 
 use crate::craft::{self, *};
@@ -578,7 +578,7 @@ fn manifest_payload_mismatch(keys: &Keys) -> Vec<Case> {
     let (_, m) = base_members();
     let extra = craft::member_with_header(
         &canonical_header(
-            &blob_member_name(&bundle_verifier::digest::Sha256Digest::of(b"extra")),
+            &blob_member_name(&bundle_verifier::format::digest::Sha256Digest::of(b"extra")),
             5,
         ),
         b"extra",
@@ -1793,7 +1793,10 @@ fn sbom(keys: &Keys) -> Vec<Case> {
         out.extend(craft::member(MEMBER_MANIFEST, &mb));
         out.extend(craft::member(MEMBER_SIGNATURES, &sigs));
         out.extend(craft::member(MEMBER_PAYLOAD, &p.payload));
-        out.extend(craft::member(bundle_verifier::envelope::MEMBER_SBOM, &doc));
+        out.extend(craft::member(
+            bundle_verifier::format::envelope::MEMBER_SBOM,
+            &doc,
+        ));
         out.extend([0u8; 2 * BLOCK]);
         out
     };

@@ -8,13 +8,13 @@
 //! case reaches the checks *after* the signature.
 
 use bundle_keys::signing::{FileKey, Signer};
-use bundle_verifier::digest::Sha256Digest;
-use bundle_verifier::envelope::{
+use bundle_verifier::format::digest::Sha256Digest;
+use bundle_verifier::format::envelope::{
     canonical_header, padding, BLOCK, FORMAT_MARKER, MEMBER_FORMAT, MEMBER_MANIFEST,
     MEMBER_PAYLOAD, MEMBER_SIGNATURES,
 };
-use bundle_verifier::manifest::MANIFEST_FORMAT;
-use bundle_verifier::payload::blob_member_name;
+use bundle_verifier::format::manifest::MANIFEST_FORMAT;
+use bundle_verifier::format::payload::blob_member_name;
 use bundle_verifier::trust::SignatureFile;
 use serde_json::{json, Value};
 
@@ -337,7 +337,7 @@ pub fn container_with_sbom(manifest: &[u8], sigs: &[u8], sbom: &[u8], payload: &
     let mut out = member(MEMBER_FORMAT, FORMAT_MARKER);
     out.extend(member(MEMBER_MANIFEST, manifest));
     out.extend(member(MEMBER_SIGNATURES, sigs));
-    out.extend(member(bundle_verifier::envelope::MEMBER_SBOM, sbom));
+    out.extend(member(bundle_verifier::format::envelope::MEMBER_SBOM, sbom));
     out.extend(member(MEMBER_PAYLOAD, payload));
     out.extend([0u8; 2 * BLOCK]);
     out
@@ -375,7 +375,7 @@ pub fn container_with_roots(
     let mut out = member(MEMBER_FORMAT, FORMAT_MARKER);
     for (v, bytes) in roots {
         out.extend(member(
-            &bundle_verifier::envelope::trust_root_member(*v),
+            &bundle_verifier::format::envelope::trust_root_member(*v),
             bytes,
         ));
     }

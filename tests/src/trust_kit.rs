@@ -269,7 +269,7 @@ pub fn members(bundle: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// Writes members back as a bundle with canonical headers.
 pub fn write_members(bundle: &Path, members: &[(String, Vec<u8>)]) {
-    use bundle_verifier::envelope::{canonical_header, padding};
+    use bundle_verifier::format::envelope::{canonical_header, padding};
     let mut out = Vec::new();
     for (name, data) in members {
         out.extend_from_slice(&canonical_header(name, data.len() as u64));

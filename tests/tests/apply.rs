@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use bundle_keys::PublicKey;
-use bundle_verifier::receipt::{verify_receipt, verify_receipt_file, ReceiptError};
+use bundle_verifier::instrument::receipt::{verify_receipt, verify_receipt_file, ReceiptError};
 use e2e_tests::*;
 
 struct Setup {

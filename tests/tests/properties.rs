@@ -9,9 +9,9 @@ use std::sync::OnceLock;
 use bundle_builder::spec::{ReleaseSpec, TargetSpec};
 use bundle_builder::{BuildOptions, Spec};
 use bundle_keys::signing::{FileKey, Signer};
-use bundle_verifier::install::{apply, ApplyOptions, Quiet};
-use bundle_verifier::manifest::check_tree;
-use bundle_verifier::safepath::SafePath;
+use bundle_verifier::format::manifest::check_tree;
+use bundle_verifier::format::safepath::SafePath;
+use bundle_verifier::instrument::install::{apply, ApplyOptions, Quiet};
 use bundle_verifier::{ExitClass, Identity, Limits, TrustedKeys, VerifyOptions};
 use e2e_tests::snapshot;
 use proptest::prelude::*;
@@ -61,10 +61,10 @@ fn tree() -> impl Strategy<Value = Vec<(String, Vec<u8>, bool)>> {
             let files: Vec<_> = seen.into_values().collect();
             let entries: Vec<_> = files
                 .iter()
-                .map(|(p, d, x)| bundle_verifier::manifest::FileEntry {
+                .map(|(p, d, x)| bundle_verifier::format::manifest::FileEntry {
                     executable: *x,
                     path: SafePath::parse(p, &Limits::default()).unwrap(),
-                    sha256: bundle_verifier::digest::Sha256Digest::of(d),
+                    sha256: bundle_verifier::format::digest::Sha256Digest::of(d),
                     size: d.len() as u64,
                 })
                 .collect();

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use bundle_verifier::digest::Sha256Digest;
+use bundle_verifier::format::digest::Sha256Digest;
 use e2e_tests::trust_kit::*;
 use e2e_tests::*;
 use serde_json::{json, Value};

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use assert_cmd::prelude::*;
 use bundle_keys::device::DeviceKey;
-use bundle_verifier::receipt::{
+use bundle_verifier::instrument::receipt::{
     BundleRef, Receipt, ReceiptIdentity, ReleaseRef, RECEIPT_TYPE, RESULT_FAILED, RESULT_INSTALLED,
     RESULT_ROLLED_BACK,
 };
@@ -104,7 +104,7 @@ impl Fleet {
         let bundle = |r: &ReleaseRef| {
             Some(BundleRef {
                 file: "fsn.bundle".into(),
-                manifest_sha256: bundle_verifier::digest::Sha256Digest::of(b"manifest"),
+                manifest_sha256: bundle_verifier::format::digest::Sha256Digest::of(b"manifest"),
                 release: r.clone(),
                 signed_by: vec![],
             })

@@ -111,7 +111,7 @@ fn the_example_sbom_round_trips_byte_identical_through_build_verify_and_extract(
     assert_eq!(sbom["size"], original.len());
     assert_eq!(
         sbom["sha256"],
-        bundle_verifier::digest::Sha256Digest::of(&original).to_hex()
+        bundle_verifier::format::digest::Sha256Digest::of(&original).to_hex()
     );
     assert_eq!(
         component_names(sbom),

@@ -416,7 +416,7 @@ fn a_failed_install_restores_the_root_and_exits_5() {
         &root,
         &f.s.path("state"),
     )
-    .env(bundle_verifier::install::FAULT_ENV, "2")
+    .env(bundle_verifier::instrument::install::FAULT_ENV, "2")
     .assert()
     .code(5);
     assert_eq!(snapshot(&root), before);

@@ -13,9 +13,9 @@ use bundle_keys::device::DeviceKey;
 use bundle_keys::{KeyId, PublicKey, SignatureBytes};
 use serde::{Deserialize, Serialize};
 
-use crate::digest::Sha256Digest;
-use crate::manifest::{is_canonical_json, Release};
-use crate::safepath::SafePath;
+use crate::format::digest::Sha256Digest;
+use crate::format::manifest::{is_canonical_json, Release};
+use crate::format::safepath::SafePath;
 
 pub const RECEIPT_TYPE: &str = "offline-patch-bundle/receipt/1";
 
@@ -186,7 +186,7 @@ impl Receipt {
             installed_before: None,
             result: result.into(),
             root: root.display().to_string(),
-            time: crate::state::now_rfc3339(),
+            time: crate::instrument::state::now_rfc3339(),
             tool: format!("bundle-verifier {}", crate::TOOL_VERSION),
             transaction: transaction.into(),
             type_: RECEIPT_TYPE.into(),
@@ -280,7 +280,7 @@ pub struct Exported {
 /// kept; a different file of the same name is never overwritten.
 pub fn export(state: &std::path::Path, to: &std::path::Path) -> Result<Exported, crate::Error> {
     use crate::Error;
-    let (state, _) = crate::journal::open_and_recover(state)?;
+    let (state, _) = crate::instrument::journal::open_and_recover(state)?;
     let (key, _) = state.device_key(false)?;
     std::fs::create_dir_all(to).map_err(Error::io("cannot create", to))?;
     let mut names: Vec<String> = std::fs::read_dir(state.receipts())
@@ -307,7 +307,7 @@ pub fn export(state: &std::path::Path, to: &std::path::Path) -> Result<Exported,
                     dest.display()
                 )))
             }
-            Err(_) => crate::state::write_atomic(dest, bytes)?,
+            Err(_) => crate::instrument::state::write_atomic(dest, bytes)?,
         }
     }
     Ok(Exported {

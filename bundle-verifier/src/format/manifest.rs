@@ -6,9 +6,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::digest::Sha256Digest;
-use crate::safepath::SafePath;
-use crate::sbom::SbomRef;
+use crate::format::digest::Sha256Digest;
+use crate::format::safepath::SafePath;
+use crate::format::sbom::SbomRef;
 use crate::Limits;
 
 /// The value of `format` in a v1 manifest; also domain-separates its signatures.
@@ -403,7 +403,7 @@ pub fn check_tree(name: &str, files: &[FileEntry]) -> Result<(), ManifestError> 
     }
     for f in files {
         for dir in f.path.ancestors() {
-            if let Some(file) = seen.get(&crate::safepath::fold(dir)) {
+            if let Some(file) = seen.get(&crate::format::safepath::fold(dir)) {
                 return Err(invalid(format!(
                     "{name}: {:?} is a file but {:?} needs it to be a directory",
                     file.as_str(),
@@ -426,8 +426,8 @@ mod tests {
     /// The shipped test vectors: every optional field of the schema
     /// (confirmation steps with German text, an SBOM) appears in one of them.
     const VECTORS: [&[u8]; 2] = [
-        include_bytes!("../../tests/vectors/v1-minimal/manifest.json"),
-        include_bytes!("../../tests/vectors/v1-sbom/manifest.json"),
+        include_bytes!("../../../tests/vectors/v1-minimal/manifest.json"),
+        include_bytes!("../../../tests/vectors/v1-sbom/manifest.json"),
     ];
 
     #[test]

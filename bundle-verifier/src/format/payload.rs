@@ -19,10 +19,10 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
-use crate::digest::{Hasher, Sha256Digest};
-use crate::envelope::{canonical_header, padding, EnvelopeReader, BLOCK, MEMBER_PAYLOAD};
 use crate::error::Error;
-use crate::manifest::{Blob, Manifest};
+use crate::format::digest::{Hasher, Sha256Digest};
+use crate::format::envelope::{canonical_header, padding, EnvelopeReader, BLOCK, MEMBER_PAYLOAD};
+use crate::format::manifest::{Blob, Manifest};
 use crate::Limits;
 
 /// Sizes of the pipeline's buffers. Large chunks keep per-chunk overhead
@@ -293,7 +293,11 @@ pub fn unpack_chunks(
     };
     first_failure([decoded, checked, written])?;
     // Only a stream that passed every check is worth waiting on the disk for.
-    durable::sync_all(&files)
+    let paths: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+    crate::platform::sync_files(&paths).map_err(Error::io(
+        "cannot sync staged files on the file system of",
+        paths.first().copied().unwrap_or(Path::new("")),
+    ))
 }
 
 /// A buffer of decompressed bytes and, for the writer, what to do with them.
@@ -617,7 +621,7 @@ fn write_stage(input: Receiver<Chunk>, free: Sender<Chunk>, sink: &Sink) -> Stag
                 }
                 Op::Close => {
                     for (f, path) in open.drain(..) {
-                        durable::start_writeback(&f);
+                        crate::platform::start_writeback(&f);
                         written.push(path);
                     }
                 }
@@ -628,81 +632,14 @@ fn write_stage(input: Receiver<Chunk>, free: Sender<Chunk>, sink: &Sink) -> Stag
     Ok(written)
 }
 
+// Old path, kept until the builder moves to the platform module.
+#[doc(hidden)]
+pub use crate::platform::start_writeback;
+
 /// Creates a new staged file; its directory exists.
 fn create_staged(path: &PathBuf, exec: bool) -> Result<File, Error> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(if exec { 0o755 } else { 0o644 });
-    }
-    #[cfg(not(unix))]
-    let _ = exec;
-    opts.open(path)
+    crate::platform::create_new(path, exec)
         .map_err(Error::io("cannot create staged file", path.as_path()))
-}
-
-/// Making staged files durable before anything renames them into the root,
-/// with as few waits on the disk as possible: one file-system sync for the
-/// whole staging tree instead of one per file (each of which waits for the
-/// disk, and on a journalling file system commits the journal).
-pub use durable::start_writeback;
-
-mod durable {
-    use std::fs::File;
-    use std::path::PathBuf;
-
-    use crate::error::Error;
-
-    /// Asks the kernel to start writing a finished file now, without
-    /// waiting, so the final sync finds little left to do.
-    pub fn start_writeback(f: &File) {
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::fd::AsRawFd;
-            // SAFETY: a valid open descriptor; the call only schedules I/O.
-            unsafe {
-                libc::sync_file_range(f.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
-            }
-        }
-        #[cfg(not(target_os = "linux"))]
-        let _ = f;
-    }
-
-    /// Returns once every file in `paths` (all in one staging tree) is on disk.
-    pub fn sync_all(paths: &[&PathBuf]) -> Result<(), Error> {
-        let Some(first) = paths.first() else {
-            return Ok(());
-        };
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::fd::AsRawFd;
-            let f =
-                File::open(first).map_err(Error::io("cannot open staged file", first.as_path()))?;
-            // syncfs reports write-back errors of the file system (Linux 5.8 and later).
-            // SAFETY: a valid open descriptor.
-            if unsafe { libc::syncfs(f.as_raw_fd()) } != 0 {
-                return Err(Error::io(
-                    "cannot sync staged files on the file system of",
-                    first.as_path(),
-                )(std::io::Error::last_os_error()));
-            }
-            Ok(())
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = first;
-            for p in paths {
-                File::options()
-                    .write(true)
-                    .open(p)
-                    .and_then(|f| f.sync_all())
-                    .map_err(Error::io("cannot sync staged file", p.as_path()))?;
-            }
-            Ok(())
-        }
-    }
 }
 
 #[cfg(test)]

@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 use bundle_keys::KeyId;
 use serde::Serialize;
 
-use crate::receipt::{
+use crate::audit::registry::{Device, Registry};
+use crate::instrument::receipt::{
     peek_receipt, verify_receipt, Receipt, ReleaseRef, RESULT_FAILED, RESULT_INSTALLED,
     RESULT_INTERRUPTED, RESULT_REFUSED, RESULT_ROLLED_BACK,
 };
-use crate::registry::{Device, Registry};
 use crate::Error;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -632,7 +632,7 @@ pub fn to_table(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::receipt::{BundleRef, ReceiptIdentity, RECEIPT_TYPE};
+    use crate::instrument::receipt::{BundleRef, ReceiptIdentity, RECEIPT_TYPE};
 
     fn rel(id: &str, sequence: u64) -> ReleaseRef {
         ReleaseRef {
@@ -648,7 +648,7 @@ mod tests {
             backup: vec![],
             bundle: Some(BundleRef {
                 file: "b".into(),
-                manifest_sha256: crate::digest::Sha256Digest::of(b"m"),
+                manifest_sha256: crate::format::digest::Sha256Digest::of(b"m"),
                 release: rel("R", 2),
                 signed_by: vec![],
             }),

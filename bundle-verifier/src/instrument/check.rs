@@ -7,13 +7,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::digest::Sha256Digest;
 use crate::error::Error;
-use crate::install::exec_bit;
-use crate::journal::{file_sha256, open_and_recover, Listing, Recovered};
-use crate::manifest::Manifest;
-use crate::receipt::ReleaseRef;
-use crate::state::read_json_opt;
+use crate::format::digest::Sha256Digest;
+use crate::format::manifest::Manifest;
+use crate::instrument::journal::{file_sha256, open_and_recover, Listing, Recovered};
+use crate::instrument::receipt::ReleaseRef;
+use crate::instrument::state::read_json_opt;
 use crate::trust::{SignatureFile, TrustedKeys};
 use crate::Limits;
 
@@ -108,8 +107,10 @@ pub fn check_installed(
             match file_sha256(&p).map_err(Error::io("cannot read", &p))? {
                 None => report.missing.push(name),
                 Some(d) => {
-                    let exec = fs::metadata(&p).map(|m| exec_bit(&m)).unwrap_or(false);
-                    if d != f.sha256 || exec != f.executable {
+                    // Where the file system has no exec bit, only the bytes count.
+                    let exec = fs::metadata(&p).map(|m| crate::platform::exec_bit(&m));
+                    let exec_ok = exec.is_ok_and(|e| e.is_none_or(|x| x == f.executable));
+                    if d != f.sha256 || !exec_ok {
                         report.modified.push(name);
                     }
                 }

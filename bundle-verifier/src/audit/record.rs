@@ -9,10 +9,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::digest::Sha256Digest;
 use crate::error::{Error, ExitClass};
-use crate::manifest;
-use crate::sbom::{SbomFormat, SbomSummary};
+use crate::format::digest::Sha256Digest;
+use crate::format::manifest;
+use crate::format::sbom::{SbomFormat, SbomSummary};
 use crate::trust::{IgnoredSignature, NotCounted, Verified};
 use crate::verify::VerifyReport;
 
@@ -475,7 +475,7 @@ mod tests {
     #[test]
     fn schema_lists_every_reason_and_error_code() {
         let schema: serde_json::Value =
-            serde_json::from_str(include_str!("../../docs/verify-record.schema.json")).unwrap();
+            serde_json::from_str(include_str!("../../../docs/verify-record.schema.json")).unwrap();
         let enum_of = |def: &str| -> Vec<String> {
             let mut v: Vec<String> = schema["$defs"][def]["enum"]
                 .as_array()

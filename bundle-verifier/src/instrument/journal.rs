@@ -24,16 +24,16 @@ use std::sync::OnceLock;
 use bundle_keys::device::DeviceKey;
 use serde::{Deserialize, Serialize};
 
-use crate::digest::{hash_reader, Sha256Digest};
 use crate::error::Error;
-use crate::identity::Identity;
-use crate::manifest::Release;
-use crate::receipt::{
+use crate::format::digest::{hash_reader, Sha256Digest};
+use crate::format::manifest::Release;
+use crate::format::safepath::SafePath;
+use crate::instrument::identity::Identity;
+use crate::instrument::receipt::{
     BundleRef, Confirmation, FileChange, Receipt, ReleaseRef, RESULT_INSTALLED, RESULT_INTERRUPTED,
     RESULT_ROLLED_BACK,
 };
-use crate::safepath::SafePath;
-use crate::state::{
+use crate::instrument::state::{
     copy_synced, read_json_opt, remove_all, sync_dir, write_atomic, write_json_atomic, Highest,
     InstalledRecord, StateDir,
 };
@@ -237,20 +237,6 @@ pub fn move_into_place(from: &Path, to: &Path) -> Result<(), Error> {
     })
 }
 
-#[cfg(unix)]
-fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (fs::metadata(a), fs::metadata(b)) {
-        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
-        _ => false,
-    }
-}
-
-#[cfg(not(unix))]
-fn same_file(_: &Path, _: &Path) -> bool {
-    false
-}
-
 pub fn file_sha256(p: &Path) -> io::Result<Option<Sha256Digest>> {
     match fs::File::open(p) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -280,7 +266,9 @@ fn restore_files(t: &Transaction, files: &Path) -> Result<(), Error> {
             Action::Replace => {
                 let saved = op.path.join_to(files);
                 if saved.exists() {
-                    if !same_file(&saved, &dest) && fs::rename(&saved, &dest).is_err() {
+                    if !crate::platform::same_file(&saved, &dest)
+                        && fs::rename(&saved, &dest).is_err()
+                    {
                         let tmp = tmp_name(&dest, TMP_RESTORE);
                         copy_synced(&saved, &tmp)?;
                         fs::rename(&tmp, &dest)

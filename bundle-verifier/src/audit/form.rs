@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::messages::Lang;
-use crate::report::{Report, Status};
+use crate::audit::report::{Report, Status};
+use crate::i18n::Lang;
 
 /// Every text of the form, per language.
 struct Text {
@@ -264,7 +264,7 @@ fn is_standalone(modes: &[&str]) -> bool {
 fn fill(r: &Report, t: &Text) -> Filled {
     // Per serial, in registry order of first appearance: modes and statuses.
     let mut order: Vec<&str> = Vec::new();
-    let mut by_serial: BTreeMap<&str, Vec<&crate::report::Row>> = BTreeMap::new();
+    let mut by_serial: BTreeMap<&str, Vec<&crate::audit::report::Row>> = BTreeMap::new();
     for row in &r.rows {
         let e = by_serial.entry(&row.serial).or_default();
         if e.is_empty() {

@@ -28,9 +28,9 @@ use bundle_keys::device::DeviceKey;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::digest::Sha256Digest;
 use crate::error::Error;
-use crate::manifest::Release;
+use crate::format::digest::Sha256Digest;
+use crate::format::manifest::Release;
 
 pub struct StateDir {
     pub root: PathBuf,
@@ -66,7 +66,7 @@ const SUBDIRS: [&str; 6] = ["", "staging", "backups", "installed", "receipts", "
 
 impl StateDir {
     /// Opens (creating if needed) a state directory. Callers that change
-    /// anything go through [`crate::journal::open_and_recover`] instead.
+    /// anything go through [`crate::instrument::journal::open_and_recover`] instead.
     pub fn open(path: &Path) -> Result<Self, Error> {
         for sub in SUBDIRS {
             let d = path.join(sub);
@@ -248,12 +248,7 @@ pub fn copy_synced(from: &Path, to: &Path) -> Result<(), Error> {
 
 /// Makes renames in `dir` durable; a no-op where directories cannot be opened.
 pub fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
+    crate::platform::sync_dir(dir)
 }
 
 /// Removes a file or directory tree; absent is fine.

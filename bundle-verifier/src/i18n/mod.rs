@@ -4,7 +4,7 @@
 //! error cannot be added without its German text.
 
 use crate::error::Error;
-use crate::manifest::Confirm;
+use crate::format::manifest::Confirm;
 use crate::trust::{Clock, IgnoredSignature, Why};
 use crate::ExitClass;
 

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::journal::{
+use crate::instrument::journal::{
     file_sha256, finish_rollback, open_and_recover, Journal, Kind, Phase, Recovered, Transaction,
 };
-use crate::receipt::ReleaseRef;
-use crate::state::{now_rfc3339, read_json_opt, StateDir};
+use crate::instrument::receipt::ReleaseRef;
+use crate::instrument::state::{now_rfc3339, read_json_opt, StateDir};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RollbackReport {

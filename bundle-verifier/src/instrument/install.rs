@@ -1,6 +1,6 @@
 //! Applying a verified target to the instrument root: verify and stage
 //! everything, check downgrade and confirmations, then run the journaled
-//! transaction of [`crate::journal`] (back up, switch in, commit, receipt).
+//! transaction of [`crate::instrument::journal`] (back up, switch in, commit, receipt).
 
 use std::fs;
 use std::io;
@@ -8,19 +8,23 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::digest::{hash_reader, Sha256Digest};
 use crate::error::Error;
-use crate::identity::Identity;
-pub use crate::journal::Action;
-use crate::journal::{
+use crate::format::digest::{hash_reader, Sha256Digest};
+use crate::format::manifest::{Confirm, Release, Target};
+use crate::format::payload::read_payload;
+use crate::format::safepath::SafePath;
+use crate::instrument::identity::Identity;
+pub use crate::instrument::journal::Action;
+use crate::instrument::journal::{
     commit_install, crash_point, move_into_place, open_and_recover, save_previous_records,
     undo_install, Journal, Kind, Op, Phase, Recovered, Transaction,
 };
-use crate::manifest::{Confirm, Release, Target};
-use crate::payload::read_payload;
-use crate::receipt::{BundleRef, Confirmation, Receipt, ReleaseRef, RESULT_FAILED, RESULT_REFUSED};
-use crate::safepath::SafePath;
-use crate::state::{copy_synced, now_rfc3339, sync_dir, write_atomic, write_json_atomic, StateDir};
+use crate::instrument::receipt::{
+    BundleRef, Confirmation, Receipt, ReleaseRef, RESULT_FAILED, RESULT_REFUSED,
+};
+use crate::instrument::state::{
+    copy_synced, now_rfc3339, sync_dir, write_atomic, write_json_atomic, StateDir,
+};
 use crate::trust::{TrustedKeys, Verified};
 use crate::verify::{open_verified, sink_for, TargetSummary};
 use crate::Limits;
@@ -111,7 +115,7 @@ impl From<Error> for Box<ApplyError> {
 
 /// Verifies `bundle` completely and installs the target that fits `identity`
 /// under `root`. The root changes only after every check passed; a failure
-/// or crash after that leaves it exactly as it was (see [`crate::journal`]).
+/// or crash after that leaves it exactly as it was (see [`crate::instrument::journal`]).
 /// Refusals at the instrument and failures are recorded in signed receipts.
 #[allow(clippy::too_many_arguments)]
 pub fn apply(
@@ -442,7 +446,8 @@ fn check_space(staging: &Path, target: &Target) -> Result<(), Error> {
         .and_then(|v| v.parse().ok())
     {
         Some(test_value) => Some(test_value),
-        None => free_bytes(staging).map_err(Error::io("cannot read free space of", staging))?,
+        None => crate::platform::free_bytes(staging)
+            .map_err(Error::io("cannot read free space of", staging))?,
     };
     match free {
         Some(available) if available < needed => Err(Error::NoSpace {
@@ -452,32 +457,6 @@ fn check_space(staging: &Path, target: &Target) -> Result<(), Error> {
         }),
         _ => Ok(()),
     }
-}
-
-/// Bytes an unprivileged process may still write on `dir`'s file system;
-/// `None` where the platform is not asked (a full disk then fails the
-/// install, which is undone).
-#[cfg(unix)]
-pub(crate) fn free_bytes(dir: &Path) -> io::Result<Option<u64>> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"))?;
-    let mut st = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
-    // SAFETY: a NUL-terminated path and a buffer of the right type.
-    if unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: statvfs filled it.
-    let st = unsafe { st.assume_init() };
-    #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
-    Ok(Some(
-        (st.f_bavail as u64).saturating_mul(st.f_frsize as u64),
-    ))
-}
-
-#[cfg(not(unix))]
-pub(crate) fn free_bytes(_dir: &Path) -> io::Result<Option<u64>> {
-    Ok(None)
 }
 
 /// Compares the target with what the root holds now.
@@ -493,8 +472,9 @@ fn plan(root: &Path, target: &Target) -> Result<Vec<Op>, Error> {
             Ok(file) => {
                 let meta = file.metadata().map_err(Error::io("cannot read", &p))?;
                 let old = hash_reader(file).map_err(Error::io("cannot read", &p))?.0;
-                let same =
-                    meta.len() == f.size && exec_bit(&meta) == f.executable && old == f.sha256;
+                let same = meta.len() == f.size
+                    && crate::platform::exec_bit(&meta).is_none_or(|x| x == f.executable)
+                    && old == f.sha256;
                 let action = if same {
                     Action::Unchanged
                 } else {
@@ -529,18 +509,6 @@ pub(crate) fn dirs_to_create(root: &Path, ops: &[Op]) -> Vec<SafePath> {
         }
     }
     out
-}
-
-#[cfg(unix)]
-pub(crate) fn exec_bit(m: &fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    m.permissions().mode() & 0o111 != 0
-}
-
-#[cfg(not(unix))]
-pub(crate) fn exec_bit(_: &fs::Metadata) -> bool {
-    // Windows has no executable bit; treat it as always matching.
-    true
 }
 
 /// Keeps every file the install replaces (a hard link costs nothing; a copy
@@ -641,17 +609,4 @@ fn switch_in(t: &Transaction, tree: &Path) -> Result<(), Error> {
         sync_dir(d);
     }
     Ok(())
-}
-
-#[cfg(all(test, unix))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn free_space_is_read_from_the_real_file_system() {
-        let dir = tempfile::tempdir().unwrap();
-        let free = free_bytes(dir.path()).unwrap().expect("asked on Unix");
-        assert!(free > 0);
-        assert!(free_bytes(&dir.path().join("missing")).is_err());
-    }
 }

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::envelope::{canonical_header, FORMAT_MARKER, MEMBER_FORMAT};
 use crate::error::Error;
-use crate::identity::Identity;
-use crate::receipt::ReleaseRef;
-use crate::state::StateDir;
+use crate::format::envelope::{canonical_header, FORMAT_MARKER, MEMBER_FORMAT};
+use crate::instrument::identity::Identity;
+use crate::instrument::receipt::ReleaseRef;
+use crate::instrument::state::StateDir;
 use crate::trust::TrustedKeys;
 use crate::verify::open_verified;
 use crate::Limits;
@@ -69,7 +69,12 @@ pub fn scan(
             let t = identity.select(&o.manifest)?;
             entry.other_modes = o.manifest.other_modes(t);
             if let Some(s) = &state {
-                crate::install::check_sequence(s, &identity.mode, &o.manifest.release, false)?;
+                crate::instrument::install::check_sequence(
+                    s,
+                    &identity.mode,
+                    &o.manifest.release,
+                    false,
+                )?;
             }
             Ok(())
         })();

@@ -11,9 +11,9 @@ pub use bundle_keys::SignatureEntry;
 use bundle_keys::{Date, KeyId, PublicKey, SignatureBytes};
 use serde::{Deserialize, Serialize};
 
-use crate::digest::Sha256Digest;
 use crate::error::Error;
-use crate::manifest::{is_canonical_json, Manifest};
+use crate::format::digest::Sha256Digest;
+use crate::format::manifest::{is_canonical_json, Manifest};
 use crate::Limits;
 
 /// `signatures.json`: detached signatures over the exact manifest bytes.
@@ -432,7 +432,7 @@ impl TrustedKeys {
         let mut cur = self.clone();
         let mut updates = Vec::new();
         for (version, bytes) in carried {
-            let name = crate::envelope::trust_root_member(*version);
+            let name = crate::format::envelope::trust_root_member(*version);
             let doc = RootDocument::parse(bytes).map_err(|e| Error::TrustRootDocument {
                 source_name: format!("bundle member {name}"),
                 error: e,
@@ -708,5 +708,5 @@ fn install_root(path: &Path, doc: &RootDocument) -> Result<(), Error> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(Error::io("cannot create directory", dir))?;
     }
-    crate::state::write_atomic(path, &doc.bytes)
+    crate::instrument::state::write_atomic(path, &doc.bytes)
 }

@@ -1,0 +1,13 @@
+//! The bundle format as bytes: the container, the signed manifest, the
+//! payload stream, safe paths, digests, the SBOM member and the limits that
+//! bound every read. Nothing here decides whom to trust (that is
+//! [`crate::trust`]); nothing here writes outside the staging sink it is
+//! handed.
+
+pub mod digest;
+pub mod envelope;
+pub mod limits;
+pub mod manifest;
+pub mod payload;
+pub mod safepath;
+pub mod sbom;

@@ -1,0 +1,14 @@
+//! The instrument side: apply a verified bundle to the instrument's root
+//! through a journal, keep backups, sign receipts with the device key, roll
+//! back, check what is installed and scan a stick. Reads bundles only through
+//! [`crate::verify`]; every operating-system call goes through
+//! [`crate::platform`].
+
+pub mod check;
+pub mod identity;
+pub mod install;
+pub mod journal;
+pub mod receipt;
+pub mod rollback;
+pub mod scan;
+pub mod state;

@@ -1,0 +1,72 @@
+//! Every operating-system-specific call of the verifier, behind one
+//! interface. Unix (with Linux-only fast paths) and Windows sit side by side;
+//! no other module of this crate may use `cfg(unix)`, `cfg(windows)` or
+//! `cfg(target_os)`. Each function says what it guarantees where the platform
+//! cannot give it.
+
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+use unix as os;
+
+#[cfg(not(unix))]
+mod windows;
+#[cfg(not(unix))]
+use windows as os;
+
+use std::fs::{File, Metadata};
+use std::io;
+use std::path::Path;
+
+/// Creates a new file for writing (never an existing one): `0755` when
+/// `exec`, else `0644`, on Unix; Windows has no executable bit.
+pub fn create_new(path: &Path, exec: bool) -> io::Result<File> {
+    os::create_new(path, exec)
+}
+
+/// Whether a file's mode marks it executable. Windows has no such bit; there
+/// it reports `None`, and callers compare nothing.
+pub fn exec_bit(m: &Metadata) -> Option<bool> {
+    os::exec_bit(m)
+}
+
+/// Asks the OS to start writing a finished file now, without waiting, so a
+/// later sync finds little left to do. A hint: nothing where unsupported.
+pub fn start_writeback(f: &File) {
+    os::start_writeback(f)
+}
+
+/// Returns once every file in `paths` (all on one file system) is on disk:
+/// one file-system sync on Linux, one flush per file elsewhere.
+pub fn sync_files(paths: &[&Path]) -> io::Result<()> {
+    os::sync_files(paths)
+}
+
+/// Makes renames in `dir` durable; a no-op where directories cannot be
+/// opened for that.
+pub fn sync_dir(dir: &Path) {
+    os::sync_dir(dir)
+}
+
+/// Bytes an unprivileged process may still write on `dir`'s file system;
+/// `None` where the platform is not asked.
+pub fn free_bytes(dir: &Path) -> io::Result<Option<u64>> {
+    os::free_bytes(dir)
+}
+
+/// Whether two paths name the same file (same device and inode).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    os::same_file(a, b)
+}
+
+/// Lets a closed output pipe end the process quietly, as other command-line
+/// tools do (`report | head`). Call before any thread starts.
+pub fn default_sigpipe() {
+    os::default_sigpipe()
+}
+
+/// The user's preferred language tags, best first (the locale variables on
+/// Unix, the user's UI languages on Windows).
+pub fn preferred_languages() -> Vec<String> {
+    sys_locale::get_locales().collect()
+}
