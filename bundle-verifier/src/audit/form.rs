@@ -1,241 +1,144 @@
 //! The field safety notice's verification form, filled from a [`Report`]:
-//! Markdown or printable HTML (well-formed XHTML), in English or German. All
-//! the form's texts, in both languages, are in `Text`. A statement the
+//! Markdown or printable HTML (well-formed XHTML), in any shipped language. All
+//! the form's texts are looked up through `Text` (`audit.ftl`). A statement the
 //! evidence does not support is left unticked and the form says why.
 
 use std::collections::BTreeMap;
 
 use crate::audit::report::{Report, Status};
-use crate::i18n::Lang;
+use crate::i18n::{fl, Lang};
 
 /// Every text of the form, per language.
 struct Text {
     lang: Lang,
 }
 
-macro_rules! t {
-    ($self:expr, $en:literal, $de:literal $(, $arg:expr)* $(,)?) => {
-        match $self.lang {
-            Lang::En => format!($en $(, $arg)*),
-            Lang::De => format!($de $(, $arg)*),
-        }
-    };
-}
-
 impl Text {
     fn title(&self) -> String {
-        t!(self, "Verification form", "Verifizierungsformular")
+        fl!(self.lang, "form-title")
     }
     fn intro(&self, release: &str) -> String {
-        t!(
-            self,
-            "Filled in from the signed installation receipts of the instruments for release {}. Check every answer before signing.",
-            "Ausgefüllt anhand der signierten Installationsbelege der Geräte für Release {}. Prüfen Sie jede Antwort vor der Unterschrift.",
-            release
-        )
+        fl!(self.lang, "form-intro", release = release)
     }
     fn company(&self) -> String {
-        t!(self, "Company name", "Firmenname")
+        fl!(self.lang, "form-company")
     }
     fn product(&self) -> String {
-        t!(self, "Product/instrument name", "Produkt-/Gerätename")
+        fl!(self.lang, "form-product")
     }
     fn quantity(&self) -> String {
-        t!(self, "Quantity", "Menge")
+        fl!(self.lang, "form-quantity")
     }
     fn serials(&self) -> String {
-        t!(self, "Serial number(s)", "Seriennummer(n)")
+        fl!(self.lang, "form-serials")
     }
     fn mark_all(&self) -> String {
-        t!(
-            self,
-            "Mark all that apply.",
-            "Markieren Sie alle zutreffenden Felder."
-        )
+        fl!(self.lang, "form-mark-all")
     }
     fn standalone(&self) -> String {
-        t!(
-            self,
-            "Standalone instances of the instrument-independent software for RUO mode on the Dx instruments",
-            "Eigenständige Instanzen der geräteunabhängigen Software für den RUO-Modus auf den Dx-Geräten"
-        )
+        fl!(self.lang, "form-standalone")
     }
     fn your_details(&self) -> String {
-        t!(self, "Your details", "Ihre Angaben")
+        fl!(self.lang, "form-your-details")
     }
     fn name_print(&self) -> String {
-        t!(self, "Name (print):", "Name in Druckbuchstaben:")
+        fl!(self.lang, "form-name-print")
     }
     fn job_title(&self) -> String {
-        t!(
-            self,
-            "Job title of the person filling in the form (print):",
-            "Stellenbezeichnung der Person, die das Formular ausfüllt, in Druckbuchstaben:"
-        )
+        fl!(self.lang, "form-job-title")
     }
     fn customer(&self) -> String {
-        t!(self, "Customer responses", "Kundenantworten")
+        fl!(self.lang, "form-customer")
     }
     fn s_received(&self) -> String {
-        t!(
-            self,
-            "I confirm receipt of the notice and that I have read and understood its content.",
-            "Ich bestätige den Erhalt der Mitteilung sowie die Kenntnisnahme des Inhalts."
-        )
+        fl!(self.lang, "form-s-received")
     }
     fn s_software(&self) -> String {
-        t!(
-            self,
-            "I confirm that the software is installed on the instruments marked above.",
-            "Ich bestätige, dass die Software auf den oben gekennzeichneten Geräten installiert ist."
-        )
+        fl!(self.lang, "form-s-software")
     }
     fn s_users(&self) -> String {
-        t!(
-            self,
-            "All relevant users have received the information.",
-            "Sämtliche relevanten Anwender haben die Informationen erhalten."
-        )
+        fl!(self.lang, "form-s-users")
     }
     fn s_patched(&self) -> String {
-        t!(
-            self,
-            "I confirm that the software patch has been installed on all instruments listed above.",
-            "Ich bestätige, dass der Software-Patch auf allen oben genannten Geräten installiert wurde."
-        )
+        fl!(self.lang, "form-s-patched")
     }
     fn yes(&self) -> String {
-        t!(self, "Yes", "Ja")
+        fl!(self.lang, "form-yes")
     }
     fn no(&self) -> String {
-        t!(self, "No", "Nein")
+        fl!(self.lang, "form-no")
     }
     fn distributor(&self) -> String {
-        t!(
-            self,
-            "Distributor/importer responses",
-            "Antworten des Händlers/Importeurs"
-        )
+        fl!(self.lang, "form-distributor")
     }
     fn not_applicable(&self) -> String {
-        t!(self, "Not applicable", "Nicht zutreffend")
+        fl!(self.lang, "form-not-applicable")
     }
     fn d_identified(&self) -> String {
-        t!(
-            self,
-            "I have identified the customers who may have received the product.",
-            "Ich habe die Kunden ermittelt, die das Produkt möglicherweise erhalten haben."
-        )
+        fl!(self.lang, "form-d-identified")
     }
     fn d_informed(&self) -> String {
-        t!(
-            self,
-            "I have informed the identified customers of this recall. Date (DD-MON-YYYY):",
-            "Ich habe die ermittelten Kunden über diesen Rückruf informiert. Datum (TT-MON-JJJJ):"
-        )
+        fl!(self.lang, "form-d-informed")
     }
     fn acknowledgement(&self) -> String {
-        t!(
-            self,
-            "I understand that the software patch must be installed separately in both modes (Dx and RUO) on every affected instrument listed in this form, and on every standalone instance of the software for RUO mode.",
-            "Mir ist bekannt, dass der Software-Patch für beide Modi (Dx und RUO) auf allen betroffenen Geräten, die in diesem Verifizierungsformular angegeben sind, sowie auf allen eigenständigen Instanzen der Software für den RUO-Modus separat installiert werden muss."
-        )
+        fl!(self.lang, "form-acknowledgement")
     }
     fn signature(&self) -> String {
-        t!(
-            self,
-            "Signature of the person filling in the form",
-            "Unterschrift der Person, die das Formular ausfüllt"
-        )
+        fl!(self.lang, "form-signature")
     }
     fn date(&self) -> String {
-        t!(self, "Date", "Datum")
+        fl!(self.lang, "form-date")
     }
     fn evidence(&self) -> String {
-        t!(self, "Evidence", "Nachweis")
+        fl!(self.lang, "form-evidence")
     }
     fn not_from_receipts(&self) -> String {
-        t!(
-            self,
-            "Left unticked: receipts cannot show this; the person signing answers it.",
-            "Nicht angekreuzt: Belege können das nicht zeigen; die unterzeichnende Person beantwortet es."
-        )
+        fl!(self.lang, "form-not-from-receipts")
     }
     fn distributor_why(&self) -> String {
-        t!(
-            self,
-            "Left unticked: for distributors and importers; receipts cannot show this.",
-            "Nicht angekreuzt: für Händler und Importeure; Belege können das nicht zeigen."
-        )
+        fl!(self.lang, "form-distributor-why")
     }
     fn software_yes(&self, n: usize) -> String {
-        t!(
-            self,
-            "Ticked: valid signed receipts from all {} registered instruments and installs.",
-            "Angekreuzt: gültige signierte Belege von allen {} registrierten Geräten und Instanzen.",
-            n
-        )
+        fl!(self.lang, "form-software-yes", n = n)
     }
     fn software_why(&self, serials: &str) -> String {
-        t!(
-            self,
-            "Left unticked: no valid receipt from {}.",
-            "Nicht angekreuzt: kein gültiger Beleg von {}.",
-            serials
-        )
+        fl!(self.lang, "form-software-why", serials = serials)
     }
     fn patched_yes(&self, rows: usize, release: &str) -> String {
-        t!(
-            self,
-            "Ticked: valid receipts show release {} installed in all {} expected serial × mode combinations.",
-            "Angekreuzt: gültige Belege zeigen Release {} in allen {} erwarteten Kombinationen aus Seriennummer und Modus installiert.",
-            release,
-            rows
+        fl!(
+            self.lang,
+            "form-patched-yes",
+            release = release,
+            rows = rows
         )
     }
     fn patched_why(&self, open: &str) -> String {
-        t!(
-            self,
-            "Left unticked: not shown patched: {}.",
-            "Nicht angekreuzt: nicht als gepatcht belegt: {}.",
-            open
-        )
+        fl!(self.lang, "form-patched-why", open = open)
     }
     fn ack_evidence(&self, both: usize, dual: usize, sa: usize, sa_all: usize) -> String {
-        t!(
-            self,
-            "Receipts show {} of {} dual-boot instruments patched in both modes and {} of {} standalone installs patched.",
-            "Die Belege zeigen {} von {} Dual-Boot-Geräten in beiden Modi und {} von {} eigenständigen Instanzen gepatcht.",
-            both,
-            dual,
-            sa,
-            sa_all
+        fl!(
+            self.lang,
+            "form-ack-evidence",
+            both = both,
+            dual = dual,
+            sa = sa,
+            sa_all = sa_all
         )
     }
     fn annex(&self) -> String {
-        t!(
-            self,
-            "Annex: status per serial number and mode",
-            "Anhang: Status je Seriennummer und Modus"
-        )
+        fl!(self.lang, "form-annex")
     }
     fn mode(&self) -> String {
-        t!(self, "Mode", "Modus")
+        fl!(self.lang, "form-mode")
     }
     fn status_col(&self) -> String {
-        t!(self, "Status", "Status")
+        fl!(self.lang, "form-status-col")
     }
     fn when(&self) -> String {
-        t!(self, "Installed (receipt time)", "Installiert (Belegzeit)")
+        fl!(self.lang, "form-when")
     }
     fn status(&self, s: Status) -> String {
-        match s {
-            Status::Patched => t!(self, "patched", "gepatcht"),
-            Status::NotPatched => t!(self, "not patched", "nicht gepatcht"),
-            Status::Failed => t!(self, "failed", "fehlgeschlagen"),
-            Status::RolledBack => t!(self, "rolled back", "zurückgesetzt"),
-            Status::InvalidReceipt => t!(self, "receipt invalid", "Beleg ungültig"),
-        }
+        crate::audit::report::status_word(self.lang, s)
     }
 }
 
@@ -463,10 +366,7 @@ table{border-collapse:collapse;width:100%;margin:0.5em 0}td,th{border:1px solid 
 pub fn html(r: &Report, lang: Lang) -> String {
     let t = Text { lang };
     let f = fill(r, &t);
-    let code = match lang {
-        Lang::En => "en",
-        Lang::De => "de",
-    };
+    let code = lang.tag();
     let mut o = format!(
         "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"{code}\" xml:lang=\"{code}\">\n<head><meta charset=\"utf-8\"/><title>{}</title><style>{CSS}</style></head>\n<body>\n",
         esc(&t.title())

@@ -8,6 +8,7 @@
 //! key), then by receipt time: an air-gapped instrument's clock may be wrong,
 //! its counter cannot go back.
 
+use crate::i18n::{fl, Lang};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,17 @@ impl Status {
             Status::RolledBack => "rolled_back",
             Status::InvalidReceipt => "invalid_receipt",
         }
+    }
+}
+
+/// A status as a person reads it in `lang` (`as_str` is for machines).
+pub fn status_word(lang: Lang, s: Status) -> String {
+    match s {
+        Status::Patched => fl!(lang, "status-patched"),
+        Status::NotPatched => fl!(lang, "status-not-patched"),
+        Status::Failed => fl!(lang, "status-failed"),
+        Status::RolledBack => fl!(lang, "status-rolled-back"),
+        Status::InvalidReceipt => fl!(lang, "status-invalid-receipt"),
     }
 }
 
@@ -563,10 +575,17 @@ pub fn to_csv(r: &Report) -> String {
 }
 
 /// The terminal table: one line per serial × mode, then the summary.
-pub fn to_table(r: &Report) -> String {
+pub fn to_table(r: &Report, lang: Lang) -> String {
     let head = [
-        "SERIAL", "MODE", "MODEL", "STATUS", "RELEASE", "TIME", "DETAIL",
-    ];
+        "report-serial",
+        "report-mode",
+        "report-model",
+        "report-status",
+        "report-release",
+        "report-time",
+        "report-detail",
+    ]
+    .map(|id| lang.text(id, None));
     let cells: Vec<[String; 7]> = r
         .rows
         .iter()
@@ -580,14 +599,14 @@ pub fn to_table(r: &Report) -> String {
                 row.serial.clone(),
                 row.mode.clone(),
                 row.model.clone(),
-                format!("{}{flag}", row.status.as_str()),
+                format!("{}{flag}", status_word(lang, row.status)),
                 row.release.as_ref().map_or(String::new(), |x| x.id.clone()),
                 row.time.clone().unwrap_or_default(),
                 row.detail.clone().unwrap_or_default(),
             ]
         })
         .collect();
-    let mut width = head.map(str::len);
+    let mut width = head.clone().map(|h| h.chars().count());
     for c in &cells {
         for (w, s) in width.iter_mut().zip(c) {
             *w = (*w).max(s.chars().count());
@@ -604,27 +623,39 @@ pub fn to_table(r: &Report) -> String {
         out.push_str(parts.join("  ").trim_end());
         out.push('\n');
     };
-    line(&head.map(String::from));
+    line(&head);
     for c in &cells {
         line(c);
     }
     let s = &r.summary;
-    out.push_str(&format!(
-        "\nrelease {}: {} instruments, {} serial × mode: {} patched, {} not patched, {} failed, {} rolled back, {} invalid receipt; {} unknown and {} unreadable receipt(s) of {} read\n",
-        r.release, s.instruments, s.rows, s.patched, s.not_patched, s.failed, s.rolled_back,
-        s.invalid_receipt, s.unknown_receipts, s.unreadable_receipts, r.receipts_read
-    ));
+    let summary = fl!(
+        lang,
+        "report-summary",
+        release = &r.release,
+        instruments = s.instruments,
+        rows = s.rows,
+        patched = s.patched,
+        not_patched = s.not_patched,
+        failed = s.failed,
+        rolled_back = s.rolled_back,
+        invalid = s.invalid_receipt,
+        unknown = s.unknown_receipts,
+        unreadable = s.unreadable_receipts,
+        read = r.receipts_read
+    );
+    out.push_str(&format!("\n{summary}\n"));
     if !s.patched_in_one_mode_only.is_empty() {
-        out.push_str(&format!(
-            "(!) patched in one mode only: {}\n",
-            s.patched_in_one_mode_only.join(", ")
-        ));
+        let serials = s.patched_in_one_mode_only.join(", ");
+        out.push_str(&fl!(lang, "report-one-mode-only", serials = serials));
+        out.push('\n');
     }
     for u in &r.unknown_receipts {
-        out.push_str(&format!("unknown receipt {}: {}\n", u.file, u.detail));
+        let text = fl!(lang, "report-unknown", file = &u.file, detail = &u.detail);
+        out.push_str(&format!("{text}\n"));
     }
     for u in &r.unreadable_receipts {
-        out.push_str(&format!("unreadable receipt {}: {}\n", u.file, u.error));
+        let text = fl!(lang, "report-unreadable", file = &u.file, detail = &u.error);
+        out.push_str(&format!("{text}\n"));
     }
     out
 }

@@ -71,6 +71,28 @@ pub struct Confirm {
     pub text_de: Option<String>,
 }
 
+impl Release {
+    /// The title in language `tag`, else English.
+    pub fn title_in(&self, _tag: &str) -> &str {
+        &self.title
+    }
+
+    /// The notes in language `tag`, else English.
+    pub fn notes_in(&self, _tag: &str) -> &str {
+        &self.notes
+    }
+}
+
+impl Confirm {
+    /// The text in language `tag`, else English.
+    pub fn text_in(&self, tag: &str) -> &str {
+        match (tag, &self.text_de) {
+            ("de", Some(de)) => de,
+            _ => &self.text,
+        }
+    }
+}
+
 /// Most confirmation steps a release may declare.
 pub const MAX_CONFIRM: usize = 16;
 

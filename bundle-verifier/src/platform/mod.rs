@@ -65,8 +65,9 @@ pub fn default_sigpipe() {
     os::default_sigpipe()
 }
 
-/// The user's preferred language tags, best first (the locale variables on
-/// Unix, the user's UI languages on Windows).
+/// The user's preferred languages, best first: on Unix the first of
+/// `LC_ALL`, `LC_MESSAGES` and `LANG` that is set (as POSIX says), on
+/// Windows the user's UI languages.
 pub fn preferred_languages() -> Vec<String> {
-    sys_locale::get_locales().collect()
+    os::preferred_languages()
 }

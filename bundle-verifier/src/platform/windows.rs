@@ -37,3 +37,7 @@ pub fn same_file(_: &Path, _: &Path) -> bool {
 }
 
 pub fn default_sigpipe() {}
+
+pub fn preferred_languages() -> Vec<String> {
+    sys_locale::get_locales().collect()
+}

@@ -146,7 +146,7 @@ pub struct IgnoredSignature {
     pub code: NotCounted,
     /// The same, for people, with the specifics (versions, dates, models).
     pub reason: String,
-    /// The specifics, for wording the reason in the user's language (messages.rs).
+    /// The specifics, for wording the reason in the user's language (`crate::i18n`).
     #[serde(skip)]
     pub why: Why,
 }
@@ -163,7 +163,7 @@ impl IgnoredSignature {
 }
 
 /// Why a signature did not count, with its specifics. Displays in English;
-/// `messages::Lang::not_counted_reason` words it in the user's language.
+/// `i18n::Lang::why` words it in the user's language.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Why {
     Revoked {
@@ -201,31 +201,7 @@ impl Why {
 
 impl std::fmt::Display for Why {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Why::Revoked { version } => write!(f, "revoked in trust root version {version}"),
-            Why::RootKey { version } => write!(
-                f,
-                "a root key of trust root version {version}, not a release key"
-            ),
-            Why::NotReleaseKey { version } => {
-                write!(f, "not a release key of trust root version {version}")
-            }
-            Why::NotTrusted => write!(f, "key is not trusted on this instrument"),
-            Why::Expired {
-                expires,
-                judged_on,
-                clock,
-            } => write!(
-                f,
-                "key expired on {expires} (judged on {judged_on}, {clock})"
-            ),
-            Why::OutOfScope { scope, outside } => write!(
-                f,
-                "key may sign only for {} but the bundle also targets {}",
-                scope.join(", "),
-                outside.join(", ")
-            ),
-        }
+        f.write_str(&crate::i18n::Lang::ENGLISH.why(self))
     }
 }
 
@@ -244,13 +220,7 @@ pub enum Clock {
 
 impl std::fmt::Display for Clock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Clock::System => write!(f, "the system clock"),
-            Clock::RootIssued { version, system } => write!(
-                f,
-                "the issue date of trust root version {version}; the system clock says {system}"
-            ),
-        }
+        f.write_str(&crate::i18n::Lang::ENGLISH.clock(self))
     }
 }
 

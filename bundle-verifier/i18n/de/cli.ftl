@@ -1,0 +1,9 @@
+error-prefix = Fehler
+release-name = { $id } { $version } (Sequenz { $sequence })
+answer-yes = j, ja
+confirm-prompt = Bitte bestätigen [{ $id }]: { $text }
+    Zum Bestätigen ja eingeben:{" "}
+how-flag = mit --confirm
+how-terminal = am Terminal
+progress-verify = Prüfen
+progress-stage = Prüfen und Entpacken

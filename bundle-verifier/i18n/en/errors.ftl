@@ -1,0 +1,94 @@
+# Errors, their hints, and the reasons inside them.
+# Variables are named; numbers choose plural forms.
+
+list-none = (none)
+judged-by-root = trust root version { $version }
+judged-by-keys = the trusted keys given
+clock-system = the system clock
+clock-root-issued = the issue date of trust root version { $version }; the system clock says { $system }
+
+why-revoked = revoked in trust root version { $version }
+why-root-key = a root key of trust root version { $version }, not a release key
+why-not-release-key = not a release key of trust root version { $version }
+why-not-trusted = key is not trusted on this instrument
+why-expired = key expired on { $expires } (judged on { $judged_on }, { $clock })
+why-out-of-scope = key may sign only for { $scope } but the bundle also targets { $outside }
+
+error-config = { $detail }
+error-open-bundle = cannot open bundle { $path }: { $detail }
+error-not-a-bundle = this is not a patch bundle (it does not start with the "format" member)
+error-unsupported-container = bundle container is { $found }; this verifier reads "offline-patch-bundle/1"
+error-truncated = bundle is truncated: it ends at byte { $offset }, inside the { $what }
+error-read-bundle = reading the bundle failed: { $detail }
+error-bad-header = the { $member } header at byte { $offset } is not the canonical one; the bundle was altered
+error-too-large = { $what }: { $found } exceeds the limit of { $limit }
+error-trailing-data = unexpected data after the end of the bundle, at byte { $offset }
+error-manifest = { $detail }
+error-bad-signature-file = signatures.json is malformed: { $detail }
+error-bad-signature = the signature by trusted key { $key_id } does not match the manifest; the bundle was altered
+error-not-trusted = not signed by enough trusted keys: { $counted } of { $threshold } release keys needed under { $judged_by }. Counted: { $counted_ids }; not counted: { $ignored }
+error-trust-root-document = trust root in { $source_name }: { $detail }
+error-trust-root-invalid = { $source_name } is not acceptable: { $detail }
+error-trust-root-below-threshold = trust root version { $version } is signed by only { $counted } of { $whose } (at least { $threshold } must sign); it is not trusted
+error-trust-root-bad-signature = the signature by root key { $key_id } on trust root version { $version } does not verify; the trust root was altered
+error-trust-root-rollback = trust root version { $found } is older than version { $have }, which this instrument already trusts; a trust root never goes back
+error-trust-root-conflict = there are two different trust roots with version { $version }; the one offered is not the one trusted here
+error-trust-root-gap = trust root version { $found } cannot be checked against version { $have }: every version in between is needed (each is signed by its predecessor's root keys)
+error-payload-digest = payload is damaged: expected { $expected_size } bytes with SHA-256 { $expected }, found { $found_size } bytes with SHA-256 { $found }
+error-payload-malformed = payload is malformed: { $detail }
+error-sbom-digest = the SBOM is damaged: the manifest signs { $expected_size } bytes with SHA-256 { $expected }, sbom.json has { $found_size } bytes with SHA-256 { $found }
+error-sbom = { $detail }
+error-wrong-model = this bundle is for { $expected }; this instrument is a { $found }
+error-wrong-mode = this bundle has no { $found } mode for { $model }; it is for mode { $expected }
+error-wrong-udi-di = this bundle is for { $model } with device identifier (UDI-DI) { $expected }; this instrument has { $found }
+error-wrong-version = this bundle needs installed software version { $required }; this instrument has { $found }
+error-downgrade = release { $installed } (sequence { $installed_sequence }) was already applied in mode { $mode }; this bundle is older (sequence { $offered_sequence }) and would downgrade it
+error-replay = release { $installed } (sequence { $sequence }) was already applied in mode { $mode }; give --reinstall to apply the same release again
+error-not-confirmed = this release must not be installed before these steps are confirmed: { $steps }
+error-nothing-to-roll-back = there is no install in { $root } that could be rolled back
+error-nothing-installed = nothing was installed into { $root } with this state directory
+error-changed-since-install = { $count ->
+    [one] a file of release { $release } was changed since it was installed ({ $files }); rollback would lose that change, so nothing was changed
+   *[other] the files of release { $release } were changed since it was installed ({ $files }); rollback would lose those changes, so nothing was changed
+}
+error-io = { $what } { $path }: { $detail }
+error-install-failed = install failed: { $reason }; the instrument root was restored to its previous state
+error-no-space = not enough free space in { $dir }: the new files need { $needed } MiB, { $available } MiB are free; nothing was changed
+error-restore-failed = install failed: { $reason }; restoring the root ALSO failed: { $restore }. Backups are in { $backup }
+
+hint-not-confirmed = Nothing was changed. Do each step, then run apply again and confirm it (at the prompt or with --confirm ID).
+hint-use-newest = Nothing was changed. Use the newest bundle for this instrument.
+hint-usage = Check the command line and the files it names.
+hint-refused = Do not install this file. Get a fresh copy of the bundle from the vendor and check it again.
+hint-not-applicable = Nothing was changed. Use the bundle made for this instrument, or check the identity file.
+hint-install-failed = Nothing was changed. Fix the cause (disk space, permissions) and run apply again.
+hint-other = Contact the vendor's technical support with this message.
+
+# What a file operation could not do (`Error::io`); the path follows.
+io-cannot-copy-to = cannot copy to
+io-cannot-create = cannot create
+io-cannot-create-a-directory-in = cannot create a directory in
+io-cannot-create-a-file-in = cannot create a file in
+io-cannot-create-backup-directory = cannot create backup directory
+io-cannot-create-directory = cannot create directory
+io-cannot-create-staged-file = cannot create staged file
+io-cannot-create-staging-directory = cannot create staging directory
+io-cannot-create-staging-directory-in = cannot create staging directory in
+io-cannot-create-state-directory = cannot create state directory
+io-cannot-inspect = cannot inspect
+io-cannot-move-file-into-place = cannot move file into place
+io-cannot-open = cannot open
+io-cannot-open-state-directory = cannot open state directory
+io-cannot-read = cannot read
+io-cannot-read-free-space-of = cannot read free space of
+io-cannot-remove = cannot remove
+io-cannot-remove-directory = cannot remove directory
+io-cannot-restore-the-old-file = cannot restore the old file
+io-cannot-sync = cannot sync
+io-cannot-sync-staged-files-on-the-file-system-of = cannot sync staged files on the file system of
+io-cannot-write = cannot write
+io-cannot-write-in = cannot write in
+io-cannot-write-staged-file = cannot write staged file
+io-injected-fault-before = injected fault before
+io-the-backup-is-missing-for = the backup is missing for
+io-cannot-write-to = cannot write to

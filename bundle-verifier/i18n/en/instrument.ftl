@@ -1,0 +1,58 @@
+# apply, rollback, check-installed, scan, device, receipts: the technician at the instrument.
+
+dry-run = DRY RUN: the bundle is authentic and fits this instrument; nothing was changed.
+installed = INSTALLED: { $release } on { $model } (serial { $serial }), mode { $mode }.
+installed-before = installed before: { $release }
+counts = { $add ->
+    [one] { $add } file added
+   *[other] { $add } files added
+}, { $replace } replaced, { $same } already up to date
+verb-add = add
+verb-replace = replace
+needs-confirmation = must be confirmed before install (--confirm { $id }): { $text }
+confirmed = confirmed [{ $id }] { $how }
+backup-kept = replaced files are kept in { $dir }
+backup-copy = an extra copy of the replaced files is in { $dir }
+receipt = receipt: { $path }
+refusal-receipt = this refusal is recorded in the receipt { $path }
+device-key-created = this instrument's device key { $id } was created now; register it with `bundle-verifier device pubkey`
+other-modes = REMINDER: this instrument also boots in mode { $modes }. Start it in that mode and apply this bundle there too.
+recovered-install-completed = NOTE: an interrupted install of { $release } into { $root } was completed first.
+recovered-install-undone = NOTE: an interrupted install of { $release } into { $root } was undone first; the root is as it was before.
+recovered-rollback-completed = NOTE: an interrupted rollback of { $release } into { $root } was completed first.
+recovered-rollback-undone = NOTE: an interrupted rollback of { $release } into { $root } was undone first; the root is as it was before.
+
+rolled-back = ROLLED BACK: { $release } in mode { $mode }; { $files ->
+    [one] { $files } file restored to what it was before.
+   *[other] { $files } files restored to what they were before.
+}
+rollback-dry-run = DRY RUN: rollback would undo { $release } in mode { $mode } ({ $files ->
+    [one] { $files } file
+   *[other] { $files } files
+}); nothing was changed.
+installed-now = installed now: { $release }
+installed-now-nothing = installed now: nothing from a bundle
+
+check-ok = OK: { $files ->
+    [one] the { $files } installed file matches its signed manifest; no unexpected files.
+   *[other] all { $files } installed files match their signed manifests; no unexpected files.
+}
+check-differs = DIFFERENT: the instrument root does not match what was installed.
+check-installed-release = { $release } in mode { $mode }, installed { $when }
+check-modified = modified
+check-missing = missing
+check-unexpected = unexpected
+check-advice = If you suspect tampering, contact the vendor; `apply --reinstall` puts the signed files back.
+
+scan-none = No bundles found in { $dir }.
+scan-applies = APPLIES
+scan-not-for-this = NOT HERE
+scan-refused = REFUSED
+scan-unverified-payload = Signatures and the manifest were checked; the payload is checked in full when the bundle is applied.
+
+device-created = Device key { $id } created. Send this public key to the vendor's registry:
+device-exists = this instrument already has device key { $id }; it is never replaced. Show it with `bundle-verifier device pubkey`
+exported = { $count ->
+    [one] Copied { $count } receipt and the device public key to { $dir }.
+   *[other] Copied { $count } receipts and the device public key to { $dir }.
+}

@@ -1,0 +1,263 @@
+//! What each command takes: the clap definitions, and nothing else.
+
+use std::path::{Path, PathBuf};
+
+use bundle_verifier::i18n::Lang;
+use bundle_verifier::{Error, TrustedKeys};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "bundle-verifier",
+    version,
+    about = "Verify, inspect, extract and apply signed offline patch bundles"
+)]
+pub struct Cli {
+    /// Language of messages for people: en, de or fr (default: from the
+    /// system's language settings; English where it names none of these).
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<Lang>,
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Args)]
+pub struct Trust {
+    /// The trust root (root.json) whose release keys must sign the bundle.
+    #[arg(long = "trust-root", value_name = "ROOT.json")]
+    pub trust_root: Option<PathBuf>,
+    /// A trusted release public key (SPKI PEM); repeat for several. Same as a
+    /// trust root of these keys with threshold 1, without rotation.
+    #[arg(
+        long = "trusted-key",
+        value_name = "KEY.pub",
+        conflicts_with = "trust_root"
+    )]
+    pub trusted_key: Vec<PathBuf>,
+}
+
+impl Trust {
+    /// The keys to judge with; on an instrument (`state`), the installed
+    /// trust root when no option names one.
+    pub fn load(&self, state: Option<&Path>) -> Result<TrustedKeys, Error> {
+        match (&self.trust_root, self.trusted_key.is_empty(), state) {
+            (Some(root), _, _) => TrustedKeys::from_root_file(root),
+            (None, false, _) => TrustedKeys::from_pem_files(&self.trusted_key),
+            (None, true, Some(state)) => TrustedKeys::from_state(&state.join("trust")),
+            (None, true, None) => Err(Error::Config(
+                "say which keys to trust: --trust-root ROOT.json or --trusted-key KEY.pub".into(),
+            )),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum TrustCmd {
+    /// Show a trust root: keys, thresholds, expiry, scope, revocations, and
+    /// whether it is signed by enough of its own root keys.
+    Show {
+        root: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Print shell completions for SHELL (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(hide = true)]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff) on stdout.
+    #[command(hide = true)]
+    Manpage,
+    /// Check a bundle's signatures, manifest and payload digest.
+    Verify(VerifyArgs),
+    /// Show what a bundle claims, WITHOUT checking any signature.
+    Inspect(InspectArgs),
+    /// Verify and write one target's files into a new directory, or the
+    /// signed SBOM into a new file (--sbom).
+    Extract(ExtractArgs),
+    /// Verify and install the target that fits this instrument. Without
+    /// --trust-root or --trusted-key, the trust root installed in the state
+    /// directory is used.
+    Apply(ApplyArgs),
+    /// Restore the tree as it was before the last install into DIR.
+    Rollback(RollbackArgs),
+    /// The instrument's own key that signs receipts.
+    Device {
+        #[command(subcommand)]
+        cmd: DeviceCmd,
+    },
+    /// Receipts of installs, refusals and rollbacks.
+    Receipts {
+        #[command(subcommand)]
+        cmd: ReceiptsCmd,
+    },
+    /// Fleet compliance: classify every serial × expected mode of a device
+    /// registry for a release from a folder of receipts.
+    Report(ReportArgs),
+    /// Compare the root with the signed manifests of what was installed.
+    CheckInstalled(CheckInstalledArgs),
+    /// List the bundles on a mounted stick and whether each applies here.
+    Scan(ScanArgs),
+    /// Inspect trust root documents.
+    #[command(subcommand)]
+    Trust(TrustCmd),
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    pub bundle: PathBuf,
+    #[command(flatten)]
+    pub trust: Trust,
+    /// Also decompress the payload and check every file's SHA-256.
+    #[arg(long)]
+    pub deep: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct InspectArgs {
+    pub bundle: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ExtractArgs {
+    pub bundle: PathBuf,
+    #[command(flatten)]
+    pub trust: Trust,
+    #[arg(long, required_unless_present = "sbom", requires_all = ["mode", "out"])]
+    pub model: Option<String>,
+    #[arg(long, requires_all = ["model", "out"])]
+    pub mode: Option<String>,
+    #[arg(long, value_name = "DIR", requires_all = ["model", "mode"])]
+    pub out: Option<PathBuf>,
+    /// Write the bundle's SBOM (CycloneDX or SPDX JSON, as signed) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub sbom: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ApplyArgs {
+    pub bundle: PathBuf,
+    #[command(flatten)]
+    pub trust: Trust,
+    /// The instrument identity file (TOML).
+    #[arg(long, value_name = "ID.toml")]
+    pub instrument: PathBuf,
+    /// The instrument's software root, where files are installed.
+    #[arg(long, value_name = "DIR")]
+    pub root: PathBuf,
+    /// The verifier's state directory on the instrument (backups, records).
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    /// Verify everything and show what would change, but change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply the release with the highest applied sequence again (never an older one).
+    #[arg(long)]
+    pub reinstall: bool,
+    /// Confirm a step the release requires (e.g. `--confirm backup`); repeat for each.
+    #[arg(long = "confirm", value_name = "ID")]
+    pub confirm: Vec<String>,
+    /// Also copy the files the install replaces into this directory (e.g. the USB stick).
+    #[arg(long, value_name = "DIR")]
+    pub backup_to: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct RollbackArgs {
+    #[arg(long, value_name = "DIR")]
+    pub root: PathBuf,
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    /// Show what would be rolled back, but change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Folder of receipts (`receipts export` from many instruments; searched recursively).
+    #[arg(long, value_name = "DIR")]
+    pub receipts: PathBuf,
+    /// Device registry (TOML): serial, model, UDI-DI, company, modes, device key.
+    #[arg(long, value_name = "FLEET.toml")]
+    pub registry: PathBuf,
+    /// Release ID, or a bundle file whose release ID to use.
+    #[arg(long, value_name = "RELEASE_ID|BUNDLE")]
+    pub release: String,
+    #[arg(long, group = "format")]
+    pub json: bool,
+    #[arg(long, group = "format")]
+    pub csv: bool,
+    /// The notice's verification form, filled from the evidence (language: --lang).
+    #[arg(long, group = "format", value_name = "html|md", value_parser = ["html", "md"])]
+    pub form: Option<String>,
+}
+
+#[derive(Args)]
+pub struct CheckInstalledArgs {
+    /// With --trust-root or --trusted-key, also judge the stored
+    /// signatures of what was installed (revocations, expiry, scope).
+    #[command(flatten)]
+    pub trust: Trust,
+    #[arg(long, value_name = "DIR")]
+    pub root: PathBuf,
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub trust: Trust,
+    #[arg(long, value_name = "ID.toml")]
+    pub instrument: PathBuf,
+    /// The state directory, to also tell bundles already applied or older.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum DeviceCmd {
+    /// Create the device key (once); prints its key ID and public key.
+    Init {
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the device public key (SPKI PEM) alone.
+    Pubkey {
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ReceiptsCmd {
+    /// Copy every receipt and the device public key to DIR (e.g. the USB stick).
+    Export {
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}

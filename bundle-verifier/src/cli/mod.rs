@@ -1,0 +1,194 @@
+//! The command line: what each command takes (clap), and what the command
+//! groups share: how a command ends, printing, the progress bar, prompts.
+//! Handlers live one file per group; none does work the library could do.
+
+pub mod args;
+pub mod audit;
+pub mod instrument;
+pub mod read;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use bundle_verifier::format::manifest::Confirm;
+use bundle_verifier::i18n::{fl, Lang};
+use bundle_verifier::instrument::install::{ApplyError, Ui};
+use bundle_verifier::instrument::journal::{Kind, Recovered};
+use bundle_verifier::instrument::receipt::ReleaseRef;
+use bundle_verifier::{Error, ExitClass};
+use serde::Serialize;
+
+/// How a command ended: `json` says whether it printed JSON.
+pub type Outcome = (bool, Result<(), Failure>);
+
+/// Why a command did not succeed.
+pub enum Failure {
+    Plain(Error),
+    /// An apply refusal or failure, with its receipt.
+    Apply(Box<ApplyError>),
+    /// Ran fine but found a problem (check-installed); the code to exit with.
+    Found(ExitClass),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Plain(e)
+    }
+}
+
+/// Prints how a command failed (in `lang`, and as JSON when asked) and
+/// returns the exit code.
+pub fn report_failure(lang: Lang, json: bool, failure: Failure) -> u8 {
+    let (e, receipt) = match failure {
+        Failure::Found(class) => return class as u8,
+        Failure::Plain(e) => (e, None),
+        Failure::Apply(a) => {
+            if let Some(r) = &a.recovered {
+                eprintln!("{}", recovered(lang, r));
+            }
+            (a.error, a.receipt)
+        }
+    };
+    let code = e.class() as u8;
+    if json {
+        let v = serde_json::json!({
+            "ok": false, "exit_code": code, "error": e.to_string(), "hint": e.hint(),
+            "receipt": receipt,
+        });
+        println!("{v}");
+    }
+    eprintln!(
+        "{}: {}\n  {}",
+        fl!(lang, "error-prefix"),
+        lang.error(&e),
+        lang.hint(&e)
+    );
+    if let Some(r) = receipt {
+        eprintln!("  {}", fl!(lang, "refusal-receipt", path = &r));
+    }
+    code
+}
+
+pub fn recovered(lang: Lang, r: &Recovered) -> String {
+    let release = release_name(lang, &r.release);
+    let root = &r.root;
+    match (r.kind, r.outcome) {
+        (Kind::Install, "completed") => {
+            fl!(
+                lang,
+                "recovered-install-completed",
+                release = release,
+                root = root
+            )
+        }
+        (Kind::Install, _) => fl!(
+            lang,
+            "recovered-install-undone",
+            release = release,
+            root = root
+        ),
+        (Kind::Rollback, "completed") => {
+            fl!(
+                lang,
+                "recovered-rollback-completed",
+                release = release,
+                root = root
+            )
+        }
+        (Kind::Rollback, _) => {
+            fl!(
+                lang,
+                "recovered-rollback-undone",
+                release = release,
+                root = root
+            )
+        }
+    }
+}
+
+pub fn release_name(lang: Lang, r: &ReleaseRef) -> String {
+    name(lang, &r.id, &r.version, r.sequence)
+}
+
+pub fn name(lang: Lang, id: &str, version: &str, sequence: u64) -> String {
+    fl!(
+        lang,
+        "release-name",
+        id = id,
+        version = version,
+        sequence = sequence
+    )
+}
+
+/// A labelled line of `verify` and `inspect`: `  label     text`.
+pub fn labelled(label: String, text: String) {
+    println!("  {label:9} {text}");
+}
+
+/// The technician at the terminal: a progress bar, and prompts for confirmations.
+pub struct Terminal {
+    pub bar: indicatif::ProgressBar,
+    pub lang: Lang,
+}
+
+impl Ui for Terminal {
+    fn progress(&self, n: u64) {
+        self.bar.inc(n)
+    }
+
+    fn ask(&self, step: &Confirm) -> Option<bool> {
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        let lang = self.lang;
+        let answer = self.bar.suspend(|| {
+            let text = lang.confirm_text(step);
+            eprint!(
+                "{}",
+                fl!(lang, "confirm-prompt", id = &step.id, text = text)
+            );
+            let _ = std::io::stderr().flush();
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).map(|_| line)
+        });
+        Some(answer.is_ok_and(|a| lang.is_yes(&a)))
+    }
+}
+
+pub fn print_json(v: &impl Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("reports serialise")
+    );
+}
+
+/// A progress bar on stderr for a terminal; nothing otherwise.
+pub fn progress_bar(bundle: &Path, label: String) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let len = std::fs::metadata(bundle).map(|m| m.len()).unwrap_or(0);
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(label);
+    bar
+}
+
+pub fn completions(shell: clap_complete::Shell) -> Outcome {
+    let mut cmd = <args::Cli as clap::CommandFactory>::command();
+    let name = cmd.get_name().to_owned();
+    clap_complete::generate(shell, &mut cmd, name, &mut std::io::stdout());
+    (false, Ok(()))
+}
+
+pub fn manpage() -> Outcome {
+    let man = clap_mangen::Man::new(<args::Cli as clap::CommandFactory>::command());
+    let r = man
+        .render(&mut std::io::stdout())
+        .map_err(|e| Error::io("cannot write", "standard output")(e).into());
+    (false, r)
+}
