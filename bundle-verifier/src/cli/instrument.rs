@@ -290,7 +290,12 @@ pub fn run_scan(a: ScanArgs, lang: Lang) -> Outcome {
             fl!(lang, "scan-not-for-this"),
             fl!(lang, "scan-refused"),
         ];
-        let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        let width = labels
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(10);
         for e in &found {
             let file = e.file.strip_prefix(&a.dir).unwrap_or(&e.file).display();
             match &e.error {
