@@ -118,9 +118,17 @@ impl Lang {
 
     /// The error in this language.
     pub fn error(self, e: &Error) -> String {
+        self.container_error(e)
+            .or_else(|| self.trust_error(e))
+            .or_else(|| self.instrument_error(e))
+            .expect("every error variant is worded in one group")
+    }
+
+    /// Errors of reading the bytes: the container, manifest, payload and SBOM.
+    fn container_error(self, e: &Error) -> Option<String> {
         use Error::*;
         let l = self;
-        match e {
+        Some(match e {
             Config(m) => fl!(l, "error-config", detail = m),
             OpenBundle { path, source } => {
                 fl!(
@@ -155,6 +163,43 @@ impl Lang {
             TrailingData { offset } => fl!(l, "error-trailing-data", offset = *offset),
             Manifest(m) => fl!(l, "error-manifest", detail = m.to_string()),
             BadSignatureFile(m) => fl!(l, "error-bad-signature-file", detail = m),
+            PayloadDigest {
+                expected,
+                found,
+                expected_size,
+                found_size,
+            } => fl!(
+                l,
+                "error-payload-digest",
+                expected = expected.to_string(),
+                found = found.to_string(),
+                expected_size = *expected_size,
+                found_size = *found_size
+            ),
+            PayloadMalformed(m) => fl!(l, "error-payload-malformed", detail = m),
+            SbomDigest {
+                expected,
+                found,
+                expected_size,
+                found_size,
+            } => fl!(
+                l,
+                "error-sbom-digest",
+                expected = expected.to_string(),
+                found = found.to_string(),
+                expected_size = *expected_size,
+                found_size = *found_size
+            ),
+            Sbom(m) => fl!(l, "error-sbom", detail = m.to_string()),
+            _ => return None,
+        })
+    }
+
+    /// Errors of judging signatures and trust roots.
+    fn trust_error(self, e: &Error) -> Option<String> {
+        use Error::*;
+        let l = self;
+        Some(match e {
             BadSignature { key_id } => fl!(l, "error-bad-signature", key_id = key_id.as_str()),
             NotTrusted {
                 counted,
@@ -210,34 +255,15 @@ impl Lang {
             TrustRootGap { have, found } => {
                 fl!(l, "error-trust-root-gap", have = *have, found = *found)
             }
-            PayloadDigest {
-                expected,
-                found,
-                expected_size,
-                found_size,
-            } => fl!(
-                l,
-                "error-payload-digest",
-                expected = expected.to_string(),
-                found = found.to_string(),
-                expected_size = *expected_size,
-                found_size = *found_size
-            ),
-            PayloadMalformed(m) => fl!(l, "error-payload-malformed", detail = m),
-            SbomDigest {
-                expected,
-                found,
-                expected_size,
-                found_size,
-            } => fl!(
-                l,
-                "error-sbom-digest",
-                expected = expected.to_string(),
-                found = found.to_string(),
-                expected_size = *expected_size,
-                found_size = *found_size
-            ),
-            Sbom(m) => fl!(l, "error-sbom", detail = m.to_string()),
+            _ => return None,
+        })
+    }
+
+    /// Errors at the instrument: fit, order, confirmations, files.
+    fn instrument_error(self, e: &Error) -> Option<String> {
+        use Error::*;
+        let l = self;
+        Some(match e {
             WrongModel { expected, found } => {
                 fl!(l, "error-wrong-model", expected = expected, found = found)
             }
@@ -332,7 +358,8 @@ impl Lang {
                 restore = restore,
                 backup = backup
             ),
-        }
+            _ => return None,
+        })
     }
 
     /// What the user can do about `e`, in one sentence.
