@@ -166,7 +166,7 @@ fn build_placed(
         file: bundle.as_file(),
         #[cfg(test)]
         skew: if placement == Placement::WrongOffset {
-            BLOCK as u64
+            bundle_verifier::envelope::BLOCK as u64
         } else {
             0
         },
