@@ -1,6 +1,6 @@
 //! Walks a payload directory into a sorted list of files, refusing anything
 //! a bundle cannot carry safely (links, special files, unportable names).
-//! Files are hashed later, while the payload is compressed (`write.rs`).
+//! Files are hashed later, while the payload is compressed (`write/payload`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,6 +10,7 @@ use bundle_verifier::manifest::{check_tree, FileEntry};
 use bundle_verifier::safepath::SafePath;
 use bundle_verifier::Limits;
 
+use crate::platform;
 use crate::BuildError;
 
 /// One payload file: its bundle path, where it is on disk, its size when
@@ -105,7 +106,7 @@ fn walk(
             out.push(Collected {
                 path: safe,
                 size: meta.len(),
-                executable: is_executable(&meta),
+                executable: platform::is_executable(&meta),
                 source: path,
             });
         } else {
@@ -116,15 +117,4 @@ fn walk(
         }
     }
     Ok(())
-}
-
-#[cfg(unix)]
-fn is_executable(m: &fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    m.permissions().mode() & 0o100 != 0
-}
-
-#[cfg(not(unix))]
-fn is_executable(_: &fs::Metadata) -> bool {
-    false
 }

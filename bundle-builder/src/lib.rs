@@ -5,6 +5,7 @@
 pub mod collect;
 pub mod error;
 mod place;
+mod platform;
 pub mod spec;
 pub mod trust;
 pub mod write;

@@ -7,6 +7,7 @@ use std::path::Path;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::{Signer as _, SigningKey};
 
+use crate::platform;
 use crate::{KeyError, KeyId, PublicKey, SignatureBytes};
 
 /// An instrument's receipt-signing key (PKCS#8 PEM on disk, owner-only).
@@ -63,14 +64,7 @@ impl DeviceKey {
         tmp_name.push(format!(".tmp-{}", std::process::id()));
         let tmp = std::path::PathBuf::from(tmp_name);
         let _ = std::fs::remove_file(&tmp);
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let written = opts.open(&tmp).and_then(|mut f| {
+        let written = platform::create_new(&tmp, true).and_then(|mut f| {
             std::io::Write::write_all(&mut f, pem.as_bytes())?;
             f.sync_all()
         });
@@ -116,11 +110,8 @@ mod tests {
         k.public_key().verify_strict(b"receipt", &sig).unwrap();
         assert!(k.public_key().verify_strict(b"receipT", &sig).is_err());
         assert!(matches!(k.write_pem_file(&p), Err(KeyError::Exists { .. })));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&p).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
+        if let Some(mode) = platform::permission_bits(&std::fs::metadata(&p).unwrap()) {
+            assert_eq!(mode, 0o600);
         }
     }
 }

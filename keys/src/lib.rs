@@ -10,6 +10,8 @@ mod date;
 #[cfg(feature = "device")]
 pub mod device;
 mod error;
+#[cfg(any(feature = "signing", feature = "device"))]
+mod platform;
 mod public;
 pub mod root;
 #[cfg(feature = "signing")]

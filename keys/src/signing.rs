@@ -10,6 +10,7 @@ use ed25519_dalek::{Signer as _, SigningKey};
 use rand_core::RngCore;
 use zeroize_free::Secret;
 
+use crate::platform;
 use crate::{KeyError, KeyId, PublicKey, SignatureBytes};
 
 /// Anything that can produce an Ed25519 signature under a known public key.
@@ -229,20 +230,11 @@ pub fn with_suffix(prefix: &Path, suffix: &str) -> std::path::PathBuf {
 
 /// Creates a file that must not exist yet; `private` makes it owner-only on Unix.
 pub fn write_new_file(path: &Path, bytes: &[u8], private: bool) -> Result<(), KeyError> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(if private { 0o600 } else { 0o644 });
-    }
-    #[cfg(not(unix))]
-    let _ = private;
     let err = |source| KeyError::Write {
         path: path.to_owned(),
         source,
     };
-    let mut f = opts.open(path).map_err(err)?;
+    let mut f = platform::create_new(path, private).map_err(err)?;
     f.write_all(bytes).map_err(err)?;
     f.sync_all().map_err(err)?;
     Ok(())
@@ -313,14 +305,9 @@ mod tests {
         let prefix = dir.path().join("rel");
         let k = FileKey::generate();
         k.write_pair(&prefix).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(with_suffix(&prefix, "key"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
+        let meta = std::fs::metadata(with_suffix(&prefix, "key")).unwrap();
+        if let Some(mode) = platform::permission_bits(&meta) {
+            assert_eq!(mode, 0o600);
         }
         assert!(matches!(
             k.write_pair(&prefix),

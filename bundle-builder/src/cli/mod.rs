@@ -1,0 +1,248 @@
+//! The command line's clap definitions and the dispatch to one handler
+//! per command group. Parsing only: no handler logic here.
+
+mod bundle;
+mod docs;
+mod keys;
+mod trust;
+
+use std::path::PathBuf;
+
+use bundle_builder::BuildError;
+use bundle_keys::token::TokenKeySpec;
+use bundle_keys::{Date, KeyId};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "bundle-builder",
+    version,
+    about = "Build and sign offline patch bundles and trust roots"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+/// Which secret key signs: a key file, or a key in a PKCS#11 token.
+#[derive(Args, Clone)]
+pub struct KeyArgs {
+    /// Secret key file (PKCS#8 PEM, plain or encrypted).
+    #[arg(long, value_name = "KEY.key", conflicts_with = "pkcs11_module")]
+    key: Option<PathBuf>,
+    /// File whose first line is the key's passphrase (else BUNDLE_KEY_PASSPHRASE).
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    token: TokenArgs,
+}
+
+/// A key held in a PKCS#11 token; the PIN comes from BUNDLE_PKCS11_PIN.
+#[derive(Args, Clone)]
+pub struct TokenArgs {
+    /// PKCS#11 module (shared library) of the token.
+    #[arg(long, value_name = "LIB", requires_all = ["pkcs11_token", "pkcs11_key"])]
+    pkcs11_module: Option<PathBuf>,
+    /// Label of the token.
+    #[arg(long, value_name = "LABEL", requires = "pkcs11_module")]
+    pkcs11_token: Option<String>,
+    /// Label of the Ed25519 key pair in the token.
+    #[arg(long, value_name = "LABEL", requires = "pkcs11_module")]
+    pkcs11_key: Option<String>,
+}
+
+impl TokenArgs {
+    fn spec(&self) -> Option<TokenKeySpec> {
+        Some(TokenKeySpec {
+            module: self.pkcs11_module.clone()?,
+            token: self.pkcs11_token.clone()?,
+            key: self.pkcs11_key.clone()?,
+        })
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Print shell completions for SHELL (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(hide = true)]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff) on stdout.
+    #[command(hide = true)]
+    Manpage,
+    /// Generate an Ed25519 key pair: PREFIX.key (PKCS#8 PEM, 0600; encrypted
+    /// with a passphrase from --passphrase-file or BUNDLE_KEY_PASSPHRASE) and
+    /// PREFIX.pub (SPKI PEM). With --pkcs11-*, the key pair is generated in
+    /// the token and only PREFIX.pub is written.
+    Keygen(KeygenArgs),
+    /// Write the public half of a secret key or token key (SPKI PEM).
+    Pubkey(PubkeyArgs),
+    /// Build a signed bundle from a release spec.
+    Build(BuildArgs),
+    /// Add a signature to a bundle in place; the manifest does not change.
+    Cosign(CosignArgs),
+    /// Make and sign trust root documents.
+    #[command(subcommand)]
+    Trust(TrustCmd),
+}
+
+// The argument structs carry no doc comment of their own: the variant's is
+// the command's help, and a second one would compete with it.
+
+#[derive(Args)]
+pub struct KeygenArgs {
+    #[arg(long, value_name = "PREFIX")]
+    out: PathBuf,
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    token: TokenArgs,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct PubkeyArgs {
+    #[command(flatten)]
+    key: KeyArgs,
+    #[arg(long, value_name = "KEY.pub")]
+    out: PathBuf,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct BuildArgs {
+    spec: PathBuf,
+    #[command(flatten)]
+    key: KeyArgs,
+    #[arg(long, value_name = "FILE.bundle")]
+    out: PathBuf,
+    /// A trust root the bundle carries to instruments (repeat for a chain
+    /// of consecutive versions).
+    #[arg(long, value_name = "ROOT.json")]
+    include_root: Vec<PathBuf>,
+    /// zstd compression level (1 to 19).
+    #[arg(long, default_value_t = 3)]
+    level: i32,
+    /// SBOM of the release (CycloneDX or SPDX 2 JSON), carried signed;
+    /// overrides `sbom` in the spec's [release].
+    #[arg(long, value_name = "FILE")]
+    sbom: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct CosignArgs {
+    bundle: PathBuf,
+    #[command(flatten)]
+    key: KeyArgs,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum TrustCmd {
+    /// Write trust root version 1, unsigned.
+    Init(TrustInitArgs),
+    /// Add one root signature to a trust root, in place.
+    Sign(TrustSignArgs),
+    /// Write the next version of a trust root (version + 1, unsigned).
+    Edit(TrustEditArgs),
+}
+
+#[derive(Args)]
+pub struct TrustInitArgs {
+    /// A root public key (SPKI PEM); repeat.
+    #[arg(long = "root-key", value_name = "KEY.pub", required = true)]
+    root_keys: Vec<PathBuf>,
+    /// How many root keys must sign a trust root.
+    #[arg(long, value_name = "N")]
+    threshold: u32,
+    /// A release public key (SPKI PEM); repeat.
+    #[arg(long = "release-key", value_name = "KEY.pub", required = true)]
+    release_keys: Vec<PathBuf>,
+    /// How many release keys must sign a bundle.
+    #[arg(long, value_name = "M", default_value_t = 1)]
+    release_threshold: u32,
+    /// Issue date (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    issued: Option<Date>,
+    #[arg(long, value_name = "ROOT.json")]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct TrustSignArgs {
+    root: PathBuf,
+    #[command(flatten)]
+    key: KeyArgs,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct TrustEditArgs {
+    root: PathBuf,
+    #[arg(long, value_name = "ROOT.json")]
+    out: PathBuf,
+    /// Add a release key (SPKI PEM); repeat.
+    #[arg(long = "add-release-key", value_name = "KEY.pub")]
+    add_release_keys: Vec<PathBuf>,
+    /// Last day the added release keys' signatures count.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, requires = "add_release_keys")]
+    expires: Option<Date>,
+    /// A model the added release keys may sign for; repeat. Default: all models.
+    #[arg(long = "scope", value_name = "MODEL", requires = "add_release_keys")]
+    scope: Vec<String>,
+    /// Drop a release key without revoking it.
+    #[arg(long = "remove-release-key", value_name = "KEYID", value_parser = parse_key_id)]
+    remove_release_keys: Vec<KeyId>,
+    /// Revoke a key for good (it is removed and may never return); repeat.
+    #[arg(long = "revoke", value_name = "KEYID", value_parser = parse_key_id)]
+    revoke: Vec<KeyId>,
+    #[arg(long = "add-root-key", value_name = "KEY.pub")]
+    add_root_keys: Vec<PathBuf>,
+    #[arg(long = "remove-root-key", value_name = "KEYID", value_parser = parse_key_id)]
+    remove_root_keys: Vec<KeyId>,
+    /// New root threshold.
+    #[arg(long, value_name = "N")]
+    threshold: Option<u32>,
+    /// New release threshold.
+    #[arg(long, value_name = "M")]
+    release_threshold: Option<u32>,
+    /// Issue date (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    issued: Option<Date>,
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse(s).ok_or_else(|| format!("{s:?} is not a date written YYYY-MM-DD"))
+}
+
+fn parse_key_id(s: &str) -> Result<KeyId, String> {
+    KeyId::parse(s).ok_or_else(|| format!("{s:?} is not a key ID (16 lowercase hex digits)"))
+}
+
+/// Runs one command; whether it asked for JSON output, and how it ended.
+pub fn run(cmd: Cmd) -> (bool, Result<(), BuildError>) {
+    match cmd {
+        Cmd::Completions { shell } => (false, docs::completions(shell)),
+        Cmd::Manpage => (false, docs::manpage()),
+        Cmd::Keygen(a) => (a.json, keys::keygen(&a)),
+        Cmd::Pubkey(a) => (a.json, keys::pubkey(&a)),
+        Cmd::Build(a) => (a.json, bundle::build(a)),
+        Cmd::Cosign(a) => (a.json, bundle::cosign(&a)),
+        Cmd::Trust(TrustCmd::Init(a)) => (false, trust::init(a)),
+        Cmd::Trust(TrustCmd::Sign(a)) => (a.json, trust::sign(&a)),
+        Cmd::Trust(TrustCmd::Edit(a)) => (false, trust::edit(a)),
+    }
+}
+
+/// Key IDs as one comma-separated line.
+fn ids<'a>(v: impl IntoIterator<Item = &'a KeyId>) -> String {
+    v.into_iter()
+        .map(KeyId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

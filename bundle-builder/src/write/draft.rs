@@ -1,0 +1,128 @@
+//! The manifest before the payload is done, and the payload-offset plan
+//! derived from it. Never writes anything.
+
+use std::collections::HashSet;
+
+use bundle_verifier::digest::Sha256Digest;
+use bundle_verifier::manifest::{
+    Blob, Confirm, Manifest, Payload, Release, Target, MANIFEST_FORMAT,
+};
+use bundle_verifier::sbom::SbomRef;
+use bundle_verifier::trust::SignatureFile;
+
+use super::container::{Count, Front};
+use crate::collect::Collected;
+use crate::place::{member_len, Plan};
+use crate::Spec;
+
+/// Everything the manifest and the members before the payload hold, but
+/// the file digests and the payload's digest and size.
+pub(super) struct Draft<'a> {
+    pub(super) spec: &'a Spec,
+    pub(super) lists: &'a [Vec<Collected>],
+    pub(super) trust_roots: &'a [(u64, Vec<u8>)],
+    pub(super) sbom: Option<(&'a [u8], SbomRef)>,
+    pub(super) key: &'a bundle_keys::KeyId,
+}
+
+impl Draft<'_> {
+    /// The manifest, given every file's digest in listing order and the
+    /// blobs in payload order.
+    pub(super) fn manifest(
+        &self,
+        digests: &[Sha256Digest],
+        blobs: Vec<Blob>,
+        payload: Payload,
+    ) -> Manifest {
+        let (spec, lists) = (self.spec, self.lists);
+        let mut digests = digests.iter();
+        let mut targets = Vec::new();
+        for (t, files) in spec.targets.iter().zip(lists) {
+            let entries: Vec<_> = files
+                .iter()
+                .map(|c| c.entry(*digests.next().expect("one digest per file")))
+                .collect();
+            for mode in &t.modes {
+                targets.push(Target {
+                    catalog: t.catalog.clone(),
+                    files: entries.clone(),
+                    mode: mode.clone(),
+                    model: t.model.clone(),
+                    requires_version: t.requires_version.clone(),
+                    udi_di: t.udi_di.clone(),
+                });
+            }
+        }
+        Manifest {
+            blobs,
+            format: MANIFEST_FORMAT.to_owned(),
+            payload,
+            release: Release {
+                confirm: spec
+                    .confirm
+                    .iter()
+                    .map(|c| Confirm {
+                        id: c.id.clone(),
+                        text: c.text.clone(),
+                        text_de: c.text_de.clone(),
+                    })
+                    .collect(),
+                id: spec.release.id.clone(),
+                notes: spec.release.notes.clone(),
+                sequence: spec.release.sequence,
+                title: spec.release.title.clone(),
+                version: spec.release.version.clone(),
+            },
+            sbom: self.sbom.as_ref().map(|(_, r)| r.clone()),
+            targets,
+        }
+    }
+
+    /// Where the payload will start, for each digit count of its size.
+    pub(super) fn plan(&self, digests: &[Sha256Digest]) -> Plan {
+        // One blob per distinct content; their order, which the compressor
+        // decides, does not change the manifest's length.
+        let mut seen = HashSet::new();
+        let blobs = self
+            .lists
+            .iter()
+            .flatten()
+            .zip(digests)
+            .filter(|(_, d)| seen.insert(**d))
+            .map(|(c, d)| Blob {
+                sha256: *d,
+                size: c.size,
+            })
+            .collect();
+        let m = self.manifest(
+            digests,
+            blobs,
+            Payload {
+                compression: "zstd".into(),
+                sha256: Sha256Digest([0; 32]),
+                size: 0,
+            },
+        );
+        let mut sigs = SignatureFile::default();
+        // Every Ed25519 signature has 64 bytes, so its encoding one length.
+        sigs.insert(self.key.clone(), bundle_keys::SignatureBytes([0; 64]));
+        let sigs = sigs.to_canonical_bytes();
+        let without_manifest = Front {
+            trust_roots: self.trust_roots,
+            manifest: &[],
+            sigs: &sigs,
+            sbom: self.sbom.as_ref().map(|(b, _)| *b),
+        }
+        .payload_offset()
+            - member_len(0);
+        Plan::new(without_manifest, canonical_len(&m), m.payload_tar_size())
+    }
+}
+
+/// The length of `m.to_canonical_bytes()`, counted without keeping the
+/// bytes (several MiB for a large release, while zstd holds its buffers).
+fn canonical_len(m: &Manifest) -> u64 {
+    let mut c = Count(0);
+    serde_json::to_writer(&mut c, m).expect("manifest serialises");
+    c.0
+}
