@@ -5,9 +5,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use bundle_verifier::digest::Sha256Digest;
-use bundle_verifier::manifest::{check_tree, FileEntry};
-use bundle_verifier::safepath::SafePath;
+use bundle_verifier::format::digest::Sha256Digest;
+use bundle_verifier::format::manifest::{check_tree, FileEntry};
+use bundle_verifier::format::safepath::SafePath;
 use bundle_verifier::Limits;
 
 use crate::platform;

@@ -12,7 +12,7 @@
 //! builder spools and copies, as it always could; the final layout is
 //! computed from the real manifest either way and the bytes are the same.
 
-use bundle_verifier::envelope::BLOCK;
+use bundle_verifier::format::envelope::BLOCK;
 
 /// Bytes of a member (header, data, zero padding to a whole block).
 pub fn member_len(data: u64) -> u64 {

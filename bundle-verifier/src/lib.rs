@@ -31,9 +31,5 @@ pub use verify::{
     Inspection, Opened, Sbom, VerifyOptions, VerifyReport,
 };
 
-// Old paths, kept until the builder moves to the new ones.
-#[doc(hidden)]
-pub use format::{digest, envelope, manifest, payload, safepath, sbom};
-
 /// Version of this tool, recorded in reports.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use bundle_keys::signing::Signer;
-use bundle_verifier::digest::Sha256Digest;
-use bundle_verifier::manifest::{Manifest, Payload, Release};
-use bundle_verifier::sbom::SbomRef;
+use bundle_verifier::format::digest::Sha256Digest;
+use bundle_verifier::format::manifest::{Manifest, Payload, Release};
+use bundle_verifier::format::sbom::SbomRef;
 use bundle_verifier::trust::SignatureFile;
 use bundle_verifier::{Limits, TrustedKeys};
 use serde::Serialize;
@@ -166,7 +166,7 @@ fn build_placed(
         file: bundle.as_file(),
         #[cfg(test)]
         skew: if placement == Placement::WrongOffset {
-            bundle_verifier::envelope::BLOCK as u64
+            bundle_verifier::format::envelope::BLOCK as u64
         } else {
             0
         },
@@ -275,7 +275,7 @@ fn standing_under_newest_root(
 
 #[cfg(test)]
 mod tests {
-    use bundle_verifier::envelope::{EnvelopeReader, MEMBER_PAYLOAD, MEMBER_SBOM};
+    use bundle_verifier::format::envelope::{EnvelopeReader, MEMBER_PAYLOAD, MEMBER_SBOM};
 
     use super::*;
 

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use bundle_verifier::envelope::{
+use bundle_verifier::format::envelope::{
     canonical_header, padding, trust_root_member, BLOCK, FORMAT_MARKER, MEMBER_FORMAT,
     MEMBER_MANIFEST, MEMBER_PAYLOAD, MEMBER_SBOM, MEMBER_SIGNATURES,
 };

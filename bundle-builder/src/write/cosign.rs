@@ -7,8 +7,8 @@ use std::path::Path;
 
 use bundle_keys::signing::Signer;
 use bundle_keys::PublicKey;
-use bundle_verifier::envelope::{EnvelopeReader, MEMBER_PAYLOAD, MEMBER_SBOM};
-use bundle_verifier::manifest::Manifest;
+use bundle_verifier::format::envelope::{EnvelopeReader, MEMBER_PAYLOAD, MEMBER_SBOM};
+use bundle_verifier::format::manifest::Manifest;
 use bundle_verifier::trust::SignatureFile;
 use bundle_verifier::Limits;
 

@@ -3,11 +3,11 @@
 
 use std::collections::HashSet;
 
-use bundle_verifier::digest::Sha256Digest;
-use bundle_verifier::manifest::{
+use bundle_verifier::format::digest::Sha256Digest;
+use bundle_verifier::format::manifest::{
     Blob, Confirm, Manifest, Payload, Release, Target, MANIFEST_FORMAT,
 };
-use bundle_verifier::sbom::SbomRef;
+use bundle_verifier::format::sbom::SbomRef;
 use bundle_verifier::trust::SignatureFile;
 
 use super::container::{Count, Front};

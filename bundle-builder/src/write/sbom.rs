@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use bundle_verifier::sbom::SbomSummary;
+use bundle_verifier::format::sbom::SbomSummary;
 use bundle_verifier::Limits;
 
 use crate::BuildError;
@@ -34,6 +34,6 @@ pub(super) fn read_sbom(
             limits.max_sbom_bytes
         )));
     }
-    let summary = bundle_verifier::sbom::parse(&bytes).map_err(|e| err(e.to_string()))?;
+    let summary = bundle_verifier::format::sbom::parse(&bytes).map_err(|e| err(e.to_string()))?;
     Ok((bytes, summary))
 }

@@ -632,10 +632,6 @@ fn write_stage(input: Receiver<Chunk>, free: Sender<Chunk>, sink: &Sink) -> Stag
     Ok(written)
 }
 
-// Old path, kept until the builder moves to the platform module.
-#[doc(hidden)]
-pub use crate::platform::start_writeback;
-
 /// Creates a new staged file; its directory exists.
 fn create_staged(path: &PathBuf, exec: bool) -> Result<File, Error> {
     crate::platform::create_new(path, exec)

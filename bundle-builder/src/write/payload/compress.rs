@@ -7,10 +7,10 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::sync::mpsc;
 
-use bundle_verifier::digest::{Hasher, Sha256Digest};
-use bundle_verifier::envelope::{canonical_header, padding, BLOCK};
-use bundle_verifier::manifest::Blob;
-use bundle_verifier::payload::blob_member_name;
+use bundle_verifier::format::digest::{Hasher, Sha256Digest};
+use bundle_verifier::format::envelope::{canonical_header, padding, BLOCK};
+use bundle_verifier::format::manifest::Blob;
+use bundle_verifier::format::payload::blob_member_name;
 
 use super::encoder::{zstd_workers, ChunkEncoder};
 use super::CHUNK;

@@ -10,9 +10,10 @@ use std::fs::File;
 use std::io::{self, Read, Seek, Write};
 use std::sync::mpsc;
 
-use bundle_verifier::digest::{Hasher, Sha256Digest};
-use bundle_verifier::manifest::Blob;
-use bundle_verifier::payload::{start_writeback, unpack_chunks, BlobList, Tuning};
+use bundle_verifier::format::digest::{Hasher, Sha256Digest};
+use bundle_verifier::format::manifest::Blob;
+use bundle_verifier::format::payload::{unpack_chunks, BlobList, Tuning};
+use bundle_verifier::platform::start_writeback;
 
 use super::draft::Draft;
 use super::BuildOptions;
