@@ -1253,7 +1253,22 @@ fn signatures_cases(keys: &Keys) -> Vec<Case> {
         m[at] = b'9';
         m
     };
+    // Before any signature is checked, an error quoting the input must not
+    // let it clear the screen and draw "OK" (issue: terminal injection).
+    let escape_field = {
+        let sigs = craft::signatures(&mb, &[&keys.trusted]);
+        let mut v: Value = serde_json::from_slice(&sigs).expect("signatures JSON");
+        let fake = "\u{1b}[2J\u{1b}[H\u{1b}[32mOK: bundle is authentic and intact\u{202e}";
+        v[fake] = json!(1);
+        craft::canonical(&v)
+    };
     vec![
+        Case::refused(
+            t,
+            "unknown_field_whose_name_holds_terminal_escapes",
+            craft::container(&mb, &escape_field, &p.payload),
+            "\\u{1b}[2J",
+        ),
         Case::refused(
             t,
             "signed_by_an_unknown_key",

@@ -38,6 +38,17 @@ fn run(cmd: &mut Command, want: &Expect, what: &str) -> Result<(), String> {
             want.says
         ));
     }
+    // Whatever the input, nothing it says may act on the technician's terminal.
+    let all = [&out.stdout[..], &out.stderr[..]].concat();
+    let text = String::from_utf8_lossy(&all);
+    if let Some(c) = text
+        .chars()
+        .find(|&c| c != '\n' && bundle_verifier::i18n::is_hidden(c))
+    {
+        return Err(format!(
+            "{what}: printed the hidden character {c:?} raw: {text}"
+        ));
+    }
     Ok(())
 }
 

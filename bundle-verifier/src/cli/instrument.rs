@@ -1,7 +1,7 @@
 //! `apply`, `rollback`, `check-installed`, `scan`, `device`, `receipts`:
 //! the technician at the instrument.
 
-use bundle_verifier::i18n::{fl, Lang};
+use bundle_verifier::i18n::{fl, visible, Lang};
 use bundle_verifier::instrument::install::{apply, Action, ApplyOptions, ApplyReport};
 use bundle_verifier::instrument::state::StateDir;
 use bundle_verifier::{Error, ExitClass, Identity, Limits};
@@ -82,7 +82,7 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
             Action::Replace => &replace,
             Action::Unchanged => continue,
         };
-        println!("    {verb:8} {}", c.path);
+        println!("    {verb:8} {}", visible(c.path.as_str()));
     }
     if r.result == "dry-run" {
         for c in &r.release.confirm {
@@ -250,7 +250,7 @@ pub fn run_check_installed(a: CheckInstalledArgs, lang: Lang) -> Outcome {
                 (fl!(lang, "check-unexpected"), &r.unexpected),
             ] {
                 for f in list {
-                    println!("    {label:11} {f}");
+                    println!("    {label:11} {}", visible(f));
                 }
             }
             if !r.ok {
@@ -297,7 +297,13 @@ pub fn run_scan(a: ScanArgs, lang: Lang) -> Outcome {
             .unwrap_or(0)
             .max(10);
         for e in &found {
-            let file = e.file.strip_prefix(&a.dir).unwrap_or(&e.file).display();
+            let file = e
+                .file
+                .strip_prefix(&a.dir)
+                .unwrap_or(&e.file)
+                .display()
+                .to_string();
+            let file = visible(&file);
             match &e.error {
                 None => {
                     let release = e

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use bundle_verifier::audit::record::{ErrorRecord, VerifyRecord};
 use bundle_verifier::format::sbom::SbomSummary;
-use bundle_verifier::i18n::{fl, Lang};
+use bundle_verifier::i18n::{fl, visible, Lang};
 use bundle_verifier::trust::read_root_file;
 use bundle_verifier::{
     extract, extract_sbom, inspect, verify, Error, Limits, TrustedKeys, Verified, VerifyOptions,
@@ -54,7 +54,7 @@ pub fn run_inspect(a: InspectArgs, lang: Lang) -> Outcome {
         release_line(lang, &r.id, &r.version, r.sequence, r.title_in(lang.tag()));
         let notes = r.notes_in(lang.tag());
         if !notes.is_empty() {
-            labelled(fl!(lang, "label-notes"), notes.to_owned());
+            labelled(fl!(lang, "label-notes"), visible(notes).into_owned());
         }
         println!(
             "  {}",

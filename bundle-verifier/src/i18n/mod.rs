@@ -5,6 +5,9 @@
 //! CSV column names, reason codes) never comes from here.
 
 mod errors;
+mod escape;
+
+pub use escape::{is_hidden, visible};
 
 use std::sync::OnceLock;
 
@@ -43,20 +46,40 @@ fn bundles() -> &'static [Bundle] {
 }
 
 /// A value for a message variable: text or a number (numbers choose plurals).
+/// Text is made [`visible`] on the way in: variables carry names, titles and
+/// errors that may come from a bundle, a receipt or a file name.
 pub struct Arg<'a>(pub FluentValue<'a>);
 
-macro_rules! arg_from {
+macro_rules! arg_from_number {
     ($($t:ty),*) => {$(
         impl<'a> From<$t> for Arg<'a> {
             fn from(v: $t) -> Self { Arg(FluentValue::from(v)) }
         }
     )*};
 }
-arg_from!(String, &'a String, &'a str, usize, u64, u32, i64);
+arg_from_number!(usize, u64, u32, i64);
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(s: &'a str) -> Self {
+        Arg(FluentValue::from(visible(s)))
+    }
+}
+
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(s: &'a String) -> Self {
+        Arg::from(s.as_str())
+    }
+}
+
+impl From<String> for Arg<'_> {
+    fn from(s: String) -> Self {
+        Arg(FluentValue::from(visible(&s).into_owned()))
+    }
+}
 
 impl<'a> From<&'a std::path::Path> for Arg<'a> {
     fn from(p: &'a std::path::Path) -> Self {
-        Arg(FluentValue::from(p.display().to_string()))
+        Arg::from(p.display().to_string())
     }
 }
 
