@@ -257,104 +257,114 @@ pub fn markdown(r: &Report, lang: Lang) -> String {
     let t = Text { lang };
     let f = fill(r, &t);
     let mut o = String::new();
+    let m = crate::i18n::markdown;
     let mut line = |s: String| {
         o.push_str(&s);
         o.push('\n');
     };
-    line(format!("# {}\n", t.title()));
-    line(format!("{}\n", t.intro(&r.release)));
-    line(format!("**{}:** {}\n", t.company(), f.companies));
-    line(format!("{}\n", t.mark_all()));
+    line(format!("# {}\n", m(&t.title())));
+    line(format!("{}\n", m(&t.intro(&r.release))));
+    line(format!("**{}:** {}\n", m(&t.company()), m(&f.companies)));
+    line(format!("{}\n", m(&t.mark_all())));
     line(format!(
         "| | {} | {} | {} |",
-        t.product(),
-        t.quantity(),
-        t.serials()
+        m(&t.product()),
+        m(&t.quantity()),
+        m(&t.serials())
     ));
     line("|---|---|---|---|".into());
     for (model, serials) in &f.products {
         line(format!(
-            "| {TICKED} | {model} | {} | {} |",
+            "| {TICKED} | {} | {} | {} |",
+            m(model),
             serials.len(),
-            serials.join(", ")
+            m(&serials.join(", "))
         ));
     }
     line(format!(
         "| {} | {} | {} | {} |\n",
         tick(!f.standalone.is_empty()),
-        t.standalone(),
+        m(&t.standalone()),
         f.standalone.len(),
-        f.standalone.join(", ")
+        m(&f.standalone.join(", "))
     ));
-    line(format!("## {}\n", t.your_details()));
-    line(format!("{} ____________________\n", t.name_print()));
-    line(format!("{} ____________________\n", t.job_title()));
-    line(format!("## {}\n", t.customer()));
+    line(format!("## {}\n", m(&t.your_details())));
+    line(format!("{} ____________________\n", m(&t.name_print())));
+    line(format!("{} ____________________\n", m(&t.job_title())));
+    line(format!("## {}\n", m(&t.customer())));
     let stmt = |o: &mut Vec<String>, text: String, a: Option<&Answer>, why: String| {
         let yes = a.is_some_and(|a| a.yes);
         o.push(format!(
             "- {text}  \n  {} {} {} {}  \n  *{}: {}*",
-            t.yes(),
+            m(&t.yes()),
             tick(yes),
-            t.no(),
+            m(&t.no()),
             EMPTY,
-            t.evidence(),
-            a.map_or(why, |a| a.why.clone())
+            m(&t.evidence()),
+            m(&a.map_or(why, |a| a.why.clone()))
         ));
     };
     let mut items = Vec::new();
-    stmt(&mut items, t.s_received(), None, t.not_from_receipts());
-    stmt(&mut items, t.s_software(), Some(&f.software), String::new());
-    stmt(&mut items, t.s_users(), None, t.not_from_receipts());
-    stmt(&mut items, t.s_patched(), Some(&f.patched), String::new());
+    stmt(&mut items, m(&t.s_received()), None, t.not_from_receipts());
+    stmt(
+        &mut items,
+        m(&t.s_software()),
+        Some(&f.software),
+        String::new(),
+    );
+    stmt(&mut items, m(&t.s_users()), None, t.not_from_receipts());
+    stmt(
+        &mut items,
+        m(&t.s_patched()),
+        Some(&f.patched),
+        String::new(),
+    );
     line(items.join("\n") + "\n");
     line(format!(
         "## {} — {} {EMPTY}\n",
-        t.distributor(),
-        t.not_applicable()
+        m(&t.distributor()),
+        m(&t.not_applicable())
     ));
     let mut items = Vec::new();
-    stmt(&mut items, t.d_identified(), None, t.distributor_why());
+    stmt(&mut items, m(&t.d_identified()), None, t.distributor_why());
     line(items.join("\n"));
     line(format!(
         "- {} ____________  \n  *{}: {}*\n",
-        t.d_informed(),
-        t.evidence(),
-        t.distributor_why()
+        m(&t.d_informed()),
+        m(&t.evidence()),
+        m(&t.distributor_why())
     ));
-    line(format!("{}\n", t.acknowledgement()));
-    line(format!("*{}: {}*\n", t.evidence(), f.ack));
-    line(format!("____________________ {}\n", t.signature()));
-    line(format!("____________________ {}\n", t.date()));
-    line(format!("## {}\n", t.annex()));
+    line(format!("{}\n", m(&t.acknowledgement())));
+    line(format!("*{}: {}*\n", m(&t.evidence()), m(&f.ack)));
+    line(format!("____________________ {}\n", m(&t.signature())));
+    line(format!("____________________ {}\n", m(&t.date())));
+    line(format!("## {}\n", m(&t.annex())));
     line(format!(
         "| {} | {} | {} | {} |",
-        t.serials(),
-        t.mode(),
-        t.status_col(),
-        t.when()
+        m(&t.serials()),
+        m(&t.mode()),
+        m(&t.status_col()),
+        m(&t.when())
     ));
     line("|---|---|---|---|".into());
     for row in &r.rows {
         line(format!(
             "| {} | {} | {} | {} |",
-            row.serial,
-            row.mode,
-            t.status(row.status),
-            row.time
+            m(&row.serial),
+            m(&row.mode),
+            m(&t.status(row.status)),
+            m(row
+                .time
                 .as_deref()
                 .filter(|_| row.status == Status::Patched)
-                .unwrap_or("")
+                .unwrap_or(""))
         ));
     }
     o
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    crate::i18n::html(s)
 }
 
 const CSS: &str = "body{font-family:sans-serif;max-width:50em;margin:2em auto;font-size:11pt}\

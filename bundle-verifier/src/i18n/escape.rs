@@ -31,6 +31,53 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text for HTML (and XHTML): visible, with markup characters as entities.
+pub fn html(s: &str) -> String {
+    visible(s)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Text for Markdown, also inside a table cell: visible, every character
+/// Markdown or a renderer's HTML could act on escaped.
+pub fn markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in visible(s).chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            // Without `[` and `]` no link or image can form, so `(`, `)`
+            // and `!` stay; our own texts keep their punctuation.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One CSV cell (RFC 4180): visible; a cell a spreadsheet would run as a
+/// formula (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`.
+pub fn csv_cell(s: &str) -> String {
+    let s = visible(s);
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.into_owned()
+    };
+    if s.contains([',', ';', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +92,25 @@ mod tests {
         );
         assert_eq!(visible("line\nbreak\ttab"), "line\\u{a}break\\u{9}tab");
         assert!(matches!(visible("Zürich Ünïcödé 東京"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn documents_get_text_not_markup() {
+        assert_eq!(
+            html("<script>alert(1)</script> & \"x\""),
+            "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;"
+        );
+        assert_eq!(
+            markdown("<b>[x](javascript:1)</b>|*_`"),
+            "&lt;b&gt;\\[x\\](javascript:1)&lt;/b&gt;\\|\\*\\_\\`"
+        );
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(csv_cell("-2+3"), "'-2+3");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("NB551234"), "NB551234");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
     }
 }

@@ -7,7 +7,7 @@
 mod errors;
 mod escape;
 
-pub use escape::{is_hidden, visible};
+pub use escape::{csv_cell, html, is_hidden, markdown, visible};
 
 use std::sync::OnceLock;
 
