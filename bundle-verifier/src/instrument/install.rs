@@ -6,10 +6,12 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use bundle_keys::device::DeviceKey;
 use serde::Serialize;
+use tempfile::TempDir;
 
 use crate::error::Error;
-use crate::format::digest::{hash_reader, Sha256Digest};
+use crate::format::digest::Sha256Digest;
 use crate::format::manifest::{Confirm, Release, Target};
 use crate::format::payload::read_payload;
 use crate::format::safepath::SafePath;
@@ -19,24 +21,21 @@ use crate::instrument::journal::{
     commit_install, crash_point, move_into_place, open_and_recover, save_previous_records,
     undo_install, Journal, Kind, Op, Phase, Recovered, Transaction,
 };
+pub use crate::instrument::plan::FREE_SPACE_ENV;
+use crate::instrument::plan::{check_root_paths, check_space, dirs_to_create, plan};
 use crate::instrument::receipt::{
     BundleRef, Confirmation, Receipt, ReleaseRef, RESULT_FAILED, RESULT_REFUSED,
 };
 use crate::instrument::state::{
-    copy_synced, now_rfc3339, sync_dir, write_atomic, write_json_atomic, StateDir,
+    copy_synced, now_rfc3339, sync_dir, write_atomic, write_json_atomic, InstalledRecord, StateDir,
 };
 use crate::trust::{TrustedKeys, Verified};
-use crate::verify::{open_verified, sink_for, TargetSummary};
+use crate::verify::{open_verified, sink_for, Opened, TargetSummary};
 use crate::Limits;
 
 /// Set to a number N to make the install fail before the N-th changed file
 /// is switched, so tests can prove the root is restored. Never set in production.
 pub const FAULT_ENV: &str = "BUNDLE_VERIFIER_FAIL_AFTER_FILES";
-
-/// Set to a number of bytes to stand for the free space of the staging file
-/// system, so tests can prove a full disk is refused up front. Never set in
-/// production.
-pub const FREE_SPACE_ENV: &str = "BUNDLE_VERIFIER_FREE_BYTES";
 
 #[derive(Clone, Debug, Default)]
 pub struct ApplyOptions {
@@ -212,15 +211,7 @@ fn run(
         .map_err(no_receipt)?;
     let mut o = open_verified(bundle, trust, &opts.limits).map_err(no_receipt)?;
     let release = o.manifest.release.clone();
-    seen.bundle = Some(BundleRef {
-        file: bundle
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        manifest_sha256: o.manifest_sha256,
-        release: (&release).into(),
-        signed_by: o.verified.counted.clone(),
-    });
+    seen.bundle = Some(bundle_ref(bundle, &o));
     let target = identity.select(&o.manifest).map_err(no_receipt)?.clone();
     let installed_before = state.installed_record(&identity.mode).map_err(no_receipt)?;
     check_sequence(state, &identity.mode, &release, opts.reinstall).map_err(no_receipt)?;
@@ -230,48 +221,10 @@ fn run(
         seen.confirmations = confirm(&release.confirm, opts, ui).map_err(no_receipt)?;
     }
 
-    let staging = tempfile::Builder::new()
-        .prefix("apply-")
-        .tempdir_in(state.staging())
-        .map_err(Error::io(
-            "cannot create staging directory in",
-            state.staging(),
-        ))
-        .map_err(no_receipt)?;
-    let tree = staging.path().join("tree");
-    let sink = sink_for(&target, &tree);
-    read_payload(&mut o.env, &o.manifest, Some(&sink), &opts.limits, &|n| {
-        ui.progress(n)
-    })
-    .map_err(no_receipt)?;
-
+    let (staging, tree) = stage(&mut o, &target, state, opts, ui).map_err(no_receipt)?;
     let ops = plan(root, &target).map_err(no_receipt)?;
-    let other_modes = o.manifest.other_modes(&target);
-    let mut report = ApplyReport {
-        result: if opts.dry_run { "dry-run" } else { "installed" },
-        identity: identity.clone(),
-        release: release.clone(),
-        manifest_sha256: o.manifest_sha256,
-        signatures: o.verified.clone(),
-        target: TargetSummary::from(&target),
-        changes: ops
-            .iter()
-            .map(|o| Change {
-                path: o.path.clone(),
-                action: o.action,
-            })
-            .collect(),
-        installed_before: installed_before.as_ref().map(|r| (&r.release).into()),
-        confirmations: seen.confirmations.clone(),
-        transaction: None,
-        backup: None,
-        backup_to: None,
-        receipt: None,
-        device_key: None,
-        device_key_created: false,
-        other_modes,
-        recovered: None,
-    };
+    let before = installed_before.as_ref();
+    let mut report = planned_report(&o, identity, &target, &ops, before, seen, opts);
     if opts.dry_run {
         return Ok(report);
     }
@@ -304,33 +257,7 @@ fn run(
         },
     };
     journal.write(state, Phase::Prepare).map_err(no_receipt)?;
-    let switched = (|| {
-        back_up(
-            state,
-            &journal.transaction,
-            &o.manifest_bytes,
-            &o.signatures.to_canonical_bytes(),
-        )?;
-        journal.write(state, Phase::Switch)?;
-        switch_in(&journal.transaction, &tree)?;
-        journal.write(state, Phase::Commit)
-    })();
-    if let Err(e) = switched {
-        let reason = e.to_string();
-        return Err(
-            match undo_install(state, &journal, &key, journal.phase, RESULT_FAILED, &reason) {
-                Ok(receipt) => (Error::InstallFailed { reason }, Some(receipt)),
-                Err(restore) => (
-                    Error::RestoreFailed {
-                        reason,
-                        restore: restore.to_string(),
-                        backup: state.backup(&txn),
-                    },
-                    None,
-                ),
-            },
-        );
-    }
+    switch_or_undo(state, &mut journal, &o, &tree, &key)?;
     let receipt = commit_install(state, &journal, &key).map_err(no_receipt)?;
     report.transaction = Some(txn.clone());
     report.backup = Some(state.backup(&txn));
@@ -339,6 +266,119 @@ fn run(
     report.device_key = Some(key.key_id().clone());
     report.device_key_created = created;
     Ok(report)
+}
+
+/// What the receipts record about the bundle: its file name, manifest and signers.
+fn bundle_ref<R>(bundle: &Path, o: &Opened<R>) -> BundleRef {
+    BundleRef {
+        file: bundle
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        manifest_sha256: o.manifest_sha256,
+        release: (&o.manifest.release).into(),
+        signed_by: o.verified.counted.clone(),
+    }
+}
+
+/// Reads the rest of the bundle, unpacking the target's files into a new
+/// private staging directory; returns it and the tree inside it.
+fn stage<R: io::Read>(
+    o: &mut Opened<R>,
+    target: &Target,
+    state: &StateDir,
+    opts: &ApplyOptions,
+    ui: &dyn Ui,
+) -> Result<(TempDir, PathBuf), Error> {
+    let staging = tempfile::Builder::new()
+        .prefix("apply-")
+        .tempdir_in(state.staging())
+        .map_err(Error::io(
+            "cannot create staging directory in",
+            state.staging(),
+        ))?;
+    let tree = staging.path().join("tree");
+    let sink = sink_for(target, &tree);
+    read_payload(&mut o.env, &o.manifest, Some(&sink), &opts.limits, &|n| {
+        ui.progress(n)
+    })?;
+    Ok((staging, tree))
+}
+
+/// The report of a dry run; a real install adds the transaction, backup and receipt.
+fn planned_report<R>(
+    o: &Opened<R>,
+    identity: &Identity,
+    target: &Target,
+    ops: &[Op],
+    installed_before: Option<&InstalledRecord>,
+    seen: &Seen,
+    opts: &ApplyOptions,
+) -> ApplyReport {
+    ApplyReport {
+        result: if opts.dry_run { "dry-run" } else { "installed" },
+        identity: identity.clone(),
+        release: o.manifest.release.clone(),
+        manifest_sha256: o.manifest_sha256,
+        signatures: o.verified.clone(),
+        target: TargetSummary::from(target),
+        changes: ops
+            .iter()
+            .map(|o| Change {
+                path: o.path.clone(),
+                action: o.action,
+            })
+            .collect(),
+        installed_before: installed_before.map(|r| (&r.release).into()),
+        confirmations: seen.confirmations.clone(),
+        transaction: None,
+        backup: None,
+        backup_to: None,
+        receipt: None,
+        device_key: None,
+        device_key_created: false,
+        other_modes: o.manifest.other_modes(target),
+        recovered: None,
+    }
+}
+
+/// Backs up, switches the staged files in and marks the journal for commit;
+/// on any failure puts the root back as it was and records that in a receipt.
+fn switch_or_undo<R>(
+    state: &StateDir,
+    journal: &mut Journal,
+    o: &Opened<R>,
+    tree: &Path,
+    key: &DeviceKey,
+) -> Result<(), Failed> {
+    let switched = (|| {
+        back_up(
+            state,
+            &journal.transaction,
+            &o.manifest_bytes,
+            &o.signatures.to_canonical_bytes(),
+        )?;
+        journal.write(state, Phase::Switch)?;
+        switch_in(&journal.transaction, tree)?;
+        journal.write(state, Phase::Commit)
+    })();
+    let Err(e) = switched else {
+        return Ok(());
+    };
+    let reason = e.to_string();
+    Err(
+        match undo_install(state, journal, key, journal.phase, RESULT_FAILED, &reason) {
+            Ok(receipt) => (Error::InstallFailed { reason }, Some(receipt)),
+            Err(restore) => (
+                Error::RestoreFailed {
+                    reason,
+                    restore: restore.to_string(),
+                    backup: state.backup(&journal.transaction.transaction),
+                },
+                None,
+            ),
+        },
+    )
 }
 
 /// Downgrade protection: the sequence must exceed the highest ever applied
@@ -399,116 +439,6 @@ fn confirm(
     } else {
         Err(Error::NotConfirmed { missing })
     }
-}
-
-/// Refuses a root where a bundle path would pass through a symbolic link or
-/// land on something that is not a regular file: following either could
-/// write outside the root.
-pub(crate) fn check_root_paths(root: &Path, target: &Target) -> Result<(), Error> {
-    for f in &target.files {
-        for dir in f.path.ancestors().chain(std::iter::once(f.path.as_str())) {
-            let is_leaf = dir.len() == f.path.as_str().len();
-            let p = SafePath::parse(dir, &Limits::default())
-                .expect("prefix of a safe path is safe")
-                .join_to(root);
-            let what = match fs::symlink_metadata(&p) {
-                Err(e) if e.kind() == io::ErrorKind::NotFound => break,
-                Err(e) => return Err(Error::io("cannot inspect", p)(e)),
-                Ok(m) if m.file_type().is_symlink() => "a symbolic link",
-                Ok(m) if is_leaf && !m.is_file() => "not a regular file",
-                Ok(m) if !is_leaf && !m.is_dir() => "not a directory",
-                Ok(_) => continue,
-            };
-            return Err(Error::InstallFailed {
-                reason: format!(
-                    "{} in the instrument root is {what}; nothing was changed",
-                    p.display()
-                ),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Refuses before anything is staged when the staging file system cannot
-/// hold the target's files: a disk that fills part-way would fail the
-/// install anyway, later, and could starve the instrument's own data.
-fn check_space(staging: &Path, target: &Target) -> Result<(), Error> {
-    // Whole blocks per file, and a block for its directory entry and inode.
-    const BLOCK: u64 = 4096;
-    let needed: u64 = target
-        .files
-        .iter()
-        .map(|f| f.size.div_ceil(BLOCK) * BLOCK + BLOCK)
-        .sum();
-    let free = match std::env::var(FREE_SPACE_ENV)
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        Some(test_value) => Some(test_value),
-        None => crate::platform::free_bytes(staging)
-            .map_err(Error::io("cannot read free space of", staging))?,
-    };
-    match free {
-        Some(available) if available < needed => Err(Error::NoSpace {
-            dir: staging.to_owned(),
-            needed,
-            available,
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// Compares the target with what the root holds now.
-fn plan(root: &Path, target: &Target) -> Result<Vec<Op>, Error> {
-    let mut ops = Vec::with_capacity(target.files.len());
-    let mut files: Vec<_> = target.files.iter().collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    for f in files {
-        let p = f.path.join_to(root);
-        let (action, old) = match fs::File::open(&p) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => (Action::Add, None),
-            Err(e) => return Err(Error::io("cannot read", p)(e)),
-            Ok(file) => {
-                let meta = file.metadata().map_err(Error::io("cannot read", &p))?;
-                let old = hash_reader(file).map_err(Error::io("cannot read", &p))?.0;
-                let same = meta.len() == f.size
-                    && crate::platform::exec_bit(&meta).is_none_or(|x| x == f.executable)
-                    && old == f.sha256;
-                let action = if same {
-                    Action::Unchanged
-                } else {
-                    Action::Replace
-                };
-                (action, Some(old))
-            }
-        };
-        ops.push(Op {
-            action,
-            executable: f.executable,
-            new_sha256: f.sha256,
-            old_sha256: old,
-            path: f.path.clone(),
-        });
-    }
-    Ok(ops)
-}
-
-pub(crate) fn dirs_to_create(root: &Path, ops: &[Op]) -> Vec<SafePath> {
-    let mut out: Vec<SafePath> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for op in ops.iter().filter(|o| o.action == Action::Add) {
-        for dir in op.path.ancestors() {
-            if !seen.insert(dir) {
-                continue;
-            }
-            let d = SafePath::parse(dir, &Limits::default()).expect("prefix of a safe path");
-            if !d.join_to(root).exists() {
-                out.push(d);
-            }
-        }
-    }
-    out
 }
 
 /// Keeps every file the install replaces (a hard link costs nothing; a copy

@@ -8,6 +8,7 @@ pub mod check;
 pub mod identity;
 pub mod install;
 pub mod journal;
+mod plan;
 pub mod receipt;
 pub mod rollback;
 pub mod scan;

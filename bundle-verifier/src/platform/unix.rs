@@ -105,6 +105,35 @@ pub fn preferred_languages() -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// The process umask, read back from a file created with 0o777.
+    fn umask() -> u32 {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("m");
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o777)
+            .open(&p)
+            .unwrap();
+        0o777 & !fs::metadata(&p).unwrap().permissions().mode()
+    }
+
+    #[test]
+    fn new_files_get_0644_or_0755_and_existing_ones_are_never_opened() {
+        let d = tempfile::tempdir().unwrap();
+        for (name, exec, mode) in [("plain", false, 0o644), ("tool", true, 0o755)] {
+            let p = d.path().join(name);
+            create_new(&p, exec).unwrap();
+            let m = fs::metadata(&p).unwrap();
+            assert_eq!(m.permissions().mode() & 0o777, mode & !umask());
+            assert_eq!(exec_bit(&m), Some(exec & (umask() & 0o100 == 0)));
+            assert!(
+                create_new(&p, exec).is_err(),
+                "create_new must not open {name}"
+            );
+        }
+    }
+
     #[test]
     fn free_space_is_read_from_the_real_file_system() {
         let dir = tempfile::tempdir().unwrap();

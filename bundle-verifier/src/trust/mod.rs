@@ -2,6 +2,9 @@
 //! judged: a manifest's release signatures (threshold of distinct, unrevoked,
 //! unexpired, in-scope release keys) and a trust root's root signatures
 //! (its own threshold and, on rotation, its predecessor's).
+//!
+//! The reasons a signature did not count are in `why`; reading trust root
+//! files and stepping along their chain of versions in `root`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,6 +18,12 @@ use crate::error::Error;
 use crate::format::digest::Sha256Digest;
 use crate::format::manifest::{is_canonical_json, Manifest};
 use crate::Limits;
+
+mod root;
+mod why;
+
+pub use root::{read_root_file, INSTALLED_ROOT};
+pub use why::{Clock, IgnoredSignature, NotCounted, Why};
 
 /// `signatures.json`: detached signatures over the exact manifest bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,7 +123,7 @@ pub struct Verified {
     pub trust_root_updates: Vec<u64>,
     /// The day expiry was judged on, and why that day (the clock policy).
     pub judged_on: Date,
-    #[serde(serialize_with = "as_text")]
+    #[serde(serialize_with = "why::as_text")]
     pub clock: Clock,
     /// What judged: the release keys whose signatures could count and the
     /// trust root document in force (for verify records).
@@ -140,106 +149,6 @@ pub struct RootInForce {
     pub sha256: Sha256Digest,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct IgnoredSignature {
-    pub key_id: KeyId,
-    pub code: NotCounted,
-    /// The same, for people, with the specifics (versions, dates, models).
-    pub reason: String,
-    /// The specifics, for wording the reason in the user's language (`crate::i18n`).
-    #[serde(skip)]
-    pub why: Why,
-}
-
-impl IgnoredSignature {
-    fn new(key_id: &KeyId, why: Why) -> Self {
-        IgnoredSignature {
-            key_id: key_id.clone(),
-            code: why.code(),
-            reason: why.to_string(),
-            why,
-        }
-    }
-}
-
-/// Why a signature did not count, with its specifics. Displays in English;
-/// `i18n::Lang::why` words it in the user's language.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Why {
-    Revoked {
-        version: u64,
-    },
-    RootKey {
-        version: u64,
-    },
-    NotReleaseKey {
-        version: u64,
-    },
-    NotTrusted,
-    Expired {
-        expires: Date,
-        judged_on: Date,
-        clock: Clock,
-    },
-    OutOfScope {
-        scope: Vec<String>,
-        outside: Vec<String>,
-    },
-}
-
-impl Why {
-    pub fn code(&self) -> NotCounted {
-        match self {
-            Why::Revoked { .. } => NotCounted::Revoked,
-            Why::RootKey { .. } => NotCounted::RootKeyNotReleaseKey,
-            Why::NotReleaseKey { .. } | Why::NotTrusted => NotCounted::UnknownKey,
-            Why::Expired { .. } => NotCounted::Expired,
-            Why::OutOfScope { .. } => NotCounted::OutOfScope,
-        }
-    }
-}
-
-impl std::fmt::Display for Why {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::i18n::Lang::ENGLISH.why(self))
-    }
-}
-
-fn as_text<S: serde::Serializer>(v: &impl std::fmt::Display, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(v)
-}
-
-/// Which day expiry is judged on, and why (the clock policy, FORMAT.md 9.5).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Clock {
-    /// The system date.
-    System,
-    /// The issue date of the trust root in force, later than the system date.
-    RootIssued { version: u64, system: Date },
-}
-
-impl std::fmt::Display for Clock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::i18n::Lang::ENGLISH.clock(self))
-    }
-}
-
-/// Why a signature did not count (FORMAT.md 9.5), for machines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NotCounted {
-    /// Revoked in the trust root in force.
-    Revoked,
-    /// A root key of the trust root in force, which signs trust roots only.
-    RootKeyNotReleaseKey,
-    /// Neither a trusted key nor a key of the trust root in force.
-    UnknownKey,
-    /// A release key past its `expires` day on the judging day.
-    Expired,
-    /// A release key whose model scope does not cover every target.
-    OutOfScope,
-}
-
 /// Signatures that passed every check but model scope (see [`TrustedKeys::check`]).
 pub struct Candidates {
     valid: Vec<KeyId>,
@@ -248,9 +157,6 @@ pub struct Candidates {
     clock: Clock,
     updates: Vec<u64>,
 }
-
-/// The name of the trust root file inside a state directory's `trust/`.
-pub const INSTALLED_ROOT: &str = "root.json";
 
 impl TrustedKeys {
     /// A trust root of plain keys: any `threshold` of them suffice.
@@ -291,143 +197,6 @@ impl TrustedKeys {
             }
         }
         Self::new(keys, 1)
-    }
-
-    /// A trust root document, which must be signed by a threshold of its own root keys.
-    pub fn from_root(doc: RootDocument) -> Result<Self, Error> {
-        judge_root(&doc, &doc, "its own root keys")?;
-        Ok(TrustedKeys {
-            release: doc.release_keys.clone(),
-            threshold: doc.signed().release_threshold as usize,
-            source: Source::Root(Box::new(doc)),
-            store: None,
-        })
-    }
-
-    /// Loads a `--trust-root` file.
-    pub fn from_root_file(path: &Path) -> Result<Self, Error> {
-        Self::from_root(read_root_file(path)?)
-    }
-
-    /// The trust root installed in a state directory's `trust/`.
-    pub fn from_state(trust_dir: &Path) -> Result<Self, Error> {
-        let path = trust_dir.join(INSTALLED_ROOT);
-        if !path.exists() {
-            return Err(Error::Config(format!(
-                "no trust root is installed on this instrument ({} does not exist); give --trust-root ROOT.json for the first apply",
-                path.display()
-            )));
-        }
-        Self::from_root_file(&path)
-    }
-
-    /// Reconciles these keys with the trust root installed in `trust_dir`
-    /// (`<state>/trust`) and remembers where to install newer versions;
-    /// `write` is false on a dry run. A trust root never goes back: an older
-    /// one than installed is refused, a newer one must chain from it.
-    pub fn with_state(&self, trust_dir: &Path, write: bool) -> Result<Self, Error> {
-        let path = trust_dir.join(INSTALLED_ROOT);
-        let installed = if path.exists() {
-            Some(read_root_file(&path)?)
-        } else {
-            None
-        };
-        let mut next = match (&self.source, installed) {
-            (Source::Keys, None) => return Ok(self.clone()),
-            (Source::Keys, Some(i)) => {
-                return Err(Error::Config(format!(
-                    "this instrument has trust root version {} installed ({}); use it (give no --trusted-key) or a newer --trust-root",
-                    i.version(),
-                    path.display()
-                )))
-            }
-            (Source::Root(_), None) => self.clone(),
-            (Source::Root(given), Some(installed)) => {
-                let installed = TrustedKeys::from_root(installed)?;
-                installed.step_to(given)?.unwrap_or(installed)
-            }
-        };
-        next.store = Some((path, write));
-        if let (Some((path, true)), Source::Root(doc)) = (&next.store, &next.source) {
-            install_root(path, doc)?;
-        }
-        Ok(next)
-    }
-
-    /// If `next` is newer than this root, checks it is the next link of the
-    /// chain and returns the keys it defines; `None` if it is this version.
-    fn step_to(&self, next: &RootDocument) -> Result<Option<Self>, Error> {
-        let Source::Root(cur) = &self.source else {
-            return Ok(None);
-        };
-        let (have, found) = (cur.version(), next.version());
-        if found < have {
-            return Err(Error::TrustRootRollback { found, have });
-        }
-        if found == have {
-            if next.signed_bytes != cur.signed_bytes {
-                return Err(Error::TrustRootConflict { version: found });
-            }
-            return Ok(None);
-        }
-        if found != have + 1 {
-            return Err(Error::TrustRootGap { have, found });
-        }
-        // Rotation: a threshold of the old root keys AND of the new ones.
-        judge_root(cur, next, &format!("the root keys of version {have}"))?;
-        let dropped: Vec<&KeyId> = cur
-            .signed()
-            .revoked
-            .iter()
-            .filter(|id| !next.is_revoked(id))
-            .collect();
-        if let Some(id) = dropped.first() {
-            return Err(Error::TrustRootInvalid {
-                source_name: format!("trust root version {found}"),
-                msg: format!("it takes back the revocation of key {id}; revocations are permanent"),
-            });
-        }
-        TrustedKeys::from_root(next.clone()).map(Some)
-    }
-
-    /// Applies the trust roots a bundle carries (member version, bytes):
-    /// versions up to the current one are history and only checked for
-    /// conflicts; newer ones must chain, and are installed when this is an
-    /// instrument. Returns the keys to judge the bundle with.
-    pub fn advance(&self, carried: &[(u64, Vec<u8>)]) -> Result<(Self, Vec<u64>), Error> {
-        let Source::Root(_) = &self.source else {
-            // Plain keys cannot authorise a trust root; carried ones are ignored.
-            return Ok((self.clone(), Vec::new()));
-        };
-        let mut cur = self.clone();
-        let mut updates = Vec::new();
-        for (version, bytes) in carried {
-            let name = crate::format::envelope::trust_root_member(*version);
-            let doc = RootDocument::parse(bytes).map_err(|e| Error::TrustRootDocument {
-                source_name: format!("bundle member {name}"),
-                error: e,
-            })?;
-            if doc.version() != *version {
-                return Err(Error::TrustRootInvalid {
-                    source_name: format!("bundle member {name}"),
-                    msg: format!("it holds version {}", doc.version()),
-                });
-            }
-            if cur.root().is_some_and(|c| doc.version() < c.version()) {
-                continue; // history: older than the trust root in force
-            }
-            if let Some(next) = cur.step_to(&doc)? {
-                if let Some((path, true)) = &cur.store {
-                    install_root(path, &doc)?;
-                }
-                updates.push(doc.version());
-                cur = TrustedKeys {
-                    store: cur.store.clone(),
-                    ..next
-                };
-            }
-        }
-        Ok((cur, updates))
     }
 
     pub fn key_ids(&self) -> Vec<KeyId> {
@@ -626,57 +395,4 @@ impl Candidates {
         self.updates = updates;
         self
     }
-}
-
-/// Counts the distinct root keys of `signers` that signed `doc`; refuses
-/// below `signers`' root threshold. `whose` names the signers in messages.
-fn judge_root(signers: &RootDocument, doc: &RootDocument, whose: &str) -> Result<(), Error> {
-    let mut counted = 0;
-    for entry in &doc.file.signatures {
-        let Some(key) = signers.root_key(&entry.key_id) else {
-            continue;
-        };
-        let sig =
-            SignatureBytes::from_base64(&entry.signature).map_err(|e| Error::TrustRootInvalid {
-                source_name: format!("trust root version {}", doc.version()),
-                msg: e.to_string(),
-            })?;
-        if key.verify_strict(&doc.signed_bytes, &sig).is_err() {
-            return Err(Error::TrustRootBadSignature {
-                version: doc.version(),
-                key_id: entry.key_id.clone(),
-            });
-        }
-        counted += 1;
-    }
-    let threshold = signers.signed().root_threshold as usize;
-    if counted < threshold {
-        return Err(Error::TrustRootBelowThreshold {
-            version: doc.version(),
-            whose: whose.to_owned(),
-            counted,
-            threshold,
-        });
-    }
-    Ok(())
-}
-
-/// Reads and parses a trust root file (document rules only).
-pub fn read_root_file(path: &Path) -> Result<RootDocument, Error> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Error::Config(format!("cannot read trust root {}: {e}", path.display())))?;
-    RootDocument::parse(&bytes).map_err(|error| Error::TrustRootDocument {
-        source_name: path.display().to_string(),
-        error,
-    })
-}
-
-fn install_root(path: &Path, doc: &RootDocument) -> Result<(), Error> {
-    if std::fs::read(path).ok().as_deref() == Some(doc.bytes.as_slice()) {
-        return Ok(());
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(Error::io("cannot create directory", dir))?;
-    }
-    crate::instrument::state::write_atomic(path, &doc.bytes)
 }

@@ -8,7 +8,6 @@
 //! key), then by receipt time: an air-gapped instrument's clock may be wrong,
 //! its counter cannot go back.
 
-use crate::i18n::{fl, Lang};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -21,6 +20,12 @@ use crate::instrument::receipt::{
     RESULT_INTERRUPTED, RESULT_REFUSED, RESULT_ROLLED_BACK,
 };
 use crate::Error;
+
+mod table;
+#[cfg(test)]
+mod tests;
+
+pub use table::{status_word, to_csv, to_table};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -41,17 +46,6 @@ impl Status {
             Status::RolledBack => "rolled_back",
             Status::InvalidReceipt => "invalid_receipt",
         }
-    }
-}
-
-/// A status as a person reads it in `lang` (`as_str` is for machines).
-pub fn status_word(lang: Lang, s: Status) -> String {
-    match s {
-        Status::Patched => fl!(lang, "status-patched"),
-        Status::NotPatched => fl!(lang, "status-not-patched"),
-        Status::Failed => fl!(lang, "status-failed"),
-        Status::RolledBack => fl!(lang, "status-rolled-back"),
-        Status::InvalidReceipt => fl!(lang, "status-invalid-receipt"),
     }
 }
 
@@ -353,6 +347,47 @@ impl<'a> Decision<'a> {
 /// serial × expected mode of `registry` for release `release` (its ID).
 pub fn report(receipts: &Path, registry: &Registry, release: &str) -> Result<Report, Error> {
     let files = receipt_files(receipts)?;
+    let judged = judge_all(receipts, &files, registry)?;
+    let mut out = Report {
+        report: REPORT_FORMAT,
+        release: release.to_owned(),
+        receipts_read: files.len(),
+        summary: Summary::default(),
+        rows: Vec::new(),
+        unknown_receipts: Vec::new(),
+        unreadable_receipts: Vec::new(),
+    };
+    let by_mode = sort_evidence(&judged, registry, &mut out);
+
+    let mut one_mode_rows = Vec::new();
+    let mut other_rows = Vec::new();
+    for (i, dev) in registry.devices.iter().enumerate() {
+        let mut rows = device_rows(release, i, dev, &by_mode);
+        let patched = rows.iter().filter(|r| r.status == Status::Patched).count();
+        if dev.dual_boot() && patched > 0 && patched < rows.len() {
+            for r in &mut rows {
+                r.patched_in_one_mode_only = true;
+            }
+            out.summary
+                .patched_in_one_mode_only
+                .push(dev.serial.clone());
+            one_mode_rows.extend(rows);
+        } else {
+            other_rows.extend(rows);
+        }
+    }
+    out.rows = one_mode_rows;
+    out.rows.extend(other_rows);
+    summarise(&mut out, registry.devices.len());
+    Ok(out)
+}
+
+/// Reads and judges every receipt file, in file order.
+fn judge_all(
+    receipts: &Path,
+    files: &[PathBuf],
+    registry: &Registry,
+) -> Result<Vec<Evidence>, Error> {
     let rel = |p: &Path| {
         p.strip_prefix(receipts)
             .unwrap_or(p)
@@ -381,25 +416,26 @@ pub fn report(receipts: &Path, registry: &Registry, release: &str) -> Result<Rep
             .map(|h| h.join().expect("receipt checking does not panic"))
             .collect()
     });
-
-    let mut valid: HashMap<(usize, &str), Vec<(&str, &Receipt)>> = HashMap::new();
-    let mut invalid: HashMap<(usize, &str), Vec<(&str, &str)>> = HashMap::new();
-    let mut out = Report {
-        report: REPORT_FORMAT,
-        release: release.to_owned(),
-        receipts_read: files.len(),
-        summary: Summary::default(),
-        rows: Vec::new(),
-        unknown_receipts: Vec::new(),
-        unreadable_receipts: Vec::new(),
-    };
-    let judged: Vec<Evidence> = judged
+    Ok(judged
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .flatten()
-        .collect();
-    for e in &judged {
+        .collect())
+}
+
+/// Evidence per registered serial × mode, keyed by (device index, mode).
+struct ByMode<'a> {
+    valid: HashMap<(usize, &'a str), Vec<(&'a str, &'a Receipt)>>,
+    invalid: HashMap<(usize, &'a str), Vec<(&'a str, &'a str)>>,
+}
+
+/// Files the evidence under its serial × mode; receipts for a mode the
+/// registry does not expect, and those no device explains, go to `out`.
+fn sort_evidence<'a>(judged: &'a [Evidence], registry: &Registry, out: &mut Report) -> ByMode<'a> {
+    let mut valid: HashMap<(usize, &str), Vec<(&str, &Receipt)>> = HashMap::new();
+    let mut invalid: HashMap<(usize, &str), Vec<(&str, &str)>> = HashMap::new();
+    for e in judged {
         match e {
             Evidence::Valid {
                 device,
@@ -441,67 +477,56 @@ pub fn report(receipts: &Path, registry: &Registry, release: &str) -> Result<Rep
             Evidence::Unreadable(u) => out.unreadable_receipts.push(u.clone()),
         }
     }
+    ByMode { valid, invalid }
+}
 
-    let mut one_mode_rows = Vec::new();
-    let mut other_rows = Vec::new();
-    for (i, dev) in registry.devices.iter().enumerate() {
-        let mut rows: Vec<Row> = dev
-            .modes
-            .iter()
-            .map(|mode| {
-                let key = (i, mode.as_str());
-                let events = valid.get(&key).cloned().unwrap_or_default();
-                let n = events.len();
-                let d = classify(release, events);
-                let mut row = Row {
-                    serial: dev.serial.clone(),
-                    mode: mode.clone(),
-                    model: dev.model.clone(),
-                    udi_di: dev.udi_di.clone().unwrap_or_default(),
-                    company: dev.company.clone(),
-                    dual_boot: dev.dual_boot(),
-                    status: d.status,
-                    patched_in_one_mode_only: false,
-                    release: d.by.and_then(|_| d.release().cloned()),
-                    time: d.by.map(|(_, r)| r.time.clone()),
-                    transaction: d.by.map(|(_, r)| r.transaction.clone()),
-                    receipt: d.by.map(|(f, _)| f.to_owned()),
-                    valid_receipts: n,
-                    detail: Some(d.detail),
-                };
-                if let Some(bad) = invalid.get(&key) {
-                    row.detail = Some(format!(
-                        "{} invalid receipt(s), e.g. {}: {}; the valid receipts alone say {} ({})",
-                        bad.len(),
-                        bad[0].0,
-                        bad[0].1,
-                        row.status.as_str(),
-                        row.detail.unwrap_or_default()
-                    ));
-                    row.status = Status::InvalidReceipt;
-                    row.receipt = Some(bad[0].0.to_owned());
-                }
-                row
-            })
-            .collect();
-        let patched = rows.iter().filter(|r| r.status == Status::Patched).count();
-        if dev.dual_boot() && patched > 0 && patched < rows.len() {
-            for r in &mut rows {
-                r.patched_in_one_mode_only = true;
+/// The rows of one registered device, one per expected mode.
+fn device_rows<'a>(release: &str, i: usize, dev: &'a Device, by_mode: &ByMode<'a>) -> Vec<Row> {
+    let (valid, invalid) = (&by_mode.valid, &by_mode.invalid);
+    dev.modes
+        .iter()
+        .map(|mode| {
+            let key = (i, mode.as_str());
+            let events = valid.get(&key).cloned().unwrap_or_default();
+            let n = events.len();
+            let d = classify(release, events);
+            let mut row = Row {
+                serial: dev.serial.clone(),
+                mode: mode.clone(),
+                model: dev.model.clone(),
+                udi_di: dev.udi_di.clone().unwrap_or_default(),
+                company: dev.company.clone(),
+                dual_boot: dev.dual_boot(),
+                status: d.status,
+                patched_in_one_mode_only: false,
+                release: d.by.and_then(|_| d.release().cloned()),
+                time: d.by.map(|(_, r)| r.time.clone()),
+                transaction: d.by.map(|(_, r)| r.transaction.clone()),
+                receipt: d.by.map(|(f, _)| f.to_owned()),
+                valid_receipts: n,
+                detail: Some(d.detail),
+            };
+            if let Some(bad) = invalid.get(&key) {
+                row.detail = Some(format!(
+                    "{} invalid receipt(s), e.g. {}: {}; the valid receipts alone say {} ({})",
+                    bad.len(),
+                    bad[0].0,
+                    bad[0].1,
+                    row.status.as_str(),
+                    row.detail.unwrap_or_default()
+                ));
+                row.status = Status::InvalidReceipt;
+                row.receipt = Some(bad[0].0.to_owned());
             }
-            out.summary
-                .patched_in_one_mode_only
-                .push(dev.serial.clone());
-            one_mode_rows.extend(rows);
-        } else {
-            other_rows.extend(rows);
-        }
-    }
-    out.rows = one_mode_rows;
-    out.rows.extend(other_rows);
+            row
+        })
+        .collect()
+}
 
+/// Counts the finished rows and the receipts in doubt into `out.summary`.
+fn summarise(out: &mut Report, instruments: usize) {
     let s = &mut out.summary;
-    s.instruments = registry.devices.len();
+    s.instruments = instruments;
     s.rows = out.rows.len();
     for r in &out.rows {
         *match r.status {
@@ -515,7 +540,6 @@ pub fn report(receipts: &Path, registry: &Registry, release: &str) -> Result<Rep
     s.unknown_receipts = out.unknown_receipts.len();
     s.unreadable_receipts = out.unreadable_receipts.len();
     s.all_patched = s.patched == s.rows && s.rows > 0;
-    Ok(out)
 }
 
 fn unexpected_mode(dev: &Device, file: &str, mode: &str) -> UnknownReceipt {
@@ -530,206 +554,5 @@ fn unexpected_mode(dev: &Device, file: &str, mode: &str) -> UnknownReceipt {
             dev.serial,
             dev.modes.join(", ")
         ),
-    }
-}
-
-/// One CSV field, quoted when it has to be (RFC 4180).
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
-/// `--csv`: one line per serial × mode, in the order of [`Report::rows`].
-pub fn to_csv(r: &Report) -> String {
-    let mut out = String::from(
-        "serial,mode,model,udi_di,company,status,patched_in_one_mode_only,release,version,time,transaction,receipt,detail\r\n",
-    );
-    for row in &r.rows {
-        let f = [
-            row.serial.as_str(),
-            &row.mode,
-            &row.model,
-            &row.udi_di,
-            &row.company,
-            row.status.as_str(),
-            if row.patched_in_one_mode_only {
-                "yes"
-            } else {
-                "no"
-            },
-            row.release.as_ref().map_or("", |x| x.id.as_str()),
-            row.release.as_ref().map_or("", |x| x.version.as_str()),
-            row.time.as_deref().unwrap_or(""),
-            row.transaction.as_deref().unwrap_or(""),
-            row.receipt.as_deref().unwrap_or(""),
-            row.detail.as_deref().unwrap_or(""),
-        ];
-        let line: Vec<String> = f.iter().map(|s| csv_field(s)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-/// The terminal table: one line per serial × mode, then the summary.
-pub fn to_table(r: &Report, lang: Lang) -> String {
-    let head = [
-        "report-serial",
-        "report-mode",
-        "report-model",
-        "report-status",
-        "report-release",
-        "report-time",
-        "report-detail",
-    ]
-    .map(|id| lang.text(id, None));
-    let cells: Vec<[String; 7]> = r
-        .rows
-        .iter()
-        .map(|row| {
-            let flag = if row.patched_in_one_mode_only {
-                " (!)"
-            } else {
-                ""
-            };
-            [
-                row.serial.clone(),
-                row.mode.clone(),
-                row.model.clone(),
-                format!("{}{flag}", status_word(lang, row.status)),
-                row.release.as_ref().map_or(String::new(), |x| x.id.clone()),
-                row.time.clone().unwrap_or_default(),
-                row.detail.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    let mut width = head.clone().map(|h| h.chars().count());
-    for c in &cells {
-        for (w, s) in width.iter_mut().zip(c) {
-            *w = (*w).max(s.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let mut line = |c: &[String]| {
-        let parts: Vec<String> = c
-            .iter()
-            .zip(width)
-            .enumerate()
-            .map(|(i, (s, w))| if i == 6 { s.clone() } else { format!("{s:w$}") })
-            .collect();
-        out.push_str(parts.join("  ").trim_end());
-        out.push('\n');
-    };
-    line(&head);
-    for c in &cells {
-        line(c);
-    }
-    let s = &r.summary;
-    let summary = fl!(
-        lang,
-        "report-summary",
-        release = &r.release,
-        instruments = s.instruments,
-        rows = s.rows,
-        patched = s.patched,
-        not_patched = s.not_patched,
-        failed = s.failed,
-        rolled_back = s.rolled_back,
-        invalid = s.invalid_receipt,
-        unknown = s.unknown_receipts,
-        unreadable = s.unreadable_receipts,
-        read = r.receipts_read
-    );
-    out.push_str(&format!("\n{summary}\n"));
-    if !s.patched_in_one_mode_only.is_empty() {
-        let serials = s.patched_in_one_mode_only.join(", ");
-        out.push_str(&fl!(lang, "report-one-mode-only", serials = serials));
-        out.push('\n');
-    }
-    for u in &r.unknown_receipts {
-        let text = fl!(lang, "report-unknown", file = &u.file, detail = &u.detail);
-        out.push_str(&format!("{text}\n"));
-    }
-    for u in &r.unreadable_receipts {
-        let text = fl!(lang, "report-unreadable", file = &u.file, detail = &u.error);
-        out.push_str(&format!("{text}\n"));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::instrument::receipt::{BundleRef, ReceiptIdentity, RECEIPT_TYPE};
-
-    fn rel(id: &str, sequence: u64) -> ReleaseRef {
-        ReleaseRef {
-            id: id.into(),
-            sequence,
-            version: "1".into(),
-        }
-    }
-
-    fn event(counter: u32, time: &str, action: &str, result: &str) -> Receipt {
-        Receipt {
-            action: action.into(),
-            backup: vec![],
-            bundle: Some(BundleRef {
-                file: "b".into(),
-                manifest_sha256: crate::format::digest::Sha256Digest::of(b"m"),
-                release: rel("R", 2),
-                signed_by: vec![],
-            }),
-            confirmations: vec![],
-            detail: None,
-            files: vec![],
-            identity: ReceiptIdentity {
-                installed_version: "1".into(),
-                mode: "Dx".into(),
-                model: "M".into(),
-                serial: "S".into(),
-                udi_di: None,
-            },
-            installed_after: (result == RESULT_INSTALLED).then(|| rel("R", 2)),
-            installed_before: (result == RESULT_ROLLED_BACK).then(|| rel("R", 2)),
-            result: result.into(),
-            root: "/".into(),
-            time: time.into(),
-            tool: "t".into(),
-            transaction: format!("{counter:06}-x"),
-            type_: RECEIPT_TYPE.into(),
-        }
-    }
-
-    #[test]
-    fn the_transaction_counter_orders_events_even_when_the_clock_went_back() {
-        let install = event(1, "2030-01-01T00:00:00Z", "apply", RESULT_INSTALLED);
-        let rollback = event(2, "2020-01-01T00:00:00Z", "rollback", RESULT_ROLLED_BACK);
-        let d = classify("R", vec![("b", &rollback), ("a", &install)]);
-        assert_eq!(d.status, Status::RolledBack);
-        let reinstall = event(3, "2019-01-01T00:00:00Z", "apply", RESULT_INSTALLED);
-        let d = classify(
-            "R",
-            vec![("c", &reinstall), ("b", &rollback), ("a", &install)],
-        );
-        assert_eq!(d.status, Status::Patched);
-    }
-
-    #[test]
-    fn a_failed_retry_after_the_install_leaves_the_mode_patched() {
-        let install = event(1, "2022-01-01T00:00:00Z", "apply", RESULT_INSTALLED);
-        let failed = event(2, "2022-01-02T00:00:00Z", "apply", RESULT_FAILED);
-        assert_eq!(
-            classify("R", vec![("a", &install), ("b", &failed)]).status,
-            Status::Patched
-        );
-        assert_eq!(classify("R", vec![("b", &failed)]).status, Status::Failed);
-        assert_eq!(
-            classify("other", vec![("b", &failed)]).status,
-            Status::NotPatched
-        );
     }
 }
