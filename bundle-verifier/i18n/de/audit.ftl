@@ -58,3 +58,16 @@ form-annex = Anhang: Status je Seriennummer und Modus
 form-mode = Modus
 form-status-col = Status
 form-when = Installiert (Belegzeit)
+
+note-no-receipt = kein Beleg zeigt Freigabe { $release } installiert
+note-installed = installiert, Beleg gültig
+note-superseded = abgelöst durch die spätere Freigabe { $release }
+note-installed-over = { $release } wurde darüber installiert
+note-another-installed-over = eine andere Freigabe wurde darüber installiert
+note-rolled-back = zurückgenommen
+note-rolled-back-to = eine spätere Freigabe wurde hierauf zurückgenommen
+note-failed = { $result }: { $why }
+note-invalid = { $count ->
+    [one] { $count } ungültiger Beleg
+   *[other] { $count } ungültige Belege
+}, z. B. { $file }: { $why }; die gültigen Belege allein ergeben { $status } ({ $inner })

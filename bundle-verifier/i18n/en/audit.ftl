@@ -60,3 +60,17 @@ form-annex = Annex: status per serial number and mode
 form-mode = Mode
 form-status-col = Status
 form-when = Installed (receipt time)
+
+# Why a row of the report has its status.
+note-no-receipt = no receipt shows release { $release } installed
+note-installed = installed, receipt valid
+note-superseded = superseded by later release { $release }
+note-installed-over = { $release } was installed over it
+note-another-installed-over = another release was installed over it
+note-rolled-back = rolled back
+note-rolled-back-to = a later release was rolled back to it
+note-failed = { $result }: { $why }
+note-invalid = { $count ->
+    [one] { $count } invalid receipt
+   *[other] { $count } invalid receipts
+}, e.g. { $file }: { $why }; the valid receipts alone say { $status } ({ $inner })

@@ -90,3 +90,16 @@ form-annex = Annexe: statut par numéro de série et par mode
 form-mode = Mode
 form-status-col = Statut
 form-when = Installé (heure du reçu)
+
+note-no-receipt = aucun reçu ne montre la version { $release } installée
+note-installed = installée, reçu valide
+note-superseded = remplacée par la version ultérieure { $release }
+note-installed-over = { $release } a été installée par-dessus
+note-another-installed-over = une autre version a été installée par-dessus
+note-rolled-back = annulée
+note-rolled-back-to = une version ultérieure a été annulée pour revenir à celle-ci
+note-failed = { $result }: { $why }
+note-invalid = { $count ->
+    [one] { $count } reçu invalide
+   *[other] { $count } reçus invalides
+}, p. ex. { $file }: { $why }; les reçus valides seuls indiquent { $status } ({ $inner })

@@ -19,6 +19,7 @@ use crate::instrument::receipt::{
     peek_receipt, verify_receipt, Receipt, ReleaseRef, RESULT_FAILED, RESULT_INSTALLED,
     RESULT_INTERRUPTED, RESULT_REFUSED, RESULT_ROLLED_BACK,
 };
+use crate::i18n::{fl, Lang};
 use crate::Error;
 
 mod table;
@@ -72,6 +73,65 @@ pub struct Row {
     pub valid_receipts: usize,
     /// Why the status is what it is, in English.
     pub detail: Option<String>,
+    /// The same, for wording it in the reader's language.
+    #[serde(skip)]
+    pub note: Option<Note>,
+}
+
+/// Why a row has its status; worded by [`Note::text`].
+#[derive(Clone, Debug)]
+pub enum Note {
+    NoReceipt { release: String },
+    Installed,
+    Superseded { by: String },
+    InstalledOver { by: Option<String> },
+    RolledBack,
+    RolledBackTo,
+    /// A receipt of a failure; `why` is the instrument's own words.
+    Failed { result: String, why: String },
+    /// Receipts that did not verify; `valid` is what the others alone say.
+    Invalid {
+        count: usize,
+        file: String,
+        why: String,
+        valid: Status,
+        inner: Box<Note>,
+    },
+}
+
+impl Note {
+    /// This note in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Note::NoReceipt { release } => fl!(lang, "note-no-receipt", release = release),
+            Note::Installed => fl!(lang, "note-installed"),
+            Note::Superseded { by } => fl!(lang, "note-superseded", release = by),
+            Note::InstalledOver { by: Some(by) } => {
+                fl!(lang, "note-installed-over", release = by)
+            }
+            Note::InstalledOver { by: None } => fl!(lang, "note-another-installed-over"),
+            Note::RolledBack => fl!(lang, "note-rolled-back"),
+            Note::RolledBackTo => fl!(lang, "note-rolled-back-to"),
+            Note::Failed { result, why } => {
+                fl!(lang, "note-failed", result = result, why = why)
+            }
+            Note::Invalid {
+                count,
+                file,
+                why,
+                valid,
+                inner,
+            } => fl!(
+                lang,
+                "note-invalid",
+                count = *count,
+                file = file,
+                why = why,
+                status = table::status_word(lang, *valid),
+                inner = inner.text(lang)
+            ),
+        }
+    }
 }
 
 /// A receipt naming a serial the registry does not list.
@@ -269,50 +329,42 @@ fn classify<'a>(release: &str, mut events: Vec<(&'a str, &'a Receipt)>) -> Decis
     let mut d = Decision {
         status: Status::NotPatched,
         by: None,
-        detail: format!("no receipt shows release {release} installed"),
+        detail: Note::NoReceipt {
+            release: release.to_owned(),
+        },
     };
     let names = |r: Option<&ReleaseRef>| r.is_some_and(|x| x.id == release);
     for &(file, r) in &events {
         let bundle_release = r.bundle.as_ref().map(|b| &b.release);
         match (r.action.as_str(), r.result.as_str()) {
             ("apply", RESULT_INSTALLED) if names(r.installed_after.as_ref()) => {
-                d = Decision::new(Status::Patched, file, r, "installed, receipt valid".into());
+                d = Decision::new(Status::Patched, file, r, Note::Installed);
             }
             ("apply", RESULT_INSTALLED) if d.status == Status::Patched => {
                 let after = r.installed_after.as_ref();
                 let newer = after
                     .zip(d.release())
                     .is_some_and(|(a, p)| a.sequence > p.sequence);
-                let what = after.map(|a| a.id.as_str()).unwrap_or("another release");
+                let by = after.map(|a| a.id.clone());
                 d = if newer {
-                    let mut k = Decision::new(Status::Patched, file, r, String::new());
-                    k.detail = format!("superseded by later release {what}");
-                    k
+                    let by = by.unwrap_or_default();
+                    Decision::new(Status::Patched, file, r, Note::Superseded { by })
                 } else {
-                    Decision::new(
-                        Status::NotPatched,
-                        file,
-                        r,
-                        format!("{what} was installed over it"),
-                    )
+                    Decision::new(Status::NotPatched, file, r, Note::InstalledOver { by })
                 };
             }
             (_, RESULT_ROLLED_BACK) if names(r.installed_before.as_ref()) => {
-                d = Decision::new(Status::RolledBack, file, r, "rolled back".into());
+                d = Decision::new(Status::RolledBack, file, r, Note::RolledBack);
             }
             (_, RESULT_ROLLED_BACK) if names(r.installed_after.as_ref()) => {
-                d = Decision::new(
-                    Status::Patched,
-                    file,
-                    r,
-                    "a later release was rolled back to it".into(),
-                );
+                d = Decision::new(Status::Patched, file, r, Note::RolledBackTo);
             }
             (_, RESULT_FAILED | RESULT_INTERRUPTED | RESULT_REFUSED)
                 if names(bundle_release) && d.status != Status::Patched =>
             {
                 let why = r.detail.clone().unwrap_or_else(|| r.result.clone());
-                d = Decision::new(Status::Failed, file, r, format!("{}: {why}", r.result));
+                let result = r.result.clone();
+                d = Decision::new(Status::Failed, file, r, Note::Failed { result, why });
             }
             _ => {}
         }
@@ -323,11 +375,11 @@ fn classify<'a>(release: &str, mut events: Vec<(&'a str, &'a Receipt)>) -> Decis
 struct Decision<'a> {
     status: Status,
     by: Option<(&'a str, &'a Receipt)>,
-    detail: String,
+    detail: Note,
 }
 
 impl<'a> Decision<'a> {
-    fn new(status: Status, file: &'a str, r: &'a Receipt, detail: String) -> Self {
+    fn new(status: Status, file: &'a str, r: &'a Receipt, detail: Note) -> Self {
         Decision {
             status,
             by: Some((file, r)),
@@ -504,20 +556,21 @@ fn device_rows<'a>(release: &str, i: usize, dev: &'a Device, by_mode: &ByMode<'a
                 transaction: d.by.map(|(_, r)| r.transaction.clone()),
                 receipt: d.by.map(|(f, _)| f.to_owned()),
                 valid_receipts: n,
-                detail: Some(d.detail),
+                detail: None,
+                note: Some(d.detail),
             };
             if let Some(bad) = invalid.get(&key) {
-                row.detail = Some(format!(
-                    "{} invalid receipt(s), e.g. {}: {}; the valid receipts alone say {} ({})",
-                    bad.len(),
-                    bad[0].0,
-                    bad[0].1,
-                    row.status.as_str(),
-                    row.detail.unwrap_or_default()
-                ));
+                row.note = Some(Note::Invalid {
+                    count: bad.len(),
+                    file: bad[0].0.to_owned(),
+                    why: bad[0].1.to_owned(),
+                    valid: row.status,
+                    inner: Box::new(row.note.take().expect("set above")),
+                });
                 row.status = Status::InvalidReceipt;
                 row.receipt = Some(bad[0].0.to_owned());
             }
+            row.detail = row.note.as_ref().map(|n| n.text(Lang::ENGLISH));
             row
         })
         .collect()

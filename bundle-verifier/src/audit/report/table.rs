@@ -1,8 +1,8 @@
 //! The report as people and spreadsheets read it: the terminal table (in the
-//! user's language) and CSV (RFC 4180). Formatting only; nothing is judged here.
+//! user's language) and CSV (RFC 4180, cells a spreadsheet would run as formulas neutralised). Formatting only; nothing is judged here.
 
 use super::{Report, Status};
-use crate::i18n::{fl, Lang};
+use crate::i18n::{csv_cell, fl, visible, Lang};
 
 /// A status as a person reads it in `lang` (`as_str` is for machines).
 pub fn status_word(lang: Lang, s: Status) -> String {
@@ -12,15 +12,6 @@ pub fn status_word(lang: Lang, s: Status) -> String {
         Status::Failed => fl!(lang, "status-failed"),
         Status::RolledBack => fl!(lang, "status-rolled-back"),
         Status::InvalidReceipt => fl!(lang, "status-invalid-receipt"),
-    }
-}
-
-/// One CSV field, quoted when it has to be (RFC 4180).
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
     }
 }
 
@@ -49,7 +40,7 @@ pub fn to_csv(r: &Report) -> String {
             row.receipt.as_deref().unwrap_or(""),
             row.detail.as_deref().unwrap_or(""),
         ];
-        let line: Vec<String> = f.iter().map(|s| csv_field(s)).collect();
+        let line: Vec<String> = f.iter().map(|s| csv_cell(s)).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
@@ -77,14 +68,16 @@ pub fn to_table(r: &Report, lang: Lang) -> String {
             } else {
                 ""
             };
+            // Registry and receipt fields are shown, never obeyed.
+            let v = |s: &str| visible(s).into_owned();
             [
-                row.serial.clone(),
-                row.mode.clone(),
-                row.model.clone(),
+                v(&row.serial),
+                v(&row.mode),
+                v(&row.model),
                 format!("{}{flag}", status_word(lang, row.status)),
-                row.release.as_ref().map_or(String::new(), |x| x.id.clone()),
-                row.time.clone().unwrap_or_default(),
-                row.detail.clone().unwrap_or_default(),
+                row.release.as_ref().map_or(String::new(), |x| v(&x.id)),
+                v(row.time.as_deref().unwrap_or_default()),
+                row.note.as_ref().map(|n| n.text(lang)).unwrap_or_default(),
             ]
         })
         .collect();
