@@ -2,6 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use bundle_verifier::format::manifest::{check_texts, Texts};
+use bundle_verifier::Limits;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::BuildError;
@@ -26,20 +29,61 @@ pub struct ReleaseSpec {
     pub id: String,
     pub version: String,
     pub sequence: u64,
-    pub title: String,
+    /// `title = "…"` (English only) or `title = { en = "…", de = "…" }`.
+    pub title: SpecTexts,
+    /// Like `title`; absent or `""` when the release has no notes.
     #[serde(default)]
-    pub notes: String,
+    pub notes: SpecTexts,
     /// CycloneDX or SPDX 2 JSON SBOM of the release, carried signed.
     pub sbom: Option<PathBuf>,
 }
 
-/// `[[confirm]] id = "backup" text = "..." text_de = "..."`
+/// `[[confirm]] id = "backup" text = "..."` or
+/// `text = { en = "...", de = "...", fr = "..." }`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmSpec {
     pub id: String,
-    pub text: String,
-    pub text_de: Option<String>,
+    pub text: SpecTexts,
+    /// The old key for the German text; refused with a pointer to `text`.
+    #[serde(default)]
+    text_de: Option<toml::Value>,
+}
+
+/// A text of the spec in one or more languages: a plain string is English,
+/// a table maps language tags to texts. A plain `""` means no text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SpecTexts(pub Texts);
+
+impl<'de> Deserialize<'de> for SpecTexts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SpecTexts;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(r#"a string (English) or a table of texts by language, such as { en = "…", de = "…" }"#)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SpecTexts, E> {
+                Ok(SpecTexts(if v.is_empty() {
+                    Texts::default()
+                } else {
+                    Texts::en(v)
+                }))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpecTexts, A::Error> {
+                let mut texts = Texts::default();
+                while let Some((tag, text)) = map.next_entry::<String, String>()? {
+                    if texts.0.insert(tag.clone(), text).is_some() {
+                        return Err(de::Error::custom(format!(
+                            "language {tag:?} is given twice"
+                        )));
+                    }
+                }
+                Ok(SpecTexts(texts))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -76,6 +120,42 @@ impl Spec {
         if spec.targets.is_empty() {
             return Err(err("no [[target]] is given".into()));
         }
+        // The same rules as the verifier's, checked here to name the spec.
+        let limits = Limits::default();
+        let text_err = |e: bundle_verifier::format::manifest::ManifestError| err(e.to_string());
+        check_texts(
+            "release title",
+            "release title bytes",
+            &spec.release.title.0,
+            true,
+            &limits,
+        )
+        .map_err(text_err)?;
+        check_texts(
+            "release notes",
+            "release notes bytes",
+            &spec.release.notes.0,
+            false,
+            &limits,
+        )
+        .map_err(text_err)?;
+        for c in &spec.confirm {
+            if c.text_de.is_some() {
+                return Err(err(format!(
+                    "confirmation {:?}: `text_de` is no longer read; give every language in `text`: \
+                     text = {{ en = \"…\", de = \"…\" }}",
+                    c.id
+                )));
+            }
+            check_texts(
+                &format!("confirmation {:?}", c.id),
+                "confirmation text bytes",
+                &c.text.0,
+                true,
+                &limits,
+            )
+            .map_err(text_err)?;
+        }
         let mut seen = Vec::new();
         for t in &spec.targets {
             if t.modes.is_empty() {
@@ -102,5 +182,106 @@ impl Spec {
 
     pub fn files_dir(&self, t: &TargetSpec) -> PathBuf {
         self.base.join(&t.files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bundle_verifier::format::manifest::Texts;
+
+    const TARGET: &str = "[[target]]\nmodel = \"M\"\nmodes = [\"Dx\"]\nfiles = \"payload\"\n";
+
+    fn parse(release: &str, confirm: &str) -> Result<Spec, String> {
+        let text = format!(
+            "[release]\nid = \"R\"\nversion = \"1.0.0\"\nsequence = 1\n{release}\n{confirm}\n{TARGET}"
+        );
+        Spec::parse(&text, Path::new("release.toml")).map_err(|e| e.to_string())
+    }
+
+    fn refused(release: &str, confirm: &str, why: &str) {
+        match parse(release, confirm) {
+            Ok(s) => panic!("accepted {release:?} {confirm:?}: {s:?}"),
+            Err(e) => assert!(e.contains(why), "{e:?} does not say {why:?}"),
+        }
+    }
+
+    #[test]
+    fn a_plain_string_is_english_and_a_table_maps_languages() {
+        let s = parse(
+            "title = \"Title\"",
+            "[[confirm]]\nid = \"backup\"\ntext = { en = \"Saved.\", de = \"Gesichert.\", pt-br = \"Salvo.\" }",
+        )
+        .unwrap();
+        assert_eq!(s.release.title.0, Texts::en("Title"));
+        assert_eq!(s.release.notes.0, Texts::default());
+        assert_eq!(
+            s.confirm[0].text.0,
+            Texts::en("Saved.")
+                .with("de", "Gesichert.")
+                .with("pt-br", "Salvo.")
+        );
+        let s = parse(
+            "[release.title]\nen = \"Title\"\nfr = \"Titre\"\n[release.notes]\nen = \"Notes\"",
+            "",
+        )
+        .unwrap();
+        assert_eq!(s.release.title.0, Texts::en("Title").with("fr", "Titre"));
+        assert_eq!(s.release.notes.0, Texts::en("Notes"));
+        // `notes = ""` is no notes.
+        let s = parse("title = \"T\"\nnotes = \"\"", "").unwrap();
+        assert!(s.release.notes.0.is_empty());
+    }
+
+    #[test]
+    fn texts_without_english_are_refused() {
+        refused(
+            "title = { de = \"Titel\" }",
+            "",
+            "release title: has no English",
+        );
+        refused("title = \"\"", "", "release title: has no English");
+        refused(
+            "title = \"T\"\nnotes = { fr = \"Notes\" }",
+            "",
+            "release notes: has no English",
+        );
+        refused(
+            "title = \"T\"",
+            "[[confirm]]\nid = \"backup\"\ntext = { de = \"Gesichert.\" }",
+            "confirmation \"backup\": has no English",
+        );
+    }
+
+    #[test]
+    fn bad_tags_and_empty_texts_are_refused() {
+        for tag in ["EN", "de_DE", "pt-BR", "english", "\"d e\""] {
+            refused(
+                &format!("title = {{ en = \"T\", {tag} = \"x\" }}"),
+                "",
+                "is not a lowercase language tag",
+            );
+        }
+        refused(
+            "title = { en = \"T\", de = \"\" }",
+            "",
+            "the text in language \"de\" is empty",
+        );
+        refused(
+            "title = \"T\"",
+            "[[confirm]]\nid = \"backup\"\ntext = { en = \"  \" }",
+            "the text in language \"en\" is empty",
+        );
+        refused("title = 1", "", "a string (English) or a table");
+        refused("title = { en = 1 }", "", "invalid type");
+    }
+
+    #[test]
+    fn the_old_text_de_key_is_refused_with_the_new_spelling() {
+        refused(
+            "title = \"T\"",
+            "[[confirm]]\nid = \"backup\"\ntext = \"Saved.\"\ntext_de = \"Gesichert.\"",
+            "`text_de` is no longer read; give every language in `text`: text = { en = \"…\", de = \"…\" }",
+        );
     }
 }

@@ -1062,8 +1062,10 @@ fn manifest_encoding(keys: &Keys) -> Vec<Case> {
     };
     // Refused from its header, before any of its 17 MiB is read or hashed.
     let huge = {
-        let notes = format!("\"notes\":\"{}", "A".repeat(17 << 20));
-        let m = text.replacen("\"notes\":\"", &notes, 1).into_bytes();
+        let notes = format!("\"notes\":{{\"en\":\"{}", "A".repeat(17 << 20));
+        let m = text
+            .replacen("\"notes\":{\"en\":\"", &notes, 1)
+            .into_bytes();
         let sigs = craft::signatures(&canonical, &[&keys.trusted]);
         craft::container(&m, &sigs, &p.payload)
     };
@@ -1133,7 +1135,7 @@ fn manifest_encoding(keys: &Keys) -> Vec<Case> {
             t,
             "release_notes_over_the_limit",
             edited(keys, |m| {
-                m["release"]["notes"] = json!("A".repeat(65 << 10))
+                m["release"]["notes"]["en"] = json!("A".repeat(65 << 10))
             }),
             "release notes bytes",
         ),

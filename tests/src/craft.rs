@@ -289,9 +289,9 @@ pub fn manifest_value(
         "payload": {"compression": "zstd", "sha256": "", "size": 0},
         "release": {
             "id": "FSN2022-1230",
-            "notes": "Back up your data before installing.",
+            "notes": {"en": "Back up your data before installing."},
             "sequence": 1,
-            "title": "Block remote access to the run manager web UI",
+            "title": {"en": "Block remote access to the run manager web UI"},
             "version": "1.0.0",
         },
         "targets": targets,

@@ -181,7 +181,7 @@ pub fn write_release(
         std::fs::write(&p, content).unwrap();
     }
     let confirm = if confirm {
-        "[[confirm]]\nid = \"backup\"\ntext = \"Data is backed up.\"\ntext_de = \"Die Daten sind gesichert.\"\n"
+        "[[confirm]]\nid = \"backup\"\ntext = { en = \"Data is backed up.\", de = \"Die Daten sind gesichert.\" }\n"
     } else {
         ""
     };

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use bundle_builder::spec::{ReleaseSpec, TargetSpec};
+use bundle_builder::spec::{ReleaseSpec, SpecTexts, TargetSpec};
 use bundle_builder::{BuildOptions, Spec};
 use bundle_keys::signing::{FileKey, Signer};
-use bundle_verifier::format::manifest::check_tree;
+use bundle_verifier::format::manifest::{check_tree, Texts};
 use bundle_verifier::format::safepath::SafePath;
 use bundle_verifier::instrument::install::{apply, ApplyOptions, Quiet};
 use bundle_verifier::{ExitClass, Identity, Limits, TrustedKeys, VerifyOptions};
@@ -96,8 +96,8 @@ fn spec(base: &Path) -> Spec {
             id: "PROP-1".into(),
             version: "1.0.0".into(),
             sequence: 1,
-            title: "property test".into(),
-            notes: String::new(),
+            title: SpecTexts(Texts::en("property test")),
+            notes: SpecTexts::default(),
             sbom: None,
         },
         targets: vec![TargetSpec {

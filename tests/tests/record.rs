@@ -119,6 +119,19 @@ fn example_release_record_validates_and_lists_every_signed_file() {
     assert_eq!(r["release"]["id"], "FSN2022-1230");
     assert_eq!(r["release"]["confirm"][0]["id"], "backup");
     assert!(r["release"]["confirm"][0]["text_de"].is_string());
+    // Every signed language of the texts, and English in the plain fields.
+    let step = &r["release"]["confirm"][0];
+    assert_eq!(
+        step["text_by_language"]["en"], step["text"],
+        "the plain text is the English one"
+    );
+    assert_eq!(step["text_by_language"]["de"], step["text_de"]);
+    assert!(step["text_by_language"]["fr"].is_string());
+    assert_eq!(
+        r["release"]["title"],
+        r["release"]["title_by_language"]["en"]
+    );
+    assert!(r["release"]["title_by_language"]["de"].is_string());
     // The example release carries a signed CycloneDX SBOM.
     assert_eq!(r["sbom"]["format"], "cyclonedx");
     assert_eq!(

@@ -488,6 +488,45 @@ fn inspect_shows_the_claims_and_says_they_are_unverified() {
     assert_eq!(v["manifest"]["targets"].as_array().unwrap().len(), 5);
 }
 
+/// The signed title and notes are shown in the technician's language, and
+/// in English where the release has no text in it.
+#[test]
+fn inspect_shows_the_title_in_the_chosen_language_else_english() {
+    let inspect = |bundle: &Path, lang: &str| {
+        let a = verifier()
+            .args(["--lang", lang, "inspect"])
+            .arg(bundle)
+            .assert()
+            .success();
+        String::from_utf8_lossy(&a.get_output().stdout).into_owned()
+    };
+    // The example release: title in English, German and French; notes in English only.
+    let f = fixture();
+    let de = inspect(&f.bundle, "de");
+    assert!(
+        de.contains("Fernzugriff auf die Weboberfläche des Run Managers sperren"),
+        "{de}"
+    );
+    assert!(!de.contains("Block remote access"), "{de}");
+    assert!(
+        de.contains("Back up your data before installing."),
+        "notes fall back to English: {de}"
+    );
+    let fr = inspect(&f.bundle, "fr");
+    assert!(fr.contains("Bloquer l'accès à distance"), "{fr}");
+    let en = inspect(&f.bundle, "en");
+    assert!(
+        en.contains("Block remote access to the run manager web UI"),
+        "{en}"
+    );
+    // The test vector has a German title but no French one.
+    let vector = repo().join("tests/vectors/v1-minimal/vector.bundle");
+    assert!(inspect(&vector, "de").contains("Testvektor 1"));
+    let fr = inspect(&vector, "fr");
+    assert!(fr.contains("Test vector 1"), "{fr}");
+    assert!(!fr.contains("Testvektor"), "{fr}");
+}
+
 #[test]
 fn verify_json_is_one_object_naming_keys_and_digests() {
     let f = fixture();

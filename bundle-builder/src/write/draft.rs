@@ -63,14 +63,13 @@ impl Draft<'_> {
                     .iter()
                     .map(|c| Confirm {
                         id: c.id.clone(),
-                        text: c.text.clone(),
-                        text_de: c.text_de.clone(),
+                        text: c.text.0.clone(),
                     })
                     .collect(),
                 id: spec.release.id.clone(),
-                notes: spec.release.notes.clone(),
+                notes: spec.release.notes.0.clone(),
                 sequence: spec.release.sequence,
-                title: spec.release.title.clone(),
+                title: spec.release.title.0.clone(),
                 version: spec.release.version.clone(),
             },
             sbom: self.sbom.as_ref().map(|(_, r)| r.clone()),

@@ -5,13 +5,14 @@
 //! types field by field, so renaming those never changes a record. Any change
 //! here other than a new optional field bumps [`RECORD`].
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ExitClass};
 use crate::format::digest::Sha256Digest;
-use crate::format::manifest;
+use crate::format::manifest::{self, ENGLISH};
 use crate::format::sbom::{SbomFormat, SbomSummary};
 use crate::trust::{IgnoredSignature, NotCounted, Verified};
 use crate::verify::VerifyReport;
@@ -122,8 +123,14 @@ pub struct Release {
     pub id: String,
     pub version: String,
     pub sequence: u64,
+    /// The English title.
     pub title: String,
+    /// The signed title in every language it has (language tag → text).
+    pub title_by_language: BTreeMap<String, String>,
+    /// The English notes ("" when the release has none).
     pub notes: String,
+    /// The signed notes in every language they have (`{}` when none).
+    pub notes_by_language: BTreeMap<String, String>,
     pub confirm: Vec<ConfirmStep>,
 }
 
@@ -131,8 +138,13 @@ pub struct Release {
 #[serde(deny_unknown_fields)]
 pub struct ConfirmStep {
     pub id: String,
+    /// The English text.
     pub text: String,
+    /// The German text, if the step has one (kept for readers of version 1
+    /// of the record; `text_by_language` has every language).
     pub text_de: Option<String>,
+    /// The signed text in every language it has (language tag → text).
+    pub text_by_language: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -344,15 +356,18 @@ fn release(r: &manifest::Release) -> Release {
         id: r.id.clone(),
         version: r.version.clone(),
         sequence: r.sequence,
-        title: r.title.clone(),
-        notes: r.notes.clone(),
+        title: r.title_in(ENGLISH).to_owned(),
+        title_by_language: r.title.0.clone(),
+        notes: r.notes_in(ENGLISH).to_owned(),
+        notes_by_language: r.notes.0.clone(),
         confirm: r
             .confirm
             .iter()
             .map(|c| ConfirmStep {
                 id: c.id.clone(),
-                text: c.text.clone(),
-                text_de: c.text_de.clone(),
+                text: c.text_in(ENGLISH).to_owned(),
+                text_de: c.text.get("de").map(str::to_owned),
+                text_by_language: c.text.0.clone(),
             })
             .collect(),
     }

@@ -29,8 +29,10 @@ pub struct Limits {
     pub max_path_depth: usize,
     /// Largest sum of all blob sizes (the decompressed payload).
     pub max_total_bytes: u64,
-    /// Longest free-text field (title, notes).
+    /// Longest free text (title, notes, confirmation text), per language.
     pub max_text_bytes: usize,
+    /// Most languages one text field (title, notes, confirmation text) may have.
+    pub max_text_languages: usize,
     /// Largest zstd window the decoder allocates (2^n bytes).
     pub zstd_window_log_max: u32,
 }
@@ -52,6 +54,7 @@ impl Default for Limits {
             max_path_depth: 32,
             max_total_bytes: 64 << 30,
             max_text_bytes: 64 << 10,
+            max_text_languages: 16,
             zstd_window_log_max: 25,
         }
     }

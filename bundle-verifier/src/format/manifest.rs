@@ -2,7 +2,7 @@
 //! a parsed manifest internally consistent. Field order in every struct is
 //! alphabetical so that `serde_json`'s compact output is RFC 8785 (JCS) canonical.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -52,45 +52,160 @@ pub struct Release {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub confirm: Vec<Confirm>,
     pub id: String,
-    pub notes: String,
+    /// Release notes per language; `{}` when the release has none.
+    pub notes: Texts,
     /// Monotonic release counter; an instrument never goes back to a lower one.
     pub sequence: u64,
-    pub title: String,
+    /// The title per language; English is required.
+    pub title: Texts,
     pub version: String,
 }
 
 /// One precondition the technician confirms before install, in English and
-/// optionally German (the verifier shows the technician's language).
+/// optionally other languages (the verifier shows the technician's language).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Confirm {
     /// Short name given on the command line as `--confirm ID`.
     pub id: String,
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text_de: Option<String>,
+    /// The text per language; English is required.
+    pub text: Texts,
 }
 
 impl Release {
     /// The title in language `tag`, else English.
-    pub fn title_in(&self, _tag: &str) -> &str {
-        &self.title
+    pub fn title_in(&self, tag: &str) -> &str {
+        self.title.get_or_en(tag)
     }
 
-    /// The notes in language `tag`, else English.
-    pub fn notes_in(&self, _tag: &str) -> &str {
-        &self.notes
+    /// The notes in language `tag`, else English (empty when there are none).
+    pub fn notes_in(&self, tag: &str) -> &str {
+        self.notes.get_or_en(tag)
     }
 }
 
 impl Confirm {
     /// The text in language `tag`, else English.
     pub fn text_in(&self, tag: &str) -> &str {
-        match (tag, &self.text_de) {
-            ("de", Some(de)) => de,
-            _ => &self.text,
+        self.text.get_or_en(tag)
+    }
+}
+
+/// The language every text of a release must have (where it has any).
+pub const ENGLISH: &str = "en";
+
+/// A signed text in several languages: language tag → text. A `BTreeMap`,
+/// so the tags serialise sorted and the manifest stays canonical (tags are
+/// ASCII, where byte order is RFC 8785's UTF-16 order).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Texts(pub BTreeMap<String, String>);
+
+impl Texts {
+    /// English only.
+    pub fn en(text: impl Into<String>) -> Self {
+        Texts(BTreeMap::from([(ENGLISH.to_owned(), text.into())]))
+    }
+
+    /// Adds (or replaces) the text in language `tag`.
+    pub fn with(mut self, tag: &str, text: impl Into<String>) -> Self {
+        self.0.insert(tag.to_owned(), text.into());
+        self
+    }
+
+    /// The text in language `tag`, else English, else "" (no text at all).
+    pub fn get_or_en(&self, tag: &str) -> &str {
+        self.0
+            .get(tag)
+            .or_else(|| self.0.get(ENGLISH))
+            .map_or("", String::as_str)
+    }
+
+    pub fn get(&self, tag: &str) -> Option<&str> {
+        self.0.get(tag).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+/// A well-formed language tag of a text: a lowercase BCP 47 tag of the
+/// simple kind, 2 or 3 letters with at most one subtag of 2 to 8 letters
+/// or digits (`en`, `de`, `fr`, `pt-br`, `zh-hans`).
+pub fn valid_language_tag(tag: &str) -> bool {
+    let (lang, sub) = match tag.split_once('-') {
+        Some((l, s)) => (l, Some(s)),
+        None => (tag, None),
+    };
+    (2..=3).contains(&lang.len())
+        && lang.bytes().all(|b| b.is_ascii_lowercase())
+        && sub.is_none_or(|s| {
+            (2..=8).contains(&s.len())
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// Why a text field of the release is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextProblem {
+    #[error("has no English text (language \"en\"), which is required")]
+    NoEnglish,
+    #[error(
+        "language tag {0:?} is not a lowercase language tag such as \"de\", \"fr\" or \"pt-br\""
+    )]
+    BadTag(String),
+    #[error("the text in language {0:?} is empty or only white space")]
+    Empty(String),
+    #[error("has {found} languages; at most {limit} are allowed")]
+    TooManyLanguages { found: usize, limit: usize },
+}
+
+/// Checks one text field: tags well formed, no empty text, each text within
+/// `max_text_bytes`, at most `max_text_languages` languages, and English
+/// present (required, or whenever the field has any text). `what` names the
+/// field in messages (`release title`); `bytes_what` names its size limit.
+pub fn check_texts(
+    what: &str,
+    bytes_what: &'static str,
+    texts: &Texts,
+    english_required: bool,
+    limits: &Limits,
+) -> Result<(), ManifestError> {
+    let bad = |problem| ManifestError::Text {
+        field: what.to_owned(),
+        problem,
+    };
+    if texts.0.len() > limits.max_text_languages {
+        return Err(bad(TextProblem::TooManyLanguages {
+            found: texts.0.len(),
+            limit: limits.max_text_languages,
+        }));
+    }
+    for (tag, text) in texts.iter() {
+        if !valid_language_tag(tag) {
+            return Err(bad(TextProblem::BadTag(tag.to_owned())));
+        }
+        if text.trim().is_empty() {
+            return Err(bad(TextProblem::Empty(tag.to_owned())));
+        }
+        if text.len() > limits.max_text_bytes {
+            return Err(ManifestError::TooLarge {
+                what: bytes_what,
+                found: text.len() as u64,
+                limit: limits.max_text_bytes as u64,
+            });
         }
     }
+    if (english_required || !texts.is_empty()) && texts.get(ENGLISH).is_none() {
+        return Err(bad(TextProblem::NoEnglish));
+    }
+    Ok(())
 }
 
 /// Most confirmation steps a release may declare.
@@ -144,6 +259,8 @@ pub enum ManifestError {
         found: u64,
         limit: u64,
     },
+    #[error("{field}: {problem}")]
+    Text { field: String, problem: TextProblem },
     #[error("{0}")]
     Invalid(String),
 }
@@ -207,8 +324,9 @@ impl Manifest {
     }
 
     /// The canonical bytes of this manifest (what gets signed). Every struct
-    /// of the schema declares its fields in sorted order and holds no maps,
-    /// so `serde_json`'s compact output is already RFC 8785; a unit test
+    /// of the schema declares its fields in sorted order and its only maps
+    /// are `BTreeMap`s with ASCII keys (the texts by language), so
+    /// `serde_json`'s compact output is already RFC 8785; a unit test
     /// holds it to the sorted-`Value` form.
     pub fn to_canonical_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("manifest serialises")
@@ -234,19 +352,20 @@ impl Manifest {
                 )));
             }
         }
-        for (what, text) in [("title", &r.title), ("notes", &r.notes)] {
-            if text.len() > limits.max_text_bytes {
-                return Err(ManifestError::TooLarge {
-                    what: if what == "title" {
-                        "release title bytes"
-                    } else {
-                        "release notes bytes"
-                    },
-                    found: text.len() as u64,
-                    limit: limits.max_text_bytes as u64,
-                });
-            }
-        }
+        check_texts(
+            "release title",
+            "release title bytes",
+            &r.title,
+            true,
+            limits,
+        )?;
+        check_texts(
+            "release notes",
+            "release notes bytes",
+            &r.notes,
+            false,
+            limits,
+        )?;
         check_count("confirmation steps", r.confirm.len(), MAX_CONFIRM)?;
         let mut ids = BTreeSet::new();
         for c in &r.confirm {
@@ -262,14 +381,13 @@ impl Manifest {
                     c.id
                 )));
             }
-            for text in std::iter::once(&c.text).chain(&c.text_de) {
-                if text.trim().is_empty() || text.len() > limits.max_text_bytes {
-                    return Err(invalid(format!(
-                        "confirmation {:?}: its text must be 1 to {} bytes",
-                        c.id, limits.max_text_bytes
-                    )));
-                }
-            }
+            check_texts(
+                &format!("confirmation {:?}", c.id),
+                "confirmation text bytes",
+                &c.text,
+                true,
+                limits,
+            )?;
         }
         if let Some(sbom) = &self.sbom {
             if sbom.size > limits.max_sbom_bytes {
@@ -461,9 +579,9 @@ mod tests {
             m2.targets[0].requires_version = Some(">=1.0.0".into());
             m2.release.confirm.push(Confirm {
                 id: "z".into(),
-                text: "t".into(),
-                text_de: Some("ü".into()),
+                text: Texts::en("t").with("de", "ü").with("pt-br", "ç"),
             });
+            m2.release.notes = Texts::en("n").with("fr", "é");
             for m in [m, m2] {
                 assert_eq!(
                     m.to_canonical_bytes(),

@@ -431,7 +431,7 @@ fn confirm(
         done.push(Confirmation {
             how: how.into(),
             id: c.id.clone(),
-            text: c.text.clone(),
+            text: c.text_in(crate::format::manifest::ENGLISH).to_owned(),
         });
     }
     if missing.is_empty() {

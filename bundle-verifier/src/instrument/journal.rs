@@ -86,6 +86,7 @@ pub struct Transaction {
     pub installed_before: Option<InstalledRecord>,
     /// Every file of the target; `unchanged` ones are not touched.
     pub ops: Vec<Op>,
+    #[serde(deserialize_with = "crate::instrument::state::stored_release")]
     pub release: Release,
     pub root: PathBuf,
     pub started: String,

@@ -46,11 +46,74 @@ pub struct InstalledRecord {
     pub manifest_sha256: Sha256Digest,
     pub mode: String,
     pub model: String,
+    #[serde(deserialize_with = "stored_release")]
     pub release: Release,
     /// The instrument root it was installed into (absolute).
     pub root: PathBuf,
     pub signed_by: Vec<bundle_keys::KeyId>,
     pub transaction: String,
+}
+
+/// Reads a release kept in the state directory. Verifiers from before texts
+/// per language stored the title, notes and confirmation texts as plain
+/// strings (with an optional `text_de`); those are read as English (and
+/// German) texts, so an upgraded verifier can still roll back and check
+/// what an older one installed.
+pub(crate) fn stored_release<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Release, D::Error> {
+    use crate::format::manifest::{Confirm, Texts};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Current(Release),
+        Plain(PlainRelease),
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct PlainRelease {
+        #[serde(default)]
+        confirm: Vec<PlainConfirm>,
+        id: String,
+        notes: String,
+        sequence: u64,
+        title: String,
+        version: String,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct PlainConfirm {
+        id: String,
+        text: String,
+        text_de: Option<String>,
+    }
+    let plain = |text: String| {
+        if text.is_empty() {
+            Texts::default()
+        } else {
+            Texts::en(text)
+        }
+    };
+    Ok(match Stored::deserialize(d)? {
+        Stored::Current(r) => r,
+        Stored::Plain(r) => Release {
+            confirm: r
+                .confirm
+                .into_iter()
+                .map(|c| Confirm {
+                    id: c.id,
+                    text: match c.text_de {
+                        Some(de) => Texts::en(c.text).with("de", de),
+                        None => Texts::en(c.text),
+                    },
+                })
+                .collect(),
+            id: r.id,
+            notes: plain(r.notes),
+            sequence: r.sequence,
+            title: plain(r.title),
+            version: r.version,
+        },
+    })
 }
 
 /// The highest release sequence ever applied in a mode; rollback keeps it,
@@ -265,4 +328,41 @@ pub fn remove_all(p: &Path) -> Result<(), Error> {
 /// The current time as RFC 3339 UTC, to the second.
 pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::manifest::Texts;
+
+    #[derive(Deserialize)]
+    struct Kept {
+        #[serde(deserialize_with = "stored_release")]
+        release: Release,
+    }
+
+    fn read(json: &str) -> Release {
+        serde_json::from_str::<Kept>(json).unwrap().release
+    }
+
+    #[test]
+    fn releases_kept_before_texts_by_language_are_read_as_english_and_german() {
+        let old = read(
+            r#"{"release":{"confirm":[{"id":"backup","text":"Saved.","text_de":"Gesichert."}],
+                "id":"R","notes":"","sequence":3,"title":"Title","version":"1.0.0"}}"#,
+        );
+        assert_eq!(old.title, Texts::en("Title"));
+        assert_eq!(old.notes, Texts::default());
+        assert_eq!(
+            old.confirm[0].text,
+            Texts::en("Saved.").with("de", "Gesichert.")
+        );
+        // The current form reads as itself.
+        let new = read(&format!(
+            r#"{{"release":{}}}"#,
+            serde_json::to_string(&old).unwrap()
+        ));
+        assert_eq!(new, old);
+        assert!(serde_json::from_str::<Kept>(r#"{"release":{"id":"R"}}"#).is_err());
+    }
 }
