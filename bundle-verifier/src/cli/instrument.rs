@@ -76,13 +76,14 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
     );
     println!("  {text}");
     let (add, replace) = (fl!(lang, "verb-add"), fl!(lang, "verb-replace"));
+    let width = add.chars().count().max(replace.chars().count()).max(8);
     for c in &r.changes {
         let verb = match c.action {
             Action::Add => &add,
             Action::Replace => &replace,
             Action::Unchanged => continue,
         };
-        println!("    {verb:8} {}", visible(c.path.as_str()));
+        println!("    {verb:width$} {}", visible(c.path.as_str()));
     }
     if r.result == "dry-run" {
         for c in &r.release.confirm {

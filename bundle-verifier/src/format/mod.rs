@@ -11,3 +11,4 @@ pub mod manifest;
 pub mod payload;
 pub mod safepath;
 pub mod sbom;
+pub mod texts;
