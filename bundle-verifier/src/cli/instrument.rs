@@ -87,7 +87,7 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
     }
     if r.result == "dry-run" {
         for c in &r.release.confirm {
-            let text = lang.confirm_text(c);
+            let text = c.text_in(lang.tag()).to_owned();
             let line = fl!(lang, "needs-confirmation", id = &c.id, text = text);
             println!("  {line}");
         }
@@ -203,7 +203,7 @@ pub fn run_device(cmd: DeviceCmd, lang: Lang) -> Outcome {
 pub fn run_receipts(cmd: ReceiptsCmd, lang: Lang) -> Outcome {
     let ReceiptsCmd::Export { state, to, json } = cmd;
     let r = (|| -> Result<(), Failure> {
-        let r = bundle_verifier::instrument::receipt::export(&state, &to)?;
+        let r = bundle_verifier::instrument::export::export(&state, &to)?;
         if json {
             print_json(&serde_json::json!({"ok": true, "exported": r}));
         } else {
@@ -324,7 +324,7 @@ pub fn run_scan(a: ScanArgs, lang: Lang) -> Outcome {
                     } else {
                         &labels[2]
                     };
-                    println!("{label:width$} {file}\n{:width$} {}", "", lang.error(err));
+                    println!("{label:width$} {file}\n{:width$} {}", "", err.text(lang));
                 }
             }
         }

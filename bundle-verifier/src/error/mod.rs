@@ -1,4 +1,7 @@
-//! Typed errors of the reader, each in exactly one exit class.
+//! Typed errors of the reader, each in exactly one exit class; `text.rs`
+//! words them in the reader's language.
+
+mod text;
 
 use std::path::PathBuf;
 
@@ -25,9 +28,9 @@ pub enum ExitClass {
 
 /// Every way the reader can fail. The English text comes from the message
 /// catalogue (`i18n/en/errors.ftl`), as do the other languages
-/// ([`crate::i18n::Lang::error`]).
+/// ([`Error::text`], in `text.rs`).
 #[derive(Debug, thiserror::Error)]
-#[error("{}", crate::i18n::Lang::ENGLISH.error(self))]
+#[error("{}", self.text(crate::i18n::Lang::ENGLISH))]
 pub enum Error {
     Config(String),
     OpenBundle {
@@ -234,6 +237,6 @@ impl Error {
 
     /// What the user can do about it, in one sentence (English).
     pub fn hint(&self) -> String {
-        crate::i18n::Lang::ENGLISH.hint(self)
+        self.hint_in(crate::i18n::Lang::ENGLISH)
     }
 }
