@@ -413,6 +413,8 @@ fn check_count(what: &'static str, found: usize, limit: usize) -> Result<(), Man
 /// Files of one target must be distinct even on case-insensitive file
 /// systems, and no file may sit where another needs a directory.
 pub fn check_tree(name: &str, files: &[FileEntry]) -> Result<(), ManifestError> {
+    crate::format::names::check_clashes(files.iter().map(|f| &f.path))
+        .map_err(|e| invalid(format!("{name}: {e}")))?;
     let mut seen: HashMap<String, &SafePath> = HashMap::with_capacity(files.len());
     for f in files {
         if let Some(other) = seen.insert(f.path.fold_key(), &f.path) {

@@ -633,9 +633,8 @@ fn write_stage(input: Receiver<Chunk>, free: Sender<Chunk>, sink: &Sink) -> Stag
 }
 
 /// Creates a new staged file; its directory exists.
-fn create_staged(path: &PathBuf, exec: bool) -> Result<File, Error> {
-    crate::platform::create_new(path, exec)
-        .map_err(Error::io("cannot create staged file", path.as_path()))
+fn create_staged(path: &Path, exec: bool) -> Result<File, Error> {
+    crate::platform::create_new(path, exec).map_err(Error::io("cannot create staged file", path))
 }
 
 #[cfg(test)]
