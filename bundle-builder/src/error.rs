@@ -5,7 +5,9 @@ use std::path::PathBuf;
 pub enum BuildError {
     #[error("release spec {path}: {msg}")]
     Spec { path: PathBuf, msg: String },
-    #[error("payload {path}: {msg}")]
+    /// The path is shown escaped: a payload file name may hold characters
+    /// that would act on the terminal (it is refused for exactly that).
+    #[error("payload {}: {msg}", bundle_verifier::i18n::visible(&.path.display().to_string()))]
     Payload { path: PathBuf, msg: String },
     #[error("SBOM {path}: {msg}")]
     Sbom { path: PathBuf, msg: String },

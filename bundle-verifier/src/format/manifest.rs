@@ -443,28 +443,9 @@ fn check_count(what: &'static str, found: usize, limit: usize) -> Result<(), Man
 /// Files of one target must be distinct even on case-insensitive file
 /// systems, and no file may sit where another needs a directory.
 pub fn check_tree(name: &str, files: &[FileEntry]) -> Result<(), ManifestError> {
-    let mut seen: HashMap<String, &SafePath> = HashMap::with_capacity(files.len());
-    for f in files {
-        if let Some(other) = seen.insert(f.path.fold_key(), &f.path) {
-            return Err(invalid(format!(
-                "{name}: {:?} and {:?} name the same file on Windows",
-                other.as_str(),
-                f.path.as_str()
-            )));
-        }
-    }
-    for f in files {
-        for dir in f.path.ancestors() {
-            if let Some(file) = seen.get(&crate::format::safepath::fold(dir)) {
-                return Err(invalid(format!(
-                    "{name}: {:?} is a file but {:?} needs it to be a directory",
-                    file.as_str(),
-                    f.path.as_str()
-                )));
-            }
-        }
-    }
-    Ok(())
+    // One set of rules for every file system a target may land on (names.rs).
+    crate::format::names::check_clashes(files.iter().map(|f| &f.path))
+        .map_err(|e| invalid(format!("{name}: {e}")))
 }
 
 /// RFC 8785 for our subset (objects, arrays, strings, booleans, null and

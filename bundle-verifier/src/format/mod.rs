@@ -8,6 +8,7 @@ pub mod digest;
 pub mod envelope;
 pub mod limits;
 pub mod manifest;
+pub mod names;
 pub mod payload;
 pub mod safepath;
 pub mod sbom;
