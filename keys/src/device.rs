@@ -34,10 +34,7 @@ impl DeviceKey {
     }
 
     pub fn read_pem_file(path: &Path) -> Result<Self, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = crate::read::read_key_file(path, crate::MAX_KEY_FILE_BYTES)?;
         let key = SigningKey::from_pkcs8_pem(text.trim())
             .map_err(|e| KeyError::BadSecretKey(e.to_string()))?;
         Ok(Self::from_signing_key(key))
