@@ -24,7 +24,7 @@ pub fn create_new(path: &Path, owner_only: bool) -> io::Result<File> {
 
 /// The permission bits of a file (`mode & 0o777`) on Unix; `None` where
 /// files have none.
-#[cfg(test)]
+#[cfg(all(test, any(feature = "signing", feature = "device")))]
 pub fn permission_bits(meta: &std::fs::Metadata) -> Option<u32> {
     imp::permission_bits(meta)
 }
@@ -52,7 +52,7 @@ mod imp {
             .open(path)
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, any(feature = "signing", feature = "device")))]
     pub fn permission_bits(meta: &std::fs::Metadata) -> Option<u32> {
         use std::os::unix::fs::PermissionsExt;
         Some(meta.permissions().mode() & 0o777)
@@ -74,7 +74,7 @@ mod imp {
         OpenOptions::new().write(true).create_new(true).open(path)
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, any(feature = "signing", feature = "device")))]
     pub fn permission_bits(_: &std::fs::Metadata) -> Option<u32> {
         None
     }

@@ -102,10 +102,13 @@ mod tests {
         ));
     }
 
-    #[cfg(unix)]
     #[test]
     fn devices_are_refused_without_reading() {
-        let e = read_key_file(Path::new("/dev/zero"), MAX_KEY_FILE_BYTES).unwrap_err();
+        let zero = Path::new("/dev/zero");
+        if !zero.exists() {
+            return; // no such device here
+        }
+        let e = read_key_file(zero, MAX_KEY_FILE_BYTES).unwrap_err();
         assert!(matches!(e, KeyError::NotARegularFile { .. }), "{e}");
     }
 }
