@@ -21,5 +21,5 @@ pub mod token;
 
 pub use date::Date;
 pub use error::KeyError;
-pub use read::MAX_KEY_FILE_BYTES;
 pub use public::{KeyId, PublicKey, SignatureBytes, SignatureEntry};
+pub use read::MAX_KEY_FILE_BYTES;

@@ -26,9 +26,7 @@ pub(crate) fn read_key_file(path: &Path, limit: u64) -> Result<String, KeyError>
     let f = match platform::open_for_reading(path) {
         Ok(f) => f,
         // Some platforms cannot open a directory at all; say what it is.
-        Err(_) if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => {
-            return Err(not_a_file())
-        }
+        Err(_) if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => return Err(not_a_file()),
         Err(e) => return Err(io(e)),
     };
     // The type of what was opened, not of what the path named a moment ago.

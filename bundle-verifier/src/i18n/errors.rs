@@ -7,6 +7,7 @@ use bundle_keys::KeyId;
 use super::{fl, Lang};
 use crate::error::Error;
 use crate::format::manifest::Confirm;
+use crate::format::read::InputKind;
 use crate::trust::{Clock, IgnoredSignature, Why};
 use crate::ExitClass;
 
@@ -41,6 +42,22 @@ impl Lang {
     /// The key IDs, comma-separated, or "(none)".
     pub fn key_ids(self, v: &[KeyId]) -> String {
         ids(self, v)
+    }
+
+    /// The name of a kind of input file ("instrument identity").
+    pub fn input_kind(self, kind: InputKind) -> String {
+        match kind {
+            InputKind::KeyFile => fl!(self, "input-key-file"),
+            InputKind::Identity => fl!(self, "input-identity"),
+            InputKind::Registry => fl!(self, "input-registry"),
+            InputKind::Receipt => fl!(self, "input-receipt"),
+            InputKind::TrustRoot => fl!(self, "input-trust-root"),
+            InputKind::StateRecord => fl!(self, "input-state-record"),
+            InputKind::Manifest => fl!(self, "input-manifest"),
+            InputKind::Signatures => fl!(self, "input-signatures"),
+            InputKind::Sbom => fl!(self, "input-sbom"),
+            InputKind::Spec => fl!(self, "input-spec"),
+        }
     }
 
     /// What judged the signatures: a trust root version, or the keys given.
@@ -130,6 +147,20 @@ impl Lang {
         let l = self;
         Some(match e {
             Config(m) => fl!(l, "error-config", detail = m),
+            InputTooLarge { kind, path, limit } => fl!(
+                l,
+                "error-input-too-large",
+                kind = l.input_kind(*kind),
+                path = path,
+                limit = *limit
+            ),
+            NotARegularFile { kind, path, limit } => fl!(
+                l,
+                "error-not-a-regular-file",
+                kind = l.input_kind(*kind),
+                path = path,
+                limit = *limit
+            ),
             OpenBundle { path, source } => {
                 fl!(
                     l,

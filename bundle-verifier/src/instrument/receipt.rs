@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::format::digest::Sha256Digest;
 use crate::format::manifest::{is_canonical_json, Release};
+use crate::format::read::{read_at_most, read_input, InputKind, ReadError};
 use crate::format::safepath::SafePath;
 
 pub const RECEIPT_TYPE: &str = "offline-patch-bundle/receipt/1";
@@ -153,11 +154,10 @@ pub enum ReceiptError {
     BadSignature,
     #[error("the receipt type is {0:?}; expected {RECEIPT_TYPE:?}")]
     WrongType(String),
-    #[error("cannot read receipt {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// The file could not be read, is not a regular file, or is larger
+    /// than [`Limits::max_receipt_bytes`](crate::Limits::max_receipt_bytes).
+    #[error("{0}")]
+    Read(Box<crate::Error>),
 }
 
 fn canonical(v: &impl Serialize) -> Vec<u8> {
@@ -255,15 +255,18 @@ pub fn peek_receipt(bytes: &[u8]) -> Result<(KeyId, Receipt), ReceiptError> {
     Ok((signed.signature.key_id, r))
 }
 
+/// Reads a receipt file: a regular file of at most
+/// [`Limits::max_receipt_bytes`](crate::Limits::max_receipt_bytes).
+pub fn read_receipt_file(path: &std::path::Path) -> Result<Vec<u8>, crate::Error> {
+    read_input(path, InputKind::Receipt, &crate::Limits::default())
+}
+
 /// Reads and verifies a receipt file.
 pub fn verify_receipt_file(
     path: &std::path::Path,
     device: &PublicKey,
 ) -> Result<Receipt, ReceiptError> {
-    let bytes = std::fs::read(path).map_err(|source| ReceiptError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = read_receipt_file(path).map_err(|e| ReceiptError::Read(Box::new(e)))?;
     verify_receipt(&bytes, device)
 }
 
@@ -291,24 +294,24 @@ pub fn export(state: &std::path::Path, to: &std::path::Path) -> Result<Exported,
         .collect();
     names.sort();
     let pub_name = format!("device-{}.pub", key.key_id());
-    let mut files: Vec<(PathBuf, Vec<u8>)> =
-        vec![(to.join(&pub_name), key.public_key().to_pem().into_bytes())];
-    for n in &names {
-        let src = state.receipts().join(n);
-        let bytes = std::fs::read(&src).map_err(Error::io("cannot read", &src))?;
-        files.push((to.join(n), bytes));
-    }
-    for (dest, bytes) in &files {
-        match std::fs::read(dest) {
-            Ok(existing) if &existing == bytes => continue,
-            Ok(_) => {
-                return Err(Error::Config(format!(
+    // One receipt in memory at a time.
+    let put = |dest: PathBuf, bytes: &[u8]| -> Result<(), Error> {
+        // Read no more of what is there than the receipt it is compared with.
+        match read_at_most(&dest, bytes.len() as u64) {
+            Ok(existing) if existing == bytes => Ok(()),
+            Ok(_) | Err(ReadError::TooLarge | ReadError::NotARegularFile) => {
+                Err(Error::Config(format!(
                     "{} already exists with other content; export into an empty directory",
                     dest.display()
                 )))
             }
-            Err(_) => crate::instrument::state::write_atomic(dest, bytes)?,
+            Err(ReadError::Io(_)) => crate::instrument::state::write_atomic(&dest, bytes),
         }
+    };
+    put(to.join(&pub_name), key.public_key().to_pem().as_bytes())?;
+    for n in &names {
+        let src = state.receipts().join(n);
+        put(to.join(n), &read_receipt_file(&src)?)?;
     }
     Ok(Exported {
         to: to.to_owned(),

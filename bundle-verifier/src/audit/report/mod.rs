@@ -15,11 +15,11 @@ use bundle_keys::KeyId;
 use serde::Serialize;
 
 use crate::audit::registry::{Device, Registry};
-use crate::instrument::receipt::{
-    peek_receipt, verify_receipt, Receipt, ReleaseRef, RESULT_FAILED, RESULT_INSTALLED,
-    RESULT_INTERRUPTED, RESULT_REFUSED, RESULT_ROLLED_BACK,
-};
 use crate::i18n::{fl, Lang};
+use crate::instrument::receipt::{
+    peek_receipt, read_receipt_file, verify_receipt, Receipt, ReleaseRef, RESULT_FAILED,
+    RESULT_INSTALLED, RESULT_INTERRUPTED, RESULT_REFUSED, RESULT_ROLLED_BACK,
+};
 use crate::Error;
 
 mod table;
@@ -81,14 +81,23 @@ pub struct Row {
 /// Why a row has its status; worded by [`Note::text`].
 #[derive(Clone, Debug)]
 pub enum Note {
-    NoReceipt { release: String },
+    NoReceipt {
+        release: String,
+    },
     Installed,
-    Superseded { by: String },
-    InstalledOver { by: Option<String> },
+    Superseded {
+        by: String,
+    },
+    InstalledOver {
+        by: Option<String>,
+    },
     RolledBack,
     RolledBackTo,
     /// A receipt of a failure; `why` is the instrument's own words.
-    Failed { result: String, why: String },
+    Failed {
+        result: String,
+        why: String,
+    },
     /// Receipts that did not verify; `valid` is what the others alone say.
     Invalid {
         count: usize,
@@ -255,7 +264,12 @@ fn judge(reg: &Registry, file: String, bytes: &[u8]) -> Evidence {
                 None => Evidence::Valid {
                     device,
                     file,
-                    receipt: Box::new(r),
+                    // The report never lists a receipt's files; dropping them
+                    // keeps memory to what one receipt needs while reading.
+                    receipt: Box::new(Receipt {
+                        files: Vec::new(),
+                        ..r
+                    }),
                 },
             },
         };
@@ -454,10 +468,20 @@ fn judge_all(
             .chunks(chunk)
             .map(|part| {
                 s.spawn(move || {
+                    // One receipt's bytes at a time per thread; what is kept
+                    // of each is small (see `judge`).
                     part.iter()
-                        .map(|p| {
-                            let bytes = std::fs::read(p).map_err(Error::io("cannot read", p))?;
-                            Ok(judge(registry, rel(p), &bytes))
+                        .map(|p| match read_receipt_file(p) {
+                            Ok(bytes) => Ok(judge(registry, rel(p), &bytes)),
+                            // Too large, or not a regular file: that receipt
+                            // is unreadable; the others are still judged.
+                            Err(
+                                e @ (Error::InputTooLarge { .. } | Error::NotARegularFile { .. }),
+                            ) => Ok(Evidence::Unreadable(Unreadable {
+                                file: rel(p),
+                                error: e.to_string(),
+                            })),
+                            Err(e) => Err(e),
                         })
                         .collect::<Result<Vec<_>, Error>>()
                 })
