@@ -10,11 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(m) = Manifest::parse(data, &Limits::default()) else {
         return;
     };
-    assert_eq!(
-        m.to_canonical_bytes(),
-        data,
-        "accepted a non-canonical manifest"
-    );
+    assert_eq!(m.to_canonical_bytes(), data, "accepted a non-canonical manifest");
     let _ = m.payload_tar_size();
     let id = Identity {
         model: "NextSeq 550Dx".into(),

@@ -6,10 +6,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(summary) = bundle_verifier::format::sbom::parse(data) {
-        let again = summary
-            .to_ref()
-            .check(data)
-            .expect("its own entry accepts it");
+        let again = summary.to_ref().check(data).expect("its own entry accepts it");
         assert_eq!(again, summary);
     }
 });

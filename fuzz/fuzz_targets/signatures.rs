@@ -9,11 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(f) = SignatureFile::parse(data, &Limits::default()) else {
         return;
     };
-    assert_eq!(
-        f.to_canonical_bytes(),
-        data,
-        "accepted a non-canonical file"
-    );
+    assert_eq!(f.to_canonical_bytes(), data, "accepted a non-canonical file");
     let trust = bundle_fuzz::fuzz_trust();
     let _ = trust.check(b"manifest", &f);
 });

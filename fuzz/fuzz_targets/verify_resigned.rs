@@ -35,9 +35,7 @@ fuzz_target!(|data: &[u8]| {
         let size = h.size().unwrap_or(0).min(rest.len() as u64) as usize;
         let start = at + BLOCK;
         let end = start.saturating_add(size).min(rest.len());
-        let next = start
-            .saturating_add(size)
-            .saturating_add(padding(size as u64));
+        let next = start.saturating_add(size).saturating_add(padding(size as u64));
         Some((name, &rest[start..end], next))
     };
     // An SBOM member, if the input has one before the payload.
@@ -73,10 +71,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = bundle_fuzz::verify_bytes(&bundle, &bundle_fuzz::fuzz_trust(), Some(&out));
     // Nothing may appear beside `out`.
     for e in std::fs::read_dir(dir.path()).expect("list") {
-        assert_eq!(
-            e.expect("entry").file_name(),
-            "out",
-            "unpacking escaped its directory"
-        );
+        assert_eq!(e.expect("entry").file_name(), "out", "unpacking escaped its directory");
     }
 });
