@@ -32,12 +32,7 @@ pub fn verify_bytes(bytes: &[u8], trust: &TrustedKeys, out: Option<&Path>) -> Re
     if let (Some(dir), Some(t)) = (out, o.manifest.targets.first()) {
         for f in &t.files {
             let dest = f.path.join_to(dir);
-            assert!(
-                dest.starts_with(dir),
-                "{} escapes {}",
-                f.path,
-                dir.display()
-            );
+            assert!(dest.starts_with(dir), "{} escapes {}", f.path, dir.display());
             sink.dests
                 .entry(f.sha256)
                 .or_default()

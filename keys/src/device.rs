@@ -41,7 +41,10 @@ impl DeviceKey {
     }
 
     pub fn read_pem_file(path: &Path) -> Result<Self, KeyError> {
-        Self::from_pem(&crate::read::read_key_file(path, crate::MAX_KEY_FILE_BYTES)?)
+        Self::from_pem(&crate::read::read_key_file(
+            path,
+            crate::MAX_KEY_FILE_BYTES,
+        )?)
     }
 
     /// Writes the secret key (mode 0600 on Unix) to a file that must not
