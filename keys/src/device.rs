@@ -33,14 +33,18 @@ impl DeviceKey {
         DeviceKey { secret, public }
     }
 
-    pub fn read_pem_file(path: &Path) -> Result<Self, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let key = SigningKey::from_pkcs8_pem(text.trim())
+    /// A device key from PKCS#8 PEM text.
+    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        let key = SigningKey::from_pkcs8_pem(pem.trim())
             .map_err(|e| KeyError::BadSecretKey(e.to_string()))?;
         Ok(Self::from_signing_key(key))
+    }
+
+    pub fn read_pem_file(path: &Path) -> Result<Self, KeyError> {
+        Self::from_pem(&crate::read::read_key_file(
+            path,
+            crate::MAX_KEY_FILE_BYTES,
+        )?)
     }
 
     /// Writes the secret key (mode 0600 on Unix) to a file that must not

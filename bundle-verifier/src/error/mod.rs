@@ -3,12 +3,15 @@
 
 mod text;
 
+pub use text::input_kind;
+
 use std::path::PathBuf;
 
 use bundle_keys::KeyId;
 
 use crate::format::digest::Sha256Digest;
 use crate::format::manifest::{Confirm, ManifestError};
+use crate::format::read::InputKind;
 use crate::trust::IgnoredSignature;
 
 /// The documented exit codes (README, "Exit codes").
@@ -33,6 +36,19 @@ pub enum ExitClass {
 #[error("{}", self.text(crate::i18n::Lang::ENGLISH))]
 pub enum Error {
     Config(String),
+    /// A file read whole (key, identity, registry, receipt, trust root,
+    /// state record) is larger than its limit; it was not read.
+    InputTooLarge {
+        kind: InputKind,
+        path: PathBuf,
+        limit: u64,
+    },
+    /// Such a file is a device, FIFO, socket or directory.
+    NotARegularFile {
+        kind: InputKind,
+        path: PathBuf,
+        limit: u64,
+    },
     OpenBundle {
         path: PathBuf,
         source: std::io::Error,
@@ -198,7 +214,9 @@ impl Error {
     pub fn class(&self) -> ExitClass {
         use Error::*;
         match self {
-            Config(_) | OpenBundle { .. } => ExitClass::Usage,
+            Config(_) | InputTooLarge { .. } | NotARegularFile { .. } | OpenBundle { .. } => {
+                ExitClass::Usage
+            }
             NotABundle
             | UnsupportedContainer { .. }
             | Truncated { .. }

@@ -4,6 +4,7 @@
 
 use crate::error::Error;
 use crate::format::manifest::Confirm;
+use crate::format::read::InputKind;
 use crate::i18n::{fl, Lang};
 use crate::trust::{judged_by, key_list, IgnoredSignature};
 use crate::ExitClass;
@@ -25,6 +26,22 @@ fn io_what(lang: Lang, what: &str) -> String {
         lang.text(&id, None)
     } else {
         what.to_owned()
+    }
+}
+
+/// The name of a kind of input file ("instrument identity").
+pub fn input_kind(l: Lang, kind: InputKind) -> String {
+    match kind {
+        InputKind::KeyFile => fl!(l, "input-key-file"),
+        InputKind::Identity => fl!(l, "input-identity"),
+        InputKind::Registry => fl!(l, "input-registry"),
+        InputKind::Receipt => fl!(l, "input-receipt"),
+        InputKind::TrustRoot => fl!(l, "input-trust-root"),
+        InputKind::StateRecord => fl!(l, "input-state-record"),
+        InputKind::Manifest => fl!(l, "input-manifest"),
+        InputKind::Signatures => fl!(l, "input-signatures"),
+        InputKind::Sbom => fl!(l, "input-sbom"),
+        InputKind::Spec => fl!(l, "input-spec"),
     }
 }
 
@@ -76,6 +93,20 @@ fn container_error(e: &Error, l: Lang) -> Option<String> {
     use Error::*;
     Some(match e {
         Config(m) => fl!(l, "error-config", detail = m),
+        InputTooLarge { kind, path, limit } => fl!(
+            l,
+            "error-input-too-large",
+            kind = input_kind(l, *kind),
+            path = path,
+            limit = *limit
+        ),
+        NotARegularFile { kind, path, limit } => fl!(
+            l,
+            "error-not-a-regular-file",
+            kind = input_kind(l, *kind),
+            path = path,
+            limit = *limit
+        ),
         OpenBundle { path, source } => {
             fl!(
                 l,

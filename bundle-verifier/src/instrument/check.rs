@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::format::digest::Sha256Digest;
 use crate::format::manifest::Manifest;
+use crate::format::read::{read_input, InputKind};
 use crate::instrument::journal::{file_sha256, open_and_recover, Listing, Recovered};
 use crate::instrument::receipt::ReleaseRef;
 use crate::instrument::state::read_json_opt;
@@ -75,7 +76,7 @@ pub fn check_installed(
     let mut listing = Listing::new();
     for r in &records {
         let mp = state.installed(&r.mode, ".manifest.json");
-        let bytes = fs::read(&mp).map_err(Error::io("cannot read", &mp))?;
+        let bytes = read_input(&mp, InputKind::Manifest, &Limits::default())?;
         let m = Manifest::parse(&bytes, &Limits::default())?;
         if Sha256Digest::of(&bytes) != r.manifest_sha256 {
             return Err(Error::Config(format!(
@@ -85,7 +86,7 @@ pub fn check_installed(
         }
         if let Some(trust) = trust {
             let sp = state.installed(&r.mode, ".signatures.json");
-            let sigs = fs::read(&sp).map_err(Error::io("cannot read", &sp))?;
+            let sigs = read_input(&sp, InputKind::Signatures, &Limits::default())?;
             let sigs = SignatureFile::parse(&sigs, &Limits::default())?;
             let candidates = trust.check(&bytes, &sigs)?;
             trust.judge(candidates, &m)?;

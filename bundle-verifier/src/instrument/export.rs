@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::format::read::{read_at_most, ReadError};
+use crate::instrument::receipt::read_receipt_file;
 use crate::Error;
 
 /// What `receipts export` copied.
@@ -30,24 +32,24 @@ pub fn export(state: &Path, to: &Path) -> Result<Exported, Error> {
         .collect();
     names.sort();
     let pub_name = format!("device-{}.pub", key.key_id());
-    let mut files: Vec<(PathBuf, Vec<u8>)> =
-        vec![(to.join(&pub_name), key.public_key().to_pem().into_bytes())];
-    for n in &names {
-        let src = state.receipts().join(n);
-        let bytes = std::fs::read(&src).map_err(Error::io("cannot read", &src))?;
-        files.push((to.join(n), bytes));
-    }
-    for (dest, bytes) in &files {
-        match std::fs::read(dest) {
-            Ok(existing) if &existing == bytes => continue,
-            Ok(_) => {
-                return Err(Error::Config(format!(
+    // One receipt in memory at a time.
+    let put = |dest: PathBuf, bytes: &[u8]| -> Result<(), Error> {
+        // Read no more of what is there than the receipt it is compared with.
+        match read_at_most(&dest, bytes.len() as u64) {
+            Ok(existing) if existing == bytes => Ok(()),
+            Ok(_) | Err(ReadError::TooLarge | ReadError::NotARegularFile) => {
+                Err(Error::Config(format!(
                     "{} already exists with other content; export into an empty directory",
                     dest.display()
                 )))
             }
-            Err(_) => crate::instrument::state::write_atomic(dest, bytes)?,
+            Err(ReadError::Io(_)) => crate::instrument::state::write_atomic(&dest, bytes),
         }
+    };
+    put(to.join(&pub_name), key.public_key().to_pem().as_bytes())?;
+    for n in &names {
+        let src = state.receipts().join(n);
+        put(to.join(n), &read_receipt_file(&src)?)?;
     }
     Ok(Exported {
         to: to.to_owned(),

@@ -7,14 +7,13 @@
 //! signature covers the canonical bytes of the `receipt` object, whose `type`
 //! field ([`RECEIPT_TYPE`]) separates it from every other signed document.
 
-use std::path::PathBuf;
-
 use bundle_keys::device::DeviceKey;
 use bundle_keys::{KeyId, PublicKey, SignatureBytes};
 use serde::{Deserialize, Serialize};
 
 use crate::format::digest::Sha256Digest;
 use crate::format::manifest::{is_canonical_json, Release};
+use crate::format::read::{read_input, InputKind};
 use crate::format::safepath::SafePath;
 
 pub const RECEIPT_TYPE: &str = "offline-patch-bundle/receipt/1";
@@ -153,11 +152,10 @@ pub enum ReceiptError {
     BadSignature,
     #[error("the receipt type is {0:?}; expected {RECEIPT_TYPE:?}")]
     WrongType(String),
-    #[error("cannot read receipt {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// The file could not be read, is not a regular file, or is larger
+    /// than [`Limits::max_receipt_bytes`](crate::Limits::max_receipt_bytes).
+    #[error("{0}")]
+    Read(Box<crate::Error>),
 }
 
 fn canonical(v: &impl Serialize) -> Vec<u8> {
@@ -255,15 +253,18 @@ pub fn peek_receipt(bytes: &[u8]) -> Result<(KeyId, Receipt), ReceiptError> {
     Ok((signed.signature.key_id, r))
 }
 
+/// Reads a receipt file: a regular file of at most
+/// [`Limits::max_receipt_bytes`](crate::Limits::max_receipt_bytes).
+pub fn read_receipt_file(path: &std::path::Path) -> Result<Vec<u8>, crate::Error> {
+    read_input(path, InputKind::Receipt, &crate::Limits::default())
+}
+
 /// Reads and verifies a receipt file.
 pub fn verify_receipt_file(
     path: &std::path::Path,
     device: &PublicKey,
 ) -> Result<Receipt, ReceiptError> {
-    let bytes = std::fs::read(path).map_err(|source| ReceiptError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = read_receipt_file(path).map_err(|e| ReceiptError::Read(Box::new(e)))?;
     verify_receipt(&bytes, device)
 }
 

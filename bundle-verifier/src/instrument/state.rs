@@ -265,9 +265,10 @@ impl StateDir {
 }
 
 pub fn read_json_opt<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, Error> {
-    match fs::read(path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io("cannot read", path)(e)),
+    use crate::format::read::InputKind::StateRecord;
+    match crate::format::read::read_input(path, StateRecord, &crate::Limits::default()) {
+        Err(e) if crate::format::read::is_not_found(&e) => Ok(None),
+        Err(e) => Err(e),
         Ok(b) => serde_json::from_slice(&b).map(Some).map_err(|e| {
             Error::Config(format!(
                 "state file {} is damaged: {e}; restore it from a backup of the state directory",

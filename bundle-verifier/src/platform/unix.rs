@@ -13,6 +13,13 @@ pub fn create_new(path: &Path, exec: bool) -> io::Result<File> {
         .open(path)
 }
 
+pub fn open_for_reading(path: &Path) -> io::Result<File> {
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
 pub fn exec_bit(m: &Metadata) -> Option<bool> {
     Some(m.permissions().mode() & 0o111 != 0)
 }
@@ -104,6 +111,7 @@ pub fn preferred_languages() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::FileTypeExt;
 
     /// The process umask, read back from a file created with 0o777.
     fn umask() -> u32 {
@@ -132,6 +140,17 @@ mod tests {
                 "create_new must not open {name}"
             );
         }
+    }
+
+    #[test]
+    fn a_fifo_without_a_writer_opens_at_once_and_is_no_regular_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("fifo");
+        let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let f = open_for_reading(&p).unwrap();
+        assert!(f.metadata().unwrap().file_type().is_fifo());
     }
 
     #[test]

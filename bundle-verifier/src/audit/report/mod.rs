@@ -17,8 +17,8 @@ use serde::Serialize;
 use crate::audit::registry::{Device, Registry};
 use crate::i18n::Lang;
 use crate::instrument::receipt::{
-    peek_receipt, verify_receipt, Receipt, ReleaseRef, RESULT_FAILED, RESULT_INSTALLED,
-    RESULT_INTERRUPTED, RESULT_REFUSED, RESULT_ROLLED_BACK,
+    peek_receipt, read_receipt_file, verify_receipt, Receipt, ReleaseRef, RESULT_FAILED,
+    RESULT_INSTALLED, RESULT_INTERRUPTED, RESULT_REFUSED, RESULT_ROLLED_BACK,
 };
 use crate::Error;
 
@@ -201,7 +201,12 @@ fn judge(reg: &Registry, file: String, bytes: &[u8]) -> Evidence {
                 None => Evidence::Valid {
                     device,
                     file,
-                    receipt: Box::new(r),
+                    // The report never lists a receipt's files; dropping them
+                    // keeps memory to what one receipt needs while reading.
+                    receipt: Box::new(Receipt {
+                        files: Vec::new(),
+                        ..r
+                    }),
                 },
             },
         };
@@ -400,10 +405,20 @@ fn judge_all(
             .chunks(chunk)
             .map(|part| {
                 s.spawn(move || {
+                    // One receipt's bytes at a time per thread; what is kept
+                    // of each is small (see `judge`).
                     part.iter()
-                        .map(|p| {
-                            let bytes = std::fs::read(p).map_err(Error::io("cannot read", p))?;
-                            Ok(judge(registry, rel(p), &bytes))
+                        .map(|p| match read_receipt_file(p) {
+                            Ok(bytes) => Ok(judge(registry, rel(p), &bytes)),
+                            // Too large, or not a regular file: that receipt
+                            // is unreadable; the others are still judged.
+                            Err(
+                                e @ (Error::InputTooLarge { .. } | Error::NotARegularFile { .. }),
+                            ) => Ok(Evidence::Unreadable(Unreadable {
+                                file: rel(p),
+                                error: e.to_string(),
+                            })),
+                            Err(e) => Err(e),
                         })
                         .collect::<Result<Vec<_>, Error>>()
                 })
