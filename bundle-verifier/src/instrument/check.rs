@@ -2,7 +2,6 @@
 //! of what was installed into it, for a customer who suspects the device.
 
 use std::collections::BTreeSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -10,9 +9,9 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::format::digest::Sha256Digest;
 use crate::format::manifest::Manifest;
-use crate::instrument::journal::{file_sha256, open_and_recover, Listing, Recovered};
+use crate::instrument::journal::{file_sha256, open_and_recover, open_root, Listing, Recovered};
 use crate::instrument::receipt::ReleaseRef;
-use crate::instrument::state::read_json_opt;
+use crate::instrument::state::{canonical_root, check_apart, read_json_opt, StateDir};
 use crate::trust::{SignatureFile, TrustedKeys};
 use crate::Limits;
 
@@ -49,9 +48,11 @@ pub fn check_installed(
     state: &Path,
     trust: Option<&TrustedKeys>,
 ) -> Result<CheckReport, Error> {
-    let root = fs::canonicalize(root)
-        .map_err(|e| Error::Config(format!("instrument root {}: {e}", root.display())))?;
+    let root = canonical_root(root)?;
+    check_apart(&root, state)?;
     let (state, recovered) = open_and_recover(state)?;
+    let tree = open_root(&root)?;
+    let st = &state.tree;
     let records: Vec<_> = state
         .installed_records()?
         .into_iter()
@@ -74,18 +75,22 @@ pub fn check_installed(
     let mut expected: BTreeSet<String> = BTreeSet::new();
     let mut listing = Listing::new();
     for r in &records {
-        let mp = state.installed(&r.mode, ".manifest.json");
-        let bytes = fs::read(&mp).map_err(Error::io("cannot read", &mp))?;
+        let mp = StateDir::installed(&r.mode, ".manifest.json");
+        let bytes = st
+            .read(&mp)
+            .map_err(Error::io("cannot read", st.display(&mp)))?;
         let m = Manifest::parse(&bytes, &Limits::default())?;
         if Sha256Digest::of(&bytes) != r.manifest_sha256 {
             return Err(Error::Config(format!(
                 "state file {} does not match the record of the install; the state directory was altered",
-                mp.display()
+                st.display(&mp).display()
             )));
         }
         if let Some(trust) = trust {
-            let sp = state.installed(&r.mode, ".signatures.json");
-            let sigs = fs::read(&sp).map_err(Error::io("cannot read", &sp))?;
+            let sp = StateDir::installed(&r.mode, ".signatures.json");
+            let sigs = st
+                .read(&sp)
+                .map_err(Error::io("cannot read", st.display(&sp)))?;
             let sigs = SignatureFile::parse(&sigs, &Limits::default())?;
             let candidates = trust.check(&bytes, &sigs)?;
             trust.judge(candidates, &m)?;
@@ -94,21 +99,24 @@ pub fn check_installed(
         let target = m.target(&r.model, &r.mode).ok_or_else(|| {
             Error::Config(format!(
                 "{} has no target {}/{}",
-                mp.display(),
+                st.display(&mp).display(),
                 r.model,
                 r.mode
             ))
         })?;
         for f in &target.files {
-            let p = f.path.join_to(&root);
+            let p = Path::new(f.path.as_str());
             let name = f.path.to_string();
             expected.insert(name.clone());
             report.files_checked += 1;
-            match file_sha256(&p).map_err(Error::io("cannot read", &p))? {
+            match file_sha256(&tree, p).map_err(Error::io("cannot read", tree.display(p)))? {
                 None => report.missing.push(name),
                 Some(d) => {
                     // Where the file system has no exec bit, only the bytes count.
-                    let exec = fs::metadata(&p).map(|m| crate::platform::exec_bit(&m));
+                    let exec = tree
+                        .open_file(p)
+                        .and_then(|f| f.metadata())
+                        .map(|m| crate::platform::exec_bit(&m));
                     let exec_ok = exec.is_ok_and(|e| e.is_none_or(|x| x == f.executable));
                     if d != f.sha256 || !exec_ok {
                         report.modified.push(name);
@@ -117,7 +125,7 @@ pub fn check_installed(
             }
         }
         let tree: Listing =
-            read_json_opt(&state.installed(&r.mode, ".tree.json"))?.unwrap_or_default();
+            read_json_opt(st, StateDir::installed(&r.mode, ".tree.json"))?.unwrap_or_default();
         for (dir, names) in tree {
             listing.entry(dir).or_default().extend(names);
         }
@@ -130,13 +138,8 @@ pub fn check_installed(
         });
     }
     for (dir, names) in &listing {
-        let abs = if dir.is_empty() {
-            root.clone()
-        } else {
-            root.join(dir)
-        };
-        for e in fs::read_dir(&abs).into_iter().flatten().flatten() {
-            let n = e.file_name().to_string_lossy().into_owned();
+        for n in tree.names(dir).into_iter().flatten() {
+            let n = n.to_string_lossy().into_owned();
             let rel = if dir.is_empty() {
                 n.clone()
             } else {

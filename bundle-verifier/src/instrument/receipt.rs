@@ -283,10 +283,12 @@ pub fn export(state: &std::path::Path, to: &std::path::Path) -> Result<Exported,
     let (state, _) = crate::instrument::journal::open_and_recover(state)?;
     let (key, _) = state.device_key(false)?;
     std::fs::create_dir_all(to).map_err(Error::io("cannot create", to))?;
-    let mut names: Vec<String> = std::fs::read_dir(state.receipts())
+    let mut names: Vec<String> = state
+        .tree
+        .names("receipts")
         .map_err(Error::io("cannot read", state.receipts()))?
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .into_iter()
+        .map(|n| n.to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
         .collect();
     names.sort();
@@ -294,8 +296,11 @@ pub fn export(state: &std::path::Path, to: &std::path::Path) -> Result<Exported,
     let mut files: Vec<(PathBuf, Vec<u8>)> =
         vec![(to.join(&pub_name), key.public_key().to_pem().into_bytes())];
     for n in &names {
-        let src = state.receipts().join(n);
-        let bytes = std::fs::read(&src).map_err(Error::io("cannot read", &src))?;
+        let src = std::path::Path::new("receipts").join(n);
+        let bytes = state
+            .tree
+            .read(&src)
+            .map_err(Error::io("cannot read", state.abs(&src)))?;
         files.push((to.join(n), bytes));
     }
     for (dest, bytes) in &files {

@@ -14,6 +14,9 @@ mod windows;
 #[cfg(not(unix))]
 use windows as os;
 
+pub mod tree;
+pub use tree::Tree;
+
 use std::fs::{File, Metadata};
 use std::io;
 use std::path::Path;

@@ -15,11 +15,11 @@ use bundle_keys::KeyId;
 use serde::Serialize;
 
 use crate::audit::registry::{Device, Registry};
+use crate::i18n::{fl, Lang};
 use crate::instrument::receipt::{
     peek_receipt, verify_receipt, Receipt, ReleaseRef, RESULT_FAILED, RESULT_INSTALLED,
     RESULT_INTERRUPTED, RESULT_REFUSED, RESULT_ROLLED_BACK,
 };
-use crate::i18n::{fl, Lang};
 use crate::Error;
 
 mod table;
@@ -81,14 +81,23 @@ pub struct Row {
 /// Why a row has its status; worded by [`Note::text`].
 #[derive(Clone, Debug)]
 pub enum Note {
-    NoReceipt { release: String },
+    NoReceipt {
+        release: String,
+    },
     Installed,
-    Superseded { by: String },
-    InstalledOver { by: Option<String> },
+    Superseded {
+        by: String,
+    },
+    InstalledOver {
+        by: Option<String>,
+    },
     RolledBack,
     RolledBackTo,
     /// A receipt of a failure; `why` is the instrument's own words.
-    Failed { result: String, why: String },
+    Failed {
+        result: String,
+        why: String,
+    },
     /// Receipts that did not verify; `valid` is what the others alone say.
     Invalid {
         count: usize,
