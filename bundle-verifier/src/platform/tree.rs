@@ -18,7 +18,7 @@ use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
+use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
 use cap_std::fs::{Dir, OpenOptions};
 
 use super::os;
@@ -93,6 +93,14 @@ impl std::ops::Deref for Handle<'_> {
             Handle::Opened(d) => d,
         }
     }
+}
+
+/// The directory `dir` opened for reading, so it can be synced (a bare
+/// directory handle may be one that can only name paths).
+fn readable(dir: &Dir) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true).maybe_dir(true);
+    Ok(dir.open_with(".", &o)?.into_std())
 }
 
 fn nofollow() -> OpenOptions {
@@ -365,8 +373,8 @@ impl Tree {
     pub fn sync_dir(&self, rel: impl AsRef<Path>) {
         let Ok(n) = names(rel.as_ref()) else { return };
         if let Ok(d) = self.walk(&n) {
-            if let Ok(d) = d.try_clone() {
-                os::sync_dir_handle(&d.into_std_file());
+            if let Ok(f) = readable(&d) {
+                os::sync_dir_handle(&f);
             }
         }
     }
@@ -446,7 +454,7 @@ impl Tree {
         if rels.is_empty() {
             return Ok(());
         }
-        if os::sync_file_system(&self.dir.try_clone()?.into_std_file())? {
+        if os::sync_file_system(&readable(&self.dir)?)? {
             return Ok(());
         }
         for rel in rels {
@@ -460,7 +468,7 @@ impl Tree {
 
     /// Metadata of the tree's own directory, through its handle.
     pub fn own_metadata(&self) -> io::Result<std::fs::Metadata> {
-        self.dir.try_clone()?.into_std_file().metadata()
+        readable(&self.dir)?.metadata()
     }
 
     /// Refuses a directory others could change (Unix: group- or
@@ -535,6 +543,9 @@ mod tests {
         assert_eq!(n, ["g"]);
         t.remove_all("c").unwrap();
         assert_eq!(t.kind("c").unwrap(), None);
+        // Directories can really be synced, not only named.
+        readable(&t.dir).unwrap().sync_all().unwrap();
+        t.sync_files(&[Path::new("a/b")]).unwrap();
         for bad in ["../x", "/etc/passwd", "a/../b", "./a", ""] {
             assert!(t.create_new(bad, Perm::Plain).is_err(), "{bad}");
         }
