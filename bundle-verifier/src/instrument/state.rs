@@ -200,19 +200,32 @@ impl StateDir {
         let tree =
             Tree::open_ambient(&root).map_err(Error::io("cannot open state directory", &root))?;
         check_private(&tree, &root)?;
+        // Every fixed sub-directory is looked at before any is made.
+        let mut missing = Vec::new();
         for sub in SUBDIRS {
             let p = root.join(sub);
             match tree.kind(sub).map_err(Error::io("cannot inspect", &p))? {
-                None => tree
-                    .create_dir(sub)
-                    .map_err(Error::io("cannot create state directory", &p))?,
-                Some(Kind::Dir) => {}
+                None => missing.push(sub),
+                Some(Kind::Dir) => {
+                    let d = tree
+                        .open_dir(sub)
+                        .map_err(|_| Error::StateLink { path: p.clone() })?;
+                    check_private(&d, &p)?;
+                }
                 Some(_) => return Err(Error::StateLink { path: p }),
             }
-            let d = tree
-                .open_dir(sub)
-                .map_err(|_| Error::StateLink { path: p.clone() })?;
-            check_private(&d, &p)?;
+        }
+        for sub in missing {
+            let p = root.join(sub);
+            match tree.create_dir(sub) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+                    return Err(Error::io("cannot create state directory", &p)(e))
+                }
+                _ => {}
+            }
+            if tree.kind(sub).map_err(Error::io("cannot inspect", &p))? != Some(Kind::Dir) {
+                return Err(Error::StateLink { path: p });
+            }
         }
         let lock = tree
             .open_lock("lock")
