@@ -322,7 +322,7 @@ impl Tree {
     ) -> io::Result<()> {
         let (a, an) = self.parent(from.as_ref())?;
         let (b, bn) = dest.parent(to.as_ref())?;
-        a.rename(an, &*b, bn)
+        a.rename(an, &b, bn)
     }
 
     /// A second name `to` in `dest` for the file `from`; never replaces.
@@ -334,7 +334,7 @@ impl Tree {
     ) -> io::Result<()> {
         let (a, an) = self.parent(from.as_ref())?;
         let (b, bn) = dest.parent(to.as_ref())?;
-        a.hard_link(an, &*b, bn)
+        a.hard_link(an, &b, bn)
     }
 
     /// Removes a file (or a link itself, never what it points to).
