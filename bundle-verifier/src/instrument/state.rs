@@ -194,7 +194,8 @@ impl StateDir {
     /// Refuses, before it creates or reads anything in it, a directory that
     /// others could change and a fixed sub-directory that is a link.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        fs::create_dir_all(path).map_err(Error::io("cannot create state directory", path))?;
+        crate::platform::create_dir_all(path)
+            .map_err(Error::io("cannot create state directory", path))?;
         let root =
             dunce::canonicalize(path).map_err(Error::io("cannot open state directory", path))?;
         let tree =
@@ -460,7 +461,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// [`write_atomic`] for a file in a tree (the root or the state directory).
 pub fn write_atomic_in(tree: &Tree, rel: impl AsRef<Path>, bytes: &[u8]) -> Result<(), Error> {
     let rel = rel.as_ref();
-    tree.write_atomic(rel, bytes, Perm::Plain)
+    tree.write_atomic(rel, bytes, Perm::Private)
         .map_err(Error::io("cannot write", tree.display(rel)))
 }
 

@@ -27,6 +27,12 @@ pub fn create_new(path: &Path, exec: bool) -> io::Result<File> {
     os::create_new(path, exec)
 }
 
+/// Creates a directory and its missing parents, writable by the owner only
+/// (`0755` on Unix, whatever the umask would allow others).
+pub fn create_dir_all(path: &Path) -> io::Result<()> {
+    os::create_dir_all(path)
+}
+
 /// Whether a file's mode marks it executable. Windows has no such bit; there
 /// it reports `None`, and callers compare nothing.
 pub fn exec_bit(m: &Metadata) -> Option<bool> {

@@ -15,6 +15,14 @@ pub fn create_new(path: &Path, exec: bool) -> io::Result<File> {
         .open(path)
 }
 
+pub fn create_dir_all(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(path)
+}
+
 pub fn file_mode(o: &mut cap_std::fs::OpenOptions, perm: Perm) {
     use cap_std::fs::OpenOptionsExt as _;
     o.mode(match perm {

@@ -14,6 +14,10 @@ pub fn create_new(path: &Path, _exec: bool) -> io::Result<File> {
         .open(path)
 }
 
+pub fn create_dir_all(path: &Path) -> io::Result<()> {
+    fs::create_dir_all(path)
+}
+
 pub fn file_mode(_: &mut cap_std::fs::OpenOptions, _: Perm) {}
 
 pub fn dir_builder() -> cap_std::fs::DirBuilder {
