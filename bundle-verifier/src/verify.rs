@@ -13,6 +13,7 @@ use crate::format::envelope::{EnvelopeReader, Front, MEMBER_SBOM};
 use crate::format::manifest::{Manifest, Release, Target};
 use crate::format::payload::{read_payload, Sink};
 use crate::format::sbom::SbomSummary;
+use crate::platform::Tree;
 use crate::trust::{SignatureFile, TrustedKeys, Verified};
 use crate::Limits;
 
@@ -231,13 +232,14 @@ pub fn inspect(path: &Path, limits: &Limits) -> Result<Inspection, Error> {
 }
 
 /// A sink that writes each file of `target` under `dir`.
-pub fn sink_for(target: &Target, dir: &Path) -> Sink {
-    let mut sink = Sink::default();
+/// A sink writing `target`'s files under `under` (relative) in `dir`.
+pub fn sink_for(target: &Target, dir: Tree, under: &Path) -> Sink {
+    let mut sink = Sink::new(dir);
     for f in &target.files {
         sink.dests
             .entry(f.sha256)
             .or_default()
-            .push((f.path.join_to(dir), f.executable));
+            .push((under.join(f.path.as_str()), f.executable));
     }
     sink
 }
@@ -293,7 +295,12 @@ pub fn extract(
         .prefix(".extract-")
         .tempdir_in(&parent)
         .map_err(Error::io("cannot create a directory in", &parent))?;
-    let sink = sink_for(&target, tmp.path());
+    let dir = Tree::open_ambient(tmp.path()).map_err(|e| Error::Io {
+        what: "cannot open",
+        path: tmp.path().to_owned(),
+        source: e,
+    })?;
+    let sink = sink_for(&target, dir, Path::new(""));
     read_payload(&mut o.env, &o.manifest, Some(&sink), limits, progress)?;
     let staged = tmp.keep();
     std::fs::rename(&staged, out).map_err(|e| {

@@ -33,9 +33,9 @@ impl DeviceKey {
         DeviceKey { secret, public }
     }
 
-    /// A device key from PKCS#8 PEM text.
-    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        let key = SigningKey::from_pkcs8_pem(pem.trim())
+    /// Reads the secret key from its PKCS#8 PEM text (as the key file holds it).
+    pub fn from_pem(text: &str) -> Result<Self, KeyError> {
+        let key = SigningKey::from_pkcs8_pem(text.trim())
             .map_err(|e| KeyError::BadSecretKey(e.to_string()))?;
         Ok(Self::from_signing_key(key))
     }
@@ -45,6 +45,16 @@ impl DeviceKey {
             path,
             crate::MAX_KEY_FILE_BYTES,
         )?)
+    }
+
+    /// Hands the secret key's PKCS#8 PEM text to `write` (for callers that
+    /// place the key file themselves); the text is wiped afterwards.
+    pub fn with_pem<T>(&self, write: impl FnOnce(&[u8]) -> T) -> T {
+        let pem = self
+            .secret
+            .to_pkcs8_pem(Default::default())
+            .expect("encoding a valid Ed25519 secret key cannot fail");
+        write(pem.as_bytes())
     }
 
     /// Writes the secret key (mode 0600 on Unix) to a file that must not

@@ -52,6 +52,11 @@ error-changed-since-install = { $count ->
     [one] Eine Datei von { $release } wurde seit der Installation verändert ({ $files }); eine Rücknahme würde diese Änderung verlieren, daher wurde nichts verändert.
    *[other] Dateien von { $release } wurden seit der Installation verändert ({ $files }); eine Rücknahme würde diese Änderungen verlieren, daher wurde nichts verändert.
 }
+error-state-dir-writable = Das Zustandsverzeichnis { $path } ist für andere Benutzer beschreibbar; machen Sie es nur für seinen Besitzer beschreibbar (chmod go-w) und starten Sie den Befehl erneut; es wurde nichts verändert.
+error-state-dir-owner = Das Zustandsverzeichnis { $path } gehört einem anderen Benutzer; es muss dem Benutzer gehören, der den Prüfer ausführt (oder root); es wurde nichts verändert.
+error-state-link = { $path } im Zustandsverzeichnis ist ein symbolischer Link oder kein Verzeichnis; Links werden dort nie verfolgt, daher wurde nichts verändert; ersetzen Sie es durch ein gewöhnliches Verzeichnis.
+error-state-inside-root = Das Zustandsverzeichnis { $state } liegt im Verzeichnis des Geräts { $root }; ein Paket könnte dann Vertrauensbasis und Journal ersetzen, daher wurde nichts verändert; legen Sie das Zustandsverzeichnis außerhalb an.
+error-root-inside-state = Das Verzeichnis des Geräts { $root } liegt im Zustandsverzeichnis { $state }; es wurde nichts verändert; halten Sie beide getrennt.
 error-io = E/A-Fehler ({ $what }) bei { $path }: { $detail }
 error-install-failed = Die Installation ist fehlgeschlagen: { $reason }; das Verzeichnis des Geräts wurde in den vorherigen Zustand zurückversetzt.
 error-no-space = Zu wenig freier Speicherplatz in { $dir }: die neuen Dateien brauchen { $needed } MiB, frei sind { $available } MiB; es wurde nichts verändert.

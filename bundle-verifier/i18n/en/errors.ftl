@@ -53,6 +53,11 @@ error-changed-since-install = { $count ->
     [one] a file of release { $release } was changed since it was installed ({ $files }); rollback would lose that change, so nothing was changed
    *[other] the files of release { $release } were changed since it was installed ({ $files }); rollback would lose those changes, so nothing was changed
 }
+error-state-dir-writable = the state directory { $path } can be written by other users; make it writable by its owner only (chmod go-w) and run the command again; nothing was changed
+error-state-dir-owner = the state directory { $path } belongs to another user; it must belong to the user that runs the verifier (or to root); nothing was changed
+error-state-link = { $path } in the state directory is a symbolic link or not a directory; links are never followed there, so nothing was changed; replace it with a plain directory
+error-state-inside-root = the state directory { $state } is inside the instrument root { $root }; a bundle could then replace the trust root and journal, so nothing was changed; keep the state directory outside the root
+error-root-inside-state = the instrument root { $root } is inside the state directory { $state }; nothing was changed; keep the two apart
 error-io = { $what } { $path }: { $detail }
 error-install-failed = install failed: { $reason }; the instrument root was restored to its previous state
 error-no-space = not enough free space in { $dir }: the new files need { $needed } MiB, { $available } MiB are free; nothing was changed

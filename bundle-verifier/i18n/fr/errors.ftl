@@ -70,6 +70,11 @@ error-changed-since-install = { $count ->
     [one] un fichier de la publication { $release } a été modifié depuis son installation ({ $files }); l'annulation ferait perdre cette modification, donc rien n'a été changé
    *[other] des fichiers de la publication { $release } ont été modifiés depuis son installation ({ $files }); l'annulation ferait perdre ces modifications, donc rien n'a été changé
 }
+error-state-dir-writable = le répertoire d'état { $path } est modifiable par d'autres utilisateurs; rendez-le modifiable par son seul propriétaire (chmod go-w) et relancez la commande; rien n'a été modifié
+error-state-dir-owner = le répertoire d'état { $path } appartient à un autre utilisateur; il doit appartenir à l'utilisateur qui exécute le vérificateur (ou à root); rien n'a été modifié
+error-state-link = { $path } dans le répertoire d'état est un lien symbolique ou n'est pas un répertoire; les liens n'y sont jamais suivis, donc rien n'a été modifié; remplacez-le par un répertoire ordinaire
+error-state-inside-root = le répertoire d'état { $state } se trouve dans le répertoire de l'appareil { $root }; un paquet pourrait alors remplacer la racine de confiance et le journal, donc rien n'a été modifié; placez le répertoire d'état hors du répertoire de l'appareil
+error-root-inside-state = le répertoire de l'appareil { $root } se trouve dans le répertoire d'état { $state }; rien n'a été modifié; gardez-les séparés
 error-io = { $what } { $path }: { $detail }
 error-install-failed = l'installation a échoué: { $reason }; le répertoire de l'appareil a été remis dans son état précédent
 error-no-space = espace libre insuffisant dans { $dir }: les nouveaux fichiers nécessitent { $needed } MiB, { $available ->

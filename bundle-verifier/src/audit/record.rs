@@ -481,6 +481,8 @@ pub fn error_code(e: &Error) -> &'static str {
         InstallFailed { .. } => "install_failed",
         NoSpace { .. } => "no_space",
         RestoreFailed { .. } => "restore_failed",
+        StateDirWritable { .. } | StateDirOwner { .. } | StateLink { .. } => "unsafe_state_dir",
+        StateInsideRoot { .. } | RootInsideState { .. } => "state_root_overlap",
     }
 }
 

@@ -168,7 +168,7 @@ pub fn run_device(cmd: DeviceCmd, lang: Lang) -> Outcome {
         DeviceCmd::Init { state, json } => {
             let r = (|| -> Result<(), Failure> {
                 let state = StateDir::open(&state)?;
-                if state.device_key_path().exists() {
+                if state.has_device_key()? {
                     let (k, _) = state.device_key(false)?;
                     let text = fl!(lang, "device-exists", id = k.key_id().as_str());
                     return Err(Error::Config(text).into());

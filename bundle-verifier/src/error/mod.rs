@@ -177,6 +177,28 @@ pub enum Error {
         files: Vec<String>,
     },
 
+    /// The state directory (or a fixed sub-directory) can be written by
+    /// others than its owner.
+    StateDirWritable {
+        path: PathBuf,
+    },
+    /// The state directory (or a fixed sub-directory) belongs to another user.
+    StateDirOwner {
+        path: PathBuf,
+    },
+    /// A fixed sub-directory of the state directory is a link (or not a directory).
+    StateLink {
+        path: PathBuf,
+    },
+    StateInsideRoot {
+        state: PathBuf,
+        root: PathBuf,
+    },
+    RootInsideState {
+        root: PathBuf,
+        state: PathBuf,
+    },
+
     Io {
         what: &'static str,
         path: PathBuf,
@@ -247,7 +269,13 @@ impl Error {
             | Replay { .. }
             | NotConfirmed { .. }
             | ChangedSinceInstall { .. } => ExitClass::NotApplicable,
-            NothingToRollBack { .. } | NothingInstalled { .. } => ExitClass::Usage,
+            NothingToRollBack { .. }
+            | NothingInstalled { .. }
+            | StateDirWritable { .. }
+            | StateDirOwner { .. }
+            | StateLink { .. }
+            | StateInsideRoot { .. }
+            | RootInsideState { .. } => ExitClass::Usage,
             InstallFailed { .. } | NoSpace { .. } => ExitClass::InstallFailed,
             Io { .. } | RestoreFailed { .. } => ExitClass::Other,
         }

@@ -2,7 +2,6 @@
 //! of what was installed into it, for a customer who suspects the device.
 
 use std::collections::BTreeSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -10,10 +9,10 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::format::digest::Sha256Digest;
 use crate::format::manifest::Manifest;
-use crate::format::read::{read_input, InputKind};
-use crate::instrument::journal::{file_sha256, open_and_recover, Listing, Recovered};
+use crate::format::read::InputKind;
+use crate::instrument::journal::{file_sha256, open_and_recover, open_root, Listing, Recovered};
 use crate::instrument::receipt::ReleaseRef;
-use crate::instrument::state::read_json_opt;
+use crate::instrument::state::{canonical_root, check_apart, read_json_opt, StateDir};
 use crate::trust::{SignatureFile, TrustedKeys};
 use crate::Limits;
 
@@ -50,9 +49,11 @@ pub fn check_installed(
     state: &Path,
     trust: Option<&TrustedKeys>,
 ) -> Result<CheckReport, Error> {
-    let root = fs::canonicalize(root)
-        .map_err(|e| Error::Config(format!("instrument root {}: {e}", root.display())))?;
+    let root = canonical_root(root)?;
+    check_apart(&root, state)?;
     let (state, recovered) = open_and_recover(state)?;
+    let tree = open_root(&root)?;
+    let st = &state.tree;
     let records: Vec<_> = state
         .installed_records()?
         .into_iter()
@@ -75,18 +76,18 @@ pub fn check_installed(
     let mut expected: BTreeSet<String> = BTreeSet::new();
     let mut listing = Listing::new();
     for r in &records {
-        let mp = state.installed(&r.mode, ".manifest.json");
-        let bytes = read_input(&mp, InputKind::Manifest, &Limits::default())?;
+        let mp = StateDir::installed(&r.mode, ".manifest.json");
+        let bytes = read_record(st, &mp, InputKind::Manifest)?;
         let m = Manifest::parse(&bytes, &Limits::default())?;
         if Sha256Digest::of(&bytes) != r.manifest_sha256 {
             return Err(Error::Config(format!(
                 "state file {} does not match the record of the install; the state directory was altered",
-                mp.display()
+                st.display(&mp).display()
             )));
         }
         if let Some(trust) = trust {
-            let sp = state.installed(&r.mode, ".signatures.json");
-            let sigs = read_input(&sp, InputKind::Signatures, &Limits::default())?;
+            let sp = StateDir::installed(&r.mode, ".signatures.json");
+            let sigs = read_record(st, &sp, InputKind::Signatures)?;
             let sigs = SignatureFile::parse(&sigs, &Limits::default())?;
             let candidates = trust.check(&bytes, &sigs)?;
             trust.judge(candidates, &m)?;
@@ -95,21 +96,24 @@ pub fn check_installed(
         let target = m.target(&r.model, &r.mode).ok_or_else(|| {
             Error::Config(format!(
                 "{} has no target {}/{}",
-                mp.display(),
+                st.display(&mp).display(),
                 r.model,
                 r.mode
             ))
         })?;
         for f in &target.files {
-            let p = f.path.join_to(&root);
+            let p = Path::new(f.path.as_str());
             let name = f.path.to_string();
             expected.insert(name.clone());
             report.files_checked += 1;
-            match file_sha256(&p).map_err(Error::io("cannot read", &p))? {
+            match file_sha256(&tree, p).map_err(Error::io("cannot read", tree.display(p)))? {
                 None => report.missing.push(name),
                 Some(d) => {
                     // Where the file system has no exec bit, only the bytes count.
-                    let exec = fs::metadata(&p).map(|m| crate::platform::exec_bit(&m));
+                    let exec = tree
+                        .open_file(p)
+                        .and_then(|f| f.metadata())
+                        .map(|m| crate::platform::exec_bit(&m));
                     let exec_ok = exec.is_ok_and(|e| e.is_none_or(|x| x == f.executable));
                     if d != f.sha256 || !exec_ok {
                         report.modified.push(name);
@@ -118,7 +122,7 @@ pub fn check_installed(
             }
         }
         let tree: Listing =
-            read_json_opt(&state.installed(&r.mode, ".tree.json"))?.unwrap_or_default();
+            read_json_opt(st, StateDir::installed(&r.mode, ".tree.json"))?.unwrap_or_default();
         for (dir, names) in tree {
             listing.entry(dir).or_default().extend(names);
         }
@@ -131,13 +135,8 @@ pub fn check_installed(
         });
     }
     for (dir, names) in &listing {
-        let abs = if dir.is_empty() {
-            root.clone()
-        } else {
-            root.join(dir)
-        };
-        for e in fs::read_dir(&abs).into_iter().flatten().flatten() {
-            let n = e.file_name().to_string_lossy().into_owned();
+        for n in tree.names(dir).into_iter().flatten() {
+            let n = n.to_string_lossy().into_owned();
             let rel = if dir.is_empty() {
                 n.clone()
             } else {
@@ -152,4 +151,15 @@ pub fn check_installed(
     report.ok =
         report.modified.is_empty() && report.missing.is_empty() && report.unexpected.is_empty();
     Ok(report)
+}
+
+/// A copy the state directory keeps, within the limit of its kind.
+fn read_record(
+    st: &crate::platform::Tree,
+    rel: &std::path::Path,
+    kind: InputKind,
+) -> Result<Vec<u8>, Error> {
+    st.read_opt_at_most(rel, kind.limit(&Limits::default()))
+        .and_then(|b| b.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "missing")))
+        .map_err(Error::io("cannot read", st.display(rel)))
 }

@@ -5,8 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::format::read::{read_at_most, ReadError};
-use crate::instrument::receipt::read_receipt_file;
+use crate::format::read::{read_at_most, InputKind, ReadError};
 use crate::Error;
 
 /// What `receipts export` copied.
@@ -24,10 +23,14 @@ pub fn export(state: &Path, to: &Path) -> Result<Exported, Error> {
     let (state, _) = crate::instrument::journal::open_and_recover(state)?;
     let (key, _) = state.device_key(false)?;
     std::fs::create_dir_all(to).map_err(Error::io("cannot create", to))?;
-    let mut names: Vec<String> = std::fs::read_dir(state.receipts())
+    // Through the state directory's handle: a receipts folder that is a
+    // link is never followed.
+    let mut names: Vec<String> = state
+        .tree
+        .names("receipts")
         .map_err(Error::io("cannot read", state.receipts()))?
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .into_iter()
+        .map(|n| n.to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
         .collect();
     names.sort();
@@ -47,9 +50,15 @@ pub fn export(state: &Path, to: &Path) -> Result<Exported, Error> {
         }
     };
     put(to.join(&pub_name), key.public_key().to_pem().as_bytes())?;
+    let limit = InputKind::Receipt.limit(&crate::Limits::default());
     for n in &names {
-        let src = state.receipts().join(n);
-        put(to.join(n), &read_receipt_file(&src)?)?;
+        let src = Path::new("receipts").join(n);
+        let bytes = state
+            .tree
+            .read_opt_at_most(&src, limit)
+            .and_then(|b| b.ok_or_else(|| std::io::ErrorKind::NotFound.into()))
+            .map_err(Error::io("cannot read", state.abs(&src)))?;
+        put(to.join(n), &bytes)?;
     }
     Ok(Exported {
         to: to.to_owned(),

@@ -8,12 +8,11 @@ use std::path::{Path, PathBuf};
 
 use bundle_keys::device::DeviceKey;
 use serde::Serialize;
-use tempfile::TempDir;
 
 use crate::error::Error;
 use crate::format::digest::Sha256Digest;
 use crate::format::manifest::{Confirm, Release, Target};
-use crate::format::payload::read_payload;
+use crate::format::payload::{read_payload, Sink};
 use crate::format::safepath::SafePath;
 use crate::instrument::identity::Identity;
 pub use crate::instrument::journal::Action;
@@ -27,8 +26,10 @@ use crate::instrument::receipt::{
     BundleRef, Confirmation, Receipt, ReleaseRef, RESULT_FAILED, RESULT_REFUSED,
 };
 use crate::instrument::state::{
-    copy_synced, now_rfc3339, sync_dir, write_atomic, write_json_atomic, InstalledRecord, StateDir,
+    canonical_root, check_apart, copy_synced, now_rfc3339, remove_all, write_atomic_in,
+    write_json_atomic, InstalledRecord, StateDir,
 };
+use crate::platform::Tree;
 use crate::trust::{TrustedKeys, Verified};
 use crate::verify::{open_verified, sink_for, Opened, TargetSummary};
 use crate::Limits;
@@ -135,10 +136,16 @@ pub fn apply(
         ))
         .into());
     }
-    let root = fs::canonicalize(root).map_err(Error::io("cannot open", root))?;
+    let root = canonical_root(root)?;
+    check_apart(&root, state)?;
     let (state, recovered) = open_and_recover(state)?;
+    let tree = Tree::open_ambient(&root).map_err(Error::io("cannot open", &root))?;
     let mut seen = Seen::default();
-    match run(bundle, trust, identity, &root, &state, opts, ui, &mut seen) {
+    let roots = Roots {
+        path: &root,
+        tree: &tree,
+    };
+    match run(bundle, trust, identity, roots, &state, opts, ui, &mut seen) {
         Ok(mut report) => {
             report.recovered = recovered;
             Ok(report)
@@ -185,24 +192,32 @@ fn refusal_receipt(
     r.detail = Some(error.to_string());
     r.installed_after = installed.clone();
     r.installed_before = installed;
-    let path = state.receipts().join(format!("{name}-refusal.json"));
-    write_atomic(&path, &r.sign(&key))?;
-    Ok(path)
+    let rel = Path::new("receipts").join(format!("{name}-refusal.json"));
+    write_atomic_in(&state.tree, &rel, &r.sign(&key))?;
+    Ok(state.abs(rel))
 }
 
 type Failed = (Error, Option<PathBuf>);
+
+/// The instrument root: its canonical path (for records) and its handle.
+#[derive(Clone, Copy)]
+struct Roots<'a> {
+    path: &'a Path,
+    tree: &'a Tree,
+}
 
 #[allow(clippy::too_many_arguments)]
 fn run(
     bundle: &Path,
     trust: &TrustedKeys,
     identity: &Identity,
-    root: &Path,
+    roots: Roots,
     state: &StateDir,
     opts: &ApplyOptions,
     ui: &dyn Ui,
     seen: &mut Seen,
 ) -> Result<ApplyReport, Failed> {
+    let (root, tree) = (roots.path, roots.tree);
     let no_receipt = |e: Error| (e, None);
     // The instrument's own trust root (`<state>/trust/root.json`) rules; newer
     // versions are installed there before the bundle is judged.
@@ -215,24 +230,36 @@ fn run(
     let target = identity.select(&o.manifest).map_err(no_receipt)?.clone();
     let installed_before = state.installed_record(&identity.mode).map_err(no_receipt)?;
     check_sequence(state, &identity.mode, &release, opts.reinstall).map_err(no_receipt)?;
-    check_root_paths(root, &target).map_err(no_receipt)?;
-    check_space(&state.staging(), &target).map_err(no_receipt)?;
-    if !opts.dry_run {
-        seen.confirmations = confirm(&release.confirm, opts, ui).map_err(no_receipt)?;
+    check_root_paths(tree, &target).map_err(no_receipt)?;
+    check_space(state, &target).map_err(no_receipt)?;
+    if opts.dry_run {
+        // Every byte is checked, nothing is written: no staging.
+        read_payload(
+            &mut o.env,
+            &o.manifest,
+            Some(&Sink::default()),
+            &opts.limits,
+            &|n| ui.progress(n),
+        )
+        .map_err(no_receipt)?;
+        let ops = plan(tree, &target).map_err(no_receipt)?;
+        let before = installed_before.as_ref();
+        return Ok(planned_report(
+            &o, identity, &target, &ops, before, seen, opts,
+        ));
     }
+    seen.confirmations = confirm(&release.confirm, opts, ui).map_err(no_receipt)?;
 
-    let (staging, tree) = stage(&mut o, &target, state, opts, ui).map_err(no_receipt)?;
-    let ops = plan(root, &target).map_err(no_receipt)?;
+    let staging = stage(&mut o, &target, state, opts, ui).map_err(no_receipt)?;
+    let staged = staging.rel.join("tree");
+    let ops = plan(tree, &target).map_err(no_receipt)?;
     let before = installed_before.as_ref();
     let mut report = planned_report(&o, identity, &target, &ops, before, seen, opts);
-    if opts.dry_run {
-        return Ok(report);
-    }
 
     let (key, created) = state.device_key(true).map_err(no_receipt)?;
     let started = now_rfc3339();
     let txn = state.new_txn(&started);
-    let created_dirs = dirs_to_create(root, &ops);
+    let created_dirs = dirs_to_create(tree, &ops).map_err(no_receipt)?;
     let backup_to = opts
         .backup_to
         .as_ref()
@@ -241,7 +268,7 @@ fn run(
         kind: Kind::Install,
         phase: Phase::Prepare,
         rollback: None,
-        staging: Some(staging.keep()),
+        staging: Some(state.abs(staging.keep())),
         transaction: Transaction {
             backup_to: backup_to.clone(),
             bundle: seen.bundle.clone().expect("set above"),
@@ -257,8 +284,8 @@ fn run(
         },
     };
     journal.write(state, Phase::Prepare).map_err(no_receipt)?;
-    switch_or_undo(state, &mut journal, &o, &tree, &key)?;
-    let receipt = commit_install(state, &journal, &key).map_err(no_receipt)?;
+    switch_or_undo(state, tree, &mut journal, &o, &staged, &key)?;
+    let receipt = commit_install(state, tree, &journal, &key).map_err(no_receipt)?;
     report.transaction = Some(txn.clone());
     report.backup = Some(state.backup(&txn));
     report.backup_to = backup_to;
@@ -281,28 +308,60 @@ fn bundle_ref<R>(bundle: &Path, o: &Opened<R>) -> BundleRef {
     }
 }
 
+/// A private staging directory in the state directory; removed (through
+/// the state directory's handle) when dropped unless kept.
+struct Staging<'a> {
+    state: &'a StateDir,
+    rel: PathBuf,
+    keep: bool,
+}
+
+impl Staging<'_> {
+    /// Keeps the directory (the journal now owns it); returns its path.
+    fn keep(mut self) -> PathBuf {
+        self.keep = true;
+        self.rel.clone()
+    }
+}
+
+impl Drop for Staging<'_> {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = remove_all(&self.state.tree, &self.rel);
+        }
+    }
+}
+
 /// Reads the rest of the bundle, unpacking the target's files into a new
-/// private staging directory; returns it and the tree inside it.
-fn stage<R: io::Read>(
+/// private staging directory (its `tree/`).
+fn stage<'s, R: io::Read>(
     o: &mut Opened<R>,
     target: &Target,
-    state: &StateDir,
+    state: &'s StateDir,
     opts: &ApplyOptions,
     ui: &dyn Ui,
-) -> Result<(TempDir, PathBuf), Error> {
-    let staging = tempfile::Builder::new()
-        .prefix("apply-")
-        .tempdir_in(state.staging())
+) -> Result<Staging<'s>, Error> {
+    let rel = state
+        .tree
+        .create_unique_dir(Path::new("staging").join("apply-"))
         .map_err(Error::io(
             "cannot create staging directory in",
             state.staging(),
         ))?;
-    let tree = staging.path().join("tree");
-    let sink = sink_for(target, &tree);
+    let staging = Staging {
+        state,
+        rel,
+        keep: false,
+    };
+    let dir = state
+        .tree
+        .open_dir(&staging.rel)
+        .map_err(Error::io("cannot open", state.abs(&staging.rel)))?;
+    let sink = sink_for(target, dir, Path::new("tree"));
     read_payload(&mut o.env, &o.manifest, Some(&sink), &opts.limits, &|n| {
         ui.progress(n)
     })?;
-    Ok((staging, tree))
+    Ok(staging)
 }
 
 /// The report of a dry run; a real install adds the transaction, backup and receipt.
@@ -346,20 +405,22 @@ fn planned_report<R>(
 /// on any failure puts the root back as it was and records that in a receipt.
 fn switch_or_undo<R>(
     state: &StateDir,
+    root: &Tree,
     journal: &mut Journal,
     o: &Opened<R>,
-    tree: &Path,
+    staged: &Path,
     key: &DeviceKey,
 ) -> Result<(), Failed> {
     let switched = (|| {
         back_up(
             state,
+            root,
             &journal.transaction,
             &o.manifest_bytes,
             &o.signatures.to_canonical_bytes(),
         )?;
         journal.write(state, Phase::Switch)?;
-        switch_in(&journal.transaction, tree)?;
+        switch_in(root, &state.tree, &journal.transaction, staged)?;
         journal.write(state, Phase::Commit)
     })();
     let Err(e) = switched else {
@@ -367,7 +428,15 @@ fn switch_or_undo<R>(
     };
     let reason = e.to_string();
     Err(
-        match undo_install(state, journal, key, journal.phase, RESULT_FAILED, &reason) {
+        match undo_install(
+            state,
+            root,
+            journal,
+            key,
+            journal.phase,
+            RESULT_FAILED,
+            &reason,
+        ) {
             Ok(receipt) => (Error::InstallFailed { reason }, Some(receipt)),
             Err(restore) => (
                 Error::RestoreFailed {
@@ -445,98 +514,124 @@ fn confirm(
 /// across file systems), the signed manifest, and the records it supersedes.
 fn back_up(
     state: &StateDir,
+    root: &Tree,
     t: &Transaction,
     manifest: &[u8],
     signatures: &[u8],
 ) -> Result<(), Error> {
-    let backup = state.backup(&t.transaction);
+    let st = &state.tree;
+    let backup = StateDir::backup_rel(&t.transaction);
     let files = backup.join("files");
-    fs::create_dir_all(&files).map_err(Error::io("cannot create backup directory", &files))?;
-    sync_dir(&state.backups());
+    st.create_dir_all(&files).map_err(Error::io(
+        "cannot create backup directory",
+        st.display(&files),
+    ))?;
+    st.sync_dir("backups");
     crash_point();
-    write_atomic(&backup.join("manifest.json"), manifest)?;
-    write_atomic(&backup.join("signatures.json"), signatures)?;
+    write_atomic_in(st, backup.join("manifest.json"), manifest)?;
+    write_atomic_in(st, backup.join("signatures.json"), signatures)?;
     save_previous_records(state, &t.identity.mode, &backup)?;
     crash_point();
-    let mut extra = t.backup_to.as_ref().map(|d| d.join("files"));
+    // The extra copy (e.g. on the USB stick) is outside root and state; it
+    // is opened once, like them, and written through its handle.
+    let extra = match &t.backup_to {
+        None => None,
+        Some(d) => {
+            fs::create_dir_all(d.join("files"))
+                .map_err(Error::io("cannot create backup directory", d))?;
+            Some(Tree::open_ambient(d).map_err(Error::io("cannot open", d))?)
+        }
+    };
+    let extra_files = PathBuf::from("files");
     // Directories to sync once at the end (not once per file): new entries
     // in them, and the directories themselves in their parents.
     let mut to_sync = std::collections::BTreeSet::new();
     for op in t.changed().filter(|o| o.action == Action::Replace) {
-        let dest = op.path.join_to(&t.root);
-        for base in std::iter::once(&files).chain(extra.as_ref()) {
-            let saved = op.path.join_to(base);
+        let dest = Path::new(op.path.as_str());
+        for (base, into) in
+            std::iter::once((st, &files)).chain(extra.as_ref().map(|e| (e, &extra_files)))
+        {
+            let saved = into.join(dest);
             let parent = saved.parent().expect("joined path has a parent");
-            fs::create_dir_all(parent)
-                .map_err(Error::io("cannot create backup directory", parent))?;
-            let linked = base == &files && fs::hard_link(&dest, &saved).is_ok();
+            base.create_dir_all(parent).map_err(Error::io(
+                "cannot create backup directory",
+                base.display(parent),
+            ))?;
+            let linked = std::ptr::eq(base, st) && root.hard_link(dest, base, &saved).is_ok();
             if !linked {
-                copy_synced(&dest, &saved)?;
+                copy_synced(root, dest, base, &saved)?;
             }
             to_sync.extend(
                 parent
                     .ancestors()
-                    .take_while(|a| a.starts_with(base))
-                    .map(Path::to_owned),
+                    .take_while(|a| a.starts_with(into))
+                    .map(|a| (std::ptr::eq(base, st), a.to_owned())),
             );
         }
         crash_point();
     }
-    for d in to_sync.iter().rev() {
-        sync_dir(d);
+    for (in_state, d) in to_sync.iter().rev() {
+        match (in_state, &extra) {
+            (true, _) => st.sync_dir(d),
+            (false, Some(e)) => e.sync_dir(d),
+            (false, None) => {}
+        }
     }
-    if let Some(d) = extra.take() {
-        let top = d.parent().expect("has parent");
-        write_json_atomic(&top.join("transaction.json"), t)?;
+    if let Some(e) = &extra {
+        write_json_atomic(e, "transaction.json", t)?;
         crash_point();
     }
     Ok(())
 }
 
 /// Creates the new directories and renames staged files over their paths.
-fn switch_in(t: &Transaction, tree: &Path) -> Result<(), Error> {
+fn switch_in(root: &Tree, st: &Tree, t: &Transaction, staged: &Path) -> Result<(), Error> {
     let fail_at: Option<usize> = std::env::var(FAULT_ENV).ok().and_then(|v| v.parse().ok());
     for d in &t.created_dirs {
-        let p = d.join_to(&t.root);
-        match fs::create_dir(&p) {
+        let p = Path::new(d.as_str());
+        match root.create_dir(p) {
             Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
-                return Err(Error::io("cannot create directory", &p)(e))
+                return Err(Error::io("cannot create directory", root.display(p))(e))
             }
             _ => {}
         }
         crash_point();
     }
     // Directories to sync, once each, in the order first met.
-    let mut dirs: Vec<PathBuf> = t.created_dirs.iter().map(|d| d.join_to(&t.root)).collect();
+    let mut dirs: Vec<PathBuf> = t
+        .created_dirs
+        .iter()
+        .map(|d| PathBuf::from(d.as_str()))
+        .collect();
     let mut listed: std::collections::HashSet<PathBuf> = dirs.iter().cloned().collect();
     for (i, op) in t.changed().enumerate() {
-        let dest = op.path.join_to(&t.root);
+        let dest = Path::new(op.path.as_str());
         if fail_at == Some(i) {
-            return Err(Error::io("injected fault before", dest)(io::Error::other(
-                "test fault",
-            )));
+            return Err(Error::io("injected fault before", root.display(dest))(
+                io::Error::other("test fault"),
+            ));
         }
-        move_into_place(&op.path.join_to(tree), &dest)?;
+        move_into_place(st, &staged.join(dest), root, dest)?;
         crash_point();
-        if let Some(parent) = dest.parent() {
-            if listed.insert(parent.to_owned()) {
-                dirs.push(parent.to_owned());
-            }
+        let parent = dest.parent().unwrap_or(Path::new("")).to_owned();
+        if listed.insert(parent.clone()) {
+            dirs.push(parent);
         }
     }
     // New entries are durable once their directories are synced: the files'
     // parents, and the parents of the directories this install created.
-    for d in t
-        .created_dirs
-        .iter()
-        .filter_map(|d| d.join_to(&t.root).parent().map(Path::to_owned))
-    {
+    for d in t.created_dirs.iter().map(|d| {
+        Path::new(d.as_str())
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_owned()
+    }) {
         if listed.insert(d.clone()) {
             dirs.push(d);
         }
     }
     for d in &dirs {
-        sync_dir(d);
+        root.sync_dir(d);
     }
     Ok(())
 }

@@ -15,7 +15,6 @@
 //! or exactly the new one.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,9 +33,10 @@ use crate::instrument::receipt::{
     RESULT_ROLLED_BACK,
 };
 use crate::instrument::state::{
-    copy_synced, read_json_opt, remove_all, sync_dir, write_atomic, write_json_atomic, Highest,
+    copy_synced, read_json_opt, remove_all, write_atomic_in, write_json_atomic, Highest,
     InstalledRecord, StateDir,
 };
+use crate::platform::Tree;
 
 /// Testing only: abort the process at the N-th crash point (1-based), so the
 /// crash test can kill the real binary at every step of an install.
@@ -128,21 +128,20 @@ impl Journal {
     pub fn write(&mut self, state: &StateDir, phase: Phase) -> Result<(), Error> {
         self.phase = phase;
         crash_point();
-        write_json_atomic(&state.journal(), self)?;
+        write_json_atomic(&state.tree, StateDir::JOURNAL, self)?;
         crash_point();
         Ok(())
     }
 
     pub fn remove(state: &StateDir) -> Result<(), Error> {
         crash_point();
-        let p = state.journal();
-        match fs::remove_file(&p) {
+        match state.tree.remove_file(StateDir::JOURNAL) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                return Err(Error::io("cannot remove", p)(e))
+                return Err(Error::io("cannot remove", state.abs(StateDir::JOURNAL))(e))
             }
             _ => {}
         }
-        sync_dir(&state.root);
+        state.tree.sync_dir("");
         crash_point();
         Ok(())
     }
@@ -163,33 +162,46 @@ pub struct Recovered {
 /// interrupted run left in the journal. Leftover staging is removed.
 pub fn open_and_recover(path: &Path) -> Result<(StateDir, Option<Recovered>), Error> {
     let state = StateDir::open(path)?;
-    let journal: Option<Journal> = read_json_opt(&state.journal())?;
+    let journal: Option<Journal> = read_json_opt(&state.tree, StateDir::JOURNAL)?;
     let recovered = match journal {
         None => None,
         Some(j) => Some(recover(&state, j)?),
     };
     // Staging left by a run that died before writing its journal.
-    for e in fs::read_dir(state.staging())
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        remove_all(&e.path())?;
+    for name in state.tree.names("staging").into_iter().flatten() {
+        remove_all(&state.tree, Path::new("staging").join(name))?;
     }
     Ok((state, recovered))
+}
+
+/// Opens the instrument root a transaction recorded.
+pub fn open_root(root: &Path) -> Result<Tree, Error> {
+    Tree::open_ambient(root)
+        .map_err(|e| Error::Config(format!("instrument root {}: {e}", root.display())))
+}
+
+/// Removes the staging directory a journal names; one outside the state
+/// directory is never touched.
+fn remove_staging(state: &StateDir, j: &Journal) -> Result<(), Error> {
+    if let Some(rel) = j.staging.as_deref().and_then(|s| state.rel_of(s)) {
+        remove_all(&state.tree, rel)?;
+    }
+    Ok(())
 }
 
 fn recover(state: &StateDir, j: Journal) -> Result<Recovered, Error> {
     let (key, _) = state.device_key(true)?;
     let t = &j.transaction;
+    let root = open_root(&t.root)?;
     let outcome = match (j.kind, j.phase) {
         (Kind::Install, Phase::Commit) => {
-            commit_install(state, &j, &key)?;
+            commit_install(state, &root, &j, &key)?;
             "completed"
         }
         (Kind::Install, phase) => {
             undo_install(
                 state,
+                &root,
                 &j,
                 &key,
                 phase,
@@ -200,7 +212,7 @@ fn recover(state: &StateDir, j: Journal) -> Result<Recovered, Error> {
             "undone"
         }
         (Kind::Rollback, _) => {
-            finish_rollback(state, j.clone(), &key)?;
+            finish_rollback(state, &root, j.clone(), &key)?;
             "completed"
         }
     };
@@ -226,60 +238,70 @@ const TMP_RESTORE: &str = "bundle-restore";
 
 /// Renames within one file system; across file systems, copies next to the
 /// destination and renames that, so the switch itself stays atomic.
-pub fn move_into_place(from: &Path, to: &Path) -> Result<(), Error> {
-    if fs::rename(from, to).is_ok() {
+pub fn move_into_place(src: &Tree, from: &Path, root: &Tree, to: &Path) -> Result<(), Error> {
+    if src.rename(from, root, to).is_ok() {
         return Ok(());
     }
     let tmp = tmp_name(to, TMP_NEW);
-    copy_synced(from, &tmp)?;
-    fs::rename(&tmp, to).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io("cannot move file into place", to)(e)
+    copy_synced(src, from, root, &tmp)?;
+    root.rename(&tmp, root, to).map_err(|e| {
+        let _ = root.remove_file(&tmp);
+        Error::io("cannot move file into place", root.display(to))(e)
     })
 }
 
-pub fn file_sha256(p: &Path) -> io::Result<Option<Sha256Digest>> {
-    match fs::File::open(p) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-        Ok(f) => Ok(Some(hash_reader(f)?.0)),
+/// The digest of a regular file in `tree`; `None` if there is none.
+pub fn file_sha256(tree: &Tree, rel: &Path) -> io::Result<Option<Sha256Digest>> {
+    match tree.open_file_opt(rel)? {
+        None => Ok(None),
+        Some(f) => Ok(Some(hash_reader(f)?.0)),
     }
 }
 
 /// Puts the old tree back: removes added files, moves each backed-up file
 /// back over its path, removes created directories. Safe to repeat after a
 /// crash at any point, because each step checks what is already done.
-fn restore_files(t: &Transaction, files: &Path) -> Result<(), Error> {
-    let root = &t.root;
+fn restore_files(
+    root: &Tree,
+    state: &StateDir,
+    t: &Transaction,
+    files: &Path,
+) -> Result<(), Error> {
     let mut dirs = Vec::new();
     for op in t.changed().rev() {
-        let dest = op.path.join_to(root);
+        let dest = Path::new(op.path.as_str());
         for tag in [TMP_NEW, TMP_RESTORE] {
-            remove_all(&tmp_name(&dest, tag))?;
+            remove_all(root, tmp_name(dest, tag))?;
         }
         match op.action {
-            Action::Add => match fs::remove_file(&dest) {
+            Action::Add => match root.remove_file(dest) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                    return Err(Error::io("cannot remove", &dest)(e))
+                    return Err(Error::io("cannot remove", root.display(dest))(e))
                 }
                 _ => {}
             },
             Action::Replace => {
-                let saved = op.path.join_to(files);
-                if saved.exists() {
-                    if !crate::platform::same_file(&saved, &dest)
-                        && fs::rename(&saved, &dest).is_err()
-                    {
-                        let tmp = tmp_name(&dest, TMP_RESTORE);
-                        copy_synced(&saved, &tmp)?;
-                        fs::rename(&tmp, &dest)
-                            .map_err(Error::io("cannot restore the old file", &dest))?;
+                let saved = files.join(op.path.as_str());
+                let st = &state.tree;
+                let exists = st
+                    .kind(&saved)
+                    .map_err(Error::io("cannot inspect", st.display(&saved)))?
+                    .is_some();
+                if exists {
+                    if !st.same_file(&saved, root, dest) && st.rename(&saved, root, dest).is_err() {
+                        let tmp = tmp_name(dest, TMP_RESTORE);
+                        copy_synced(st, &saved, root, &tmp)?;
+                        root.rename(&tmp, root, dest).map_err(Error::io(
+                            "cannot restore the old file",
+                            root.display(dest),
+                        ))?;
                     }
                 } else {
                     // Moved back by an earlier, interrupted attempt: it must be the old file.
-                    let now = file_sha256(&dest).map_err(Error::io("cannot read", &dest))?;
+                    let now = file_sha256(root, dest)
+                        .map_err(Error::io("cannot read", root.display(dest)))?;
                     if now != op.old_sha256 {
-                        return Err(Error::io("the backup is missing for", &saved)(
+                        return Err(Error::io("the backup is missing for", st.display(&saved))(
                             io::Error::new(io::ErrorKind::NotFound, "backup file missing"),
                         ));
                     }
@@ -287,27 +309,24 @@ fn restore_files(t: &Transaction, files: &Path) -> Result<(), Error> {
             }
             Action::Unchanged => {}
         }
-        if let Some(p) = dest.parent() {
-            if !dirs.contains(&p.to_owned()) {
-                dirs.push(p.to_owned());
-            }
+        let parent = dest.parent().unwrap_or(Path::new("")).to_owned();
+        if !dirs.contains(&parent) {
+            dirs.push(parent);
         }
         crash_point();
     }
     for d in &dirs {
-        sync_dir(d);
+        root.sync_dir(d);
     }
     for d in t.created_dirs.iter().rev() {
-        let p = d.join_to(root);
-        match fs::remove_dir(&p) {
+        let p = Path::new(d.as_str());
+        match root.remove_dir(p) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                return Err(Error::io("cannot remove directory", &p)(e))
+                return Err(Error::io("cannot remove directory", root.display(p))(e))
             }
             _ => {}
         }
-        if let Some(parent) = p.parent() {
-            sync_dir(parent);
-        }
+        root.sync_dir(p.parent().unwrap_or(Path::new("")));
         crash_point();
     }
     Ok(())
@@ -331,8 +350,14 @@ pub fn write_receipt(
     t: &Transaction,
     p: ReceiptParts,
 ) -> Result<PathBuf, Error> {
-    let path = state.receipts().join(format!("{}.json", p.name));
-    if path.exists() {
+    let rel = Path::new("receipts").join(format!("{}.json", p.name));
+    let path = state.abs(&rel);
+    let exists = state
+        .tree
+        .kind(&rel)
+        .map_err(Error::io("cannot inspect", &path))?
+        .is_some();
+    if exists {
         return Ok(path);
     }
     let mut r = Receipt::new(p.action, p.result, &t.identity, &t.root, &t.transaction);
@@ -349,7 +374,7 @@ pub fn write_receipt(
     r.installed_after = p.installed_after;
     r.installed_before = p.installed_before;
     crash_point();
-    write_atomic(&path, &r.sign(key))?;
+    write_atomic_in(&state.tree, &rel, &r.sign(key))?;
     crash_point();
     Ok(path)
 }
@@ -389,6 +414,7 @@ pub fn file_changes(t: &Transaction, rollback: bool) -> Vec<FileChange> {
 /// staging, writes a receipt and clears the journal.
 pub fn undo_install(
     state: &StateDir,
+    root: &Tree,
     j: &Journal,
     key: &DeviceKey,
     phase: Phase,
@@ -396,9 +422,9 @@ pub fn undo_install(
     detail: &str,
 ) -> Result<PathBuf, Error> {
     let t = &j.transaction;
-    let backup = state.backup(&t.transaction);
+    let backup = StateDir::backup_rel(&t.transaction);
     if phase != Phase::Prepare {
-        restore_files(t, &backup.join("files"))?;
+        restore_files(root, state, t, &backup.join("files"))?;
     }
     let receipt = write_receipt(
         state,
@@ -415,10 +441,8 @@ pub fn undo_install(
         },
     )?;
     crash_point();
-    remove_all(&backup)?;
-    if let Some(s) = &j.staging {
-        remove_all(s)?;
-    }
+    remove_all(&state.tree, &backup)?;
+    remove_staging(state, j)?;
     Journal::remove(state)?;
     Ok(receipt)
 }
@@ -427,23 +451,18 @@ pub fn undo_install(
 /// `check-installed` can tell files added later.
 pub type Listing = BTreeMap<String, Vec<String>>;
 
-pub fn list_dirs(root: &Path, paths: &[&SafePath]) -> Listing {
+pub fn list_dirs(root: &Tree, paths: &[&SafePath]) -> Listing {
     let mut out = Listing::new();
     for p in paths {
         let dir = p.ancestors().last().unwrap_or("").to_owned();
         if out.contains_key(&dir) {
             continue;
         }
-        let abs = if dir.is_empty() {
-            root.to_owned()
-        } else {
-            root.join(&dir)
-        };
-        let mut names: Vec<String> = fs::read_dir(abs)
+        let mut names: Vec<String> = root
+            .names(&dir)
             .into_iter()
             .flatten()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .map(|n| n.to_string_lossy().into_owned())
             .collect();
         names.sort();
         out.insert(dir, names);
@@ -455,37 +474,52 @@ const RECORD_SUFFIXES: [&str; 4] = [".json", ".manifest.json", ".signatures.json
 
 /// Saves the mode's current records into the backup, for rollback.
 pub fn save_previous_records(state: &StateDir, mode: &str, backup: &Path) -> Result<(), Error> {
+    let st = &state.tree;
     let prev = backup.join("previous");
-    fs::create_dir_all(&prev).map_err(Error::io("cannot create", &prev))?;
+    st.create_dir_all(&prev)
+        .map_err(Error::io("cannot create", st.display(&prev)))?;
     for s in RECORD_SUFFIXES {
-        let from = state.installed(mode, s);
-        if from.exists() {
-            copy_synced(&from, &prev.join(format!("record{s}")))?;
+        let from = StateDir::installed(mode, s);
+        let exists = st
+            .kind(&from)
+            .map_err(Error::io("cannot inspect", st.display(&from)))?
+            .is_some();
+        if exists {
+            copy_synced(st, &from, st, prev.join(format!("record{s}")))?;
         }
     }
-    sync_dir(&prev);
+    st.sync_dir(&prev);
     Ok(())
 }
 
 /// Finishes an install whose files are all in place: records, highest
 /// sequence, receipt. Every step is idempotent.
-pub fn commit_install(state: &StateDir, j: &Journal, key: &DeviceKey) -> Result<PathBuf, Error> {
+pub fn commit_install(
+    state: &StateDir,
+    root: &Tree,
+    j: &Journal,
+    key: &DeviceKey,
+) -> Result<PathBuf, Error> {
     let t = &j.transaction;
+    let st = &state.tree;
     let mode = &t.identity.mode;
-    let backup = state.backup(&t.transaction);
+    let backup = StateDir::backup_rel(&t.transaction);
     for (from, suffix) in [
         ("manifest.json", ".manifest.json"),
         ("signatures.json", ".signatures.json"),
     ] {
         let src = backup.join(from);
-        let bytes = fs::read(&src).map_err(Error::io("cannot read", &src))?;
-        write_atomic(&state.installed(mode, suffix), &bytes)?;
+        let bytes = st
+            .read(&src)
+            .map_err(Error::io("cannot read", st.display(&src)))?;
+        write_atomic_in(st, StateDir::installed(mode, suffix), &bytes)?;
         crash_point();
     }
     let paths: Vec<&SafePath> = t.ops.iter().map(|o| &o.path).collect();
     write_json_atomic(
-        &state.installed(mode, ".tree.json"),
-        &list_dirs(&t.root, &paths),
+        st,
+        StateDir::installed(mode, ".tree.json"),
+        &list_dirs(root, &paths),
     )?;
     crash_point();
     let record = InstalledRecord {
@@ -498,14 +532,15 @@ pub fn commit_install(state: &StateDir, j: &Journal, key: &DeviceKey) -> Result<
         signed_by: t.bundle.signed_by.clone(),
         transaction: t.transaction.clone(),
     };
-    write_json_atomic(&state.installed(mode, ".json"), &record)?;
+    write_json_atomic(st, StateDir::installed(mode, ".json"), &record)?;
     crash_point();
     if state
         .highest(mode)?
         .is_none_or(|h| h.sequence < t.release.sequence)
     {
         write_json_atomic(
-            &state.installed(mode, ".highest.json"),
+            st,
+            StateDir::installed(mode, ".highest.json"),
             &Highest {
                 release_id: t.release.id.clone(),
                 sequence: t.release.sequence,
@@ -515,7 +550,7 @@ pub fn commit_install(state: &StateDir, j: &Journal, key: &DeviceKey) -> Result<
         crash_point();
     }
     // transaction.json marks the backup as a committed install rollback may undo.
-    write_json_atomic(&backup.join("transaction.json"), t)?;
+    write_json_atomic(st, backup.join("transaction.json"), t)?;
     crash_point();
     let receipt = write_receipt(
         state,
@@ -531,8 +566,8 @@ pub fn commit_install(state: &StateDir, j: &Journal, key: &DeviceKey) -> Result<
             name: format!("{}-apply", t.transaction),
         },
     )?;
-    if let Some(s) = &j.staging {
-        remove_all(s)?;
+    if j.staging.is_some() {
+        remove_staging(state, j)?;
         crash_point();
     }
     Journal::remove(state)?;
@@ -543,13 +578,15 @@ pub fn commit_install(state: &StateDir, j: &Journal, key: &DeviceKey) -> Result<
 /// marks it rolled back and writes the rollback receipt. Idempotent.
 pub fn finish_rollback(
     state: &StateDir,
+    root: &Tree,
     mut j: Journal,
     key: &DeviceKey,
 ) -> Result<PathBuf, Error> {
     let t = j.transaction.clone();
-    let backup = state.backup(&t.transaction);
+    let st = &state.tree;
+    let backup = StateDir::backup_rel(&t.transaction);
     if j.phase != Phase::Commit {
-        restore_files(&t, &backup.join("files"))?;
+        restore_files(root, state, &t, &backup.join("files"))?;
         j.write(state, Phase::Commit)?;
     }
     let mode = &t.identity.mode;
@@ -559,19 +596,21 @@ pub fn finish_rollback(
         // The main record goes last: until it changes, a repeat sees this transaction.
         for s in RECORD_SUFFIXES.iter().rev() {
             let saved = prev.join(format!("record{s}"));
-            let dest = state.installed(mode, s);
-            if saved.exists() {
-                let bytes = fs::read(&saved).map_err(Error::io("cannot read", &saved))?;
-                write_atomic(&dest, &bytes)?;
-            } else {
-                remove_all(&dest)?;
+            let dest = StateDir::installed(mode, s);
+            match st
+                .read_opt(&saved)
+                .map_err(Error::io("cannot read", st.display(&saved)))?
+            {
+                Some(bytes) => write_atomic_in(st, &dest, &bytes)?,
+                None => remove_all(st, &dest)?,
             }
             crash_point();
         }
     }
     let name = j.rollback.clone().unwrap_or_else(|| t.transaction.clone());
     write_json_atomic(
-        &backup.join("rolled-back.json"),
+        st,
+        backup.join("rolled-back.json"),
         &serde_json::json!({ "rollback": name }),
     )?;
     crash_point();

@@ -1,17 +1,17 @@
 //! `rollback`: put back the tree as it was before the last install into a
 //! root, from that install's backup, journaled like the install itself.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::error::Error;
 use crate::instrument::journal::{
-    file_sha256, finish_rollback, open_and_recover, Journal, Kind, Phase, Recovered, Transaction,
+    file_sha256, finish_rollback, open_and_recover, open_root, Journal, Kind, Phase, Recovered,
+    Transaction,
 };
 use crate::instrument::receipt::ReleaseRef;
-use crate::instrument::state::{now_rfc3339, read_json_opt, StateDir};
+use crate::instrument::state::{canonical_root, check_apart, now_rfc3339, read_json_opt, StateDir};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RollbackReport {
@@ -27,18 +27,25 @@ pub struct RollbackReport {
 
 /// The newest committed install into `root` that is not rolled back yet.
 fn last_install(state: &StateDir, root: &Path) -> Result<Option<Transaction>, Error> {
-    let mut names: Vec<String> = fs::read_dir(state.backups())
+    let st = &state.tree;
+    let mut names: Vec<String> = st
+        .names("backups")
         .map_err(Error::io("cannot read", state.backups()))?
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .into_iter()
+        .map(|n| n.to_string_lossy().into_owned())
         .collect();
     names.sort();
     for n in names.iter().rev() {
-        let dir = state.backup(n);
-        if dir.join("rolled-back.json").exists() {
+        let dir = StateDir::backup_rel(n);
+        let done = dir.join("rolled-back.json");
+        if st
+            .kind(&done)
+            .map_err(Error::io("cannot inspect", st.display(&done)))?
+            .is_some()
+        {
             continue;
         }
-        let Some(t) = read_json_opt::<Transaction>(&dir.join("transaction.json"))? else {
+        let Some(t) = read_json_opt::<Transaction>(st, dir.join("transaction.json"))? else {
             continue;
         };
         if t.root == root {
@@ -51,16 +58,19 @@ fn last_install(state: &StateDir, root: &Path) -> Result<Option<Transaction>, Er
 /// Rolls back the last install into `root`. Refuses, changing nothing, when
 /// a file it installed was changed since (that change would be lost).
 pub fn rollback(root: &Path, state: &Path, dry_run: bool) -> Result<RollbackReport, Error> {
-    let root = fs::canonicalize(root)
-        .map_err(|e| Error::Config(format!("instrument root {}: {e}", root.display())))?;
+    let root = canonical_root(root)?;
+    check_apart(&root, state)?;
     let (state, recovered) = open_and_recover(state)?;
+    let tree = open_root(&root)?;
     let Some(t) = last_install(&state, &root)? else {
         return Err(Error::NothingToRollBack { root });
     };
     let mut changed = Vec::new();
     for op in t.changed() {
-        let p = op.path.join_to(&root);
-        if file_sha256(&p).map_err(Error::io("cannot read", &p))? != Some(op.new_sha256) {
+        let p = Path::new(op.path.as_str());
+        if file_sha256(&tree, p).map_err(Error::io("cannot read", tree.display(p)))?
+            != Some(op.new_sha256)
+        {
             changed.push(op.path.to_string());
         }
     }
@@ -92,6 +102,6 @@ pub fn rollback(root: &Path, state: &Path, dry_run: bool) -> Result<RollbackRepo
         transaction: t,
     };
     j.write(&state, Phase::Switch)?;
-    report.receipt = Some(finish_rollback(&state, j, &key)?);
+    report.receipt = Some(finish_rollback(&state, &tree, j, &key)?);
     Ok(report)
 }

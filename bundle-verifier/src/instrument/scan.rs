@@ -52,7 +52,11 @@ pub fn scan(
     let mut files = Vec::new();
     find_bundles(dir, 0, &mut files);
     files.sort();
-    let state = state.map(StateDir::read_only);
+    // A state directory that does not exist yet holds no records.
+    let state = state
+        .filter(|p| p.exists())
+        .map(StateDir::read_only)
+        .transpose()?;
     let mut out = Vec::new();
     for file in files {
         let mut entry = ScanEntry {

@@ -17,8 +17,11 @@
 //! trust/root.json                 the installed trust root (issue 4)
 //! ```
 //!
-//! Every file here is written with [`write_atomic`]: a temporary file,
-//! fsync, rename, fsync of the directory.
+//! Every file here is written with [`write_atomic_in`]: a temporary file,
+//! fsync, rename, fsync of the directory. Everything here is reached through
+//! the directory's handle ([`crate::platform::Tree`]), never through a link;
+//! [`StateDir::open`] refuses a directory others can write and a fixed
+//! sub-directory that is a link.
 
 use std::fs;
 use std::io;
@@ -31,9 +34,15 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::format::digest::Sha256Digest;
 use crate::format::manifest::Release;
+use crate::platform::tree::{Kind, Perm};
+use crate::platform::Tree;
 
 pub struct StateDir {
+    /// The directory's canonical path: for messages and records only.
     pub root: PathBuf,
+    /// The directory itself; everything in it is reached through this
+    /// handle, never through a link (see [`crate::platform::tree`]).
+    pub tree: Tree,
     /// Held while this process uses the directory, so a second verifier
     /// cannot "recover" a transaction that is still running.
     _lock: Option<fs::File>,
@@ -125,25 +134,103 @@ pub struct Highest {
     pub version: String,
 }
 
-const SUBDIRS: [&str; 6] = ["", "staging", "backups", "installed", "receipts", "device"];
+/// The fixed sub-directories; none may be a link. `trust` holds the
+/// installed trust root.
+pub const SUBDIRS: [&str; 6] = [
+    "staging",
+    "backups",
+    "installed",
+    "receipts",
+    "device",
+    "trust",
+];
+
+/// A path as it would be once it exists: the canonical form of its deepest
+/// existing ancestor with the rest appended.
+fn canonical_lenient(path: &Path) -> Result<PathBuf, Error> {
+    match dunce::canonicalize(path) {
+        Ok(p) => Ok(p),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let abs = std::path::absolute(path).map_err(Error::io("cannot open", path))?;
+            match (abs.parent(), abs.file_name()) {
+                (Some(parent), Some(name)) => Ok(canonical_lenient(parent)?.join(name)),
+                _ => Err(Error::io("cannot open", path)(e)),
+            }
+        }
+        Err(e) => Err(Error::io("cannot open", path)(e)),
+    }
+}
+
+/// Refuses a state directory inside the instrument root (a signed bundle
+/// could then replace the trust root or the journal) and a root inside the
+/// state directory. `root` is canonical already; nothing is created.
+pub fn check_apart(root: &Path, state: &Path) -> Result<(), Error> {
+    let state = canonical_lenient(state)?;
+    if state.starts_with(root) {
+        return Err(Error::StateInsideRoot {
+            state,
+            root: root.to_owned(),
+        });
+    }
+    if root.starts_with(&state) {
+        return Err(Error::RootInsideState {
+            root: root.to_owned(),
+            state,
+        });
+    }
+    Ok(())
+}
+
+/// The canonical form of an instrument root given on the command line.
+pub fn canonical_root(root: &Path) -> Result<PathBuf, Error> {
+    dunce::canonicalize(root)
+        .map_err(|e| Error::Config(format!("instrument root {}: {e}", root.display())))
+}
 
 impl StateDir {
     /// Opens (creating if needed) a state directory. Callers that change
     /// anything go through [`crate::instrument::journal::open_and_recover`] instead.
+    ///
+    /// Refuses, before it creates or reads anything in it, a directory that
+    /// others could change and a fixed sub-directory that is a link.
     pub fn open(path: &Path) -> Result<Self, Error> {
-        for sub in SUBDIRS {
-            let d = path.join(sub);
-            fs::create_dir_all(&d).map_err(Error::io("cannot create state directory", &d))?;
-        }
+        crate::platform::create_dir_all(path)
+            .map_err(Error::io("cannot create state directory", path))?;
         let root =
-            fs::canonicalize(path).map_err(Error::io("cannot open state directory", path))?;
-        let lock_path = root.join("lock");
-        let lock = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(Error::io("cannot open", &lock_path))?;
+            dunce::canonicalize(path).map_err(Error::io("cannot open state directory", path))?;
+        let tree =
+            Tree::open_ambient(&root).map_err(Error::io("cannot open state directory", &root))?;
+        check_private(&tree, &root)?;
+        // Every fixed sub-directory is looked at before any is made.
+        let mut missing = Vec::new();
+        for sub in SUBDIRS {
+            let p = root.join(sub);
+            match tree.kind(sub).map_err(Error::io("cannot inspect", &p))? {
+                None => missing.push(sub),
+                Some(Kind::Dir) => {
+                    let d = tree
+                        .open_dir(sub)
+                        .map_err(|_| Error::StateLink { path: p.clone() })?;
+                    check_private(&d, &p)?;
+                }
+                Some(_) => return Err(Error::StateLink { path: p }),
+            }
+        }
+        for sub in missing {
+            let p = root.join(sub);
+            match tree.create_dir(sub) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+                    return Err(Error::io("cannot create state directory", &p)(e))
+                }
+                _ => {}
+            }
+            if tree.kind(sub).map_err(Error::io("cannot inspect", &p))? != Some(Kind::Dir) {
+                return Err(Error::StateLink { path: p });
+            }
+        }
+        let lock = tree
+            .open_lock("lock")
+            .map_err(Error::io("cannot open", root.join("lock")))?;
         let lock = match lock.try_lock() {
             Ok(()) => Some(lock),
             Err(fs::TryLockError::WouldBlock) => {
@@ -155,15 +242,36 @@ impl StateDir {
             // A file system without locks: go on without one.
             Err(fs::TryLockError::Error(_)) => None,
         };
-        Ok(StateDir { root, _lock: lock })
+        Ok(StateDir {
+            root,
+            tree,
+            _lock: lock,
+        })
     }
 
     /// For reading records only (no lock, nothing created), e.g. `scan --state`.
-    pub fn read_only(path: &Path) -> Self {
-        StateDir {
+    pub fn read_only(path: &Path) -> Result<Self, Error> {
+        let tree =
+            Tree::open_ambient(path).map_err(Error::io("cannot open state directory", path))?;
+        Ok(StateDir {
             root: path.to_owned(),
+            tree,
             _lock: None,
-        }
+        })
+    }
+
+    /// The full path of `rel` in the state directory, for messages and records.
+    pub fn abs(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// `rel` of a full path inside the state directory (e.g. the journal's
+    /// staging path); `None` for anything outside it.
+    pub fn rel_of(&self, abs: &Path) -> Option<PathBuf> {
+        abs.strip_prefix(&self.root)
+            .ok()
+            .filter(|r| !r.as_os_str().is_empty())
+            .map(Path::to_owned)
     }
 
     pub fn staging(&self) -> PathBuf {
@@ -175,28 +283,42 @@ impl StateDir {
     pub fn backup(&self, txn: &str) -> PathBuf {
         self.backups().join(txn)
     }
-    pub fn installed(&self, mode: &str, suffix: &str) -> PathBuf {
-        self.root.join("installed").join(format!("{mode}{suffix}"))
+    /// `backups/<txn>`, relative.
+    pub fn backup_rel(txn: &str) -> PathBuf {
+        Path::new("backups").join(txn)
+    }
+    /// `installed/<mode><suffix>`, relative.
+    pub fn installed(mode: &str, suffix: &str) -> PathBuf {
+        Path::new("installed").join(format!("{mode}{suffix}"))
     }
     pub fn receipts(&self) -> PathBuf {
         self.root.join("receipts")
     }
-    pub fn journal(&self) -> PathBuf {
-        self.root.join("journal.json")
-    }
+    pub const JOURNAL: &'static str = "journal.json";
+    const DEVICE_KEY: &'static str = "device/device.key";
+    const DEVICE_PUB: &'static str = "device/device.pub";
     pub fn device_key_path(&self) -> PathBuf {
-        self.root.join("device").join("device.key")
+        self.abs(Self::DEVICE_KEY)
     }
     pub fn device_pub_path(&self) -> PathBuf {
-        self.root.join("device").join("device.pub")
+        self.abs(Self::DEVICE_PUB)
+    }
+    /// Whether the device key exists (a link there counts as one, and is
+    /// refused when it is read).
+    pub fn has_device_key(&self) -> Result<bool, Error> {
+        let k = self
+            .tree
+            .kind(Self::DEVICE_KEY)
+            .map_err(Error::io("cannot inspect", self.device_key_path()))?;
+        Ok(k.is_some())
     }
 
     /// A new transaction name: a counter (so names sort in order) and the time.
     pub fn new_txn(&self, stamp: &str) -> String {
         let mut next = 1u64;
-        for dir in [self.backups(), self.receipts()] {
-            for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
+        for dir in ["backups", "receipts"] {
+            for name in self.tree.names(dir).into_iter().flatten() {
+                let name = name.to_string_lossy().into_owned();
                 if let Some(n) = name.split('-').next().and_then(|n| n.parse::<u64>().ok()) {
                     next = next.max(n + 1);
                 }
@@ -209,17 +331,18 @@ impl StateDir {
     }
 
     pub fn installed_record(&self, mode: &str) -> Result<Option<InstalledRecord>, Error> {
-        read_json_opt(&self.installed(mode, ".json"))
+        read_json_opt(&self.tree, Self::installed(mode, ".json"))
     }
 
     /// Every mode's record, sorted by mode.
     pub fn installed_records(&self) -> Result<Vec<InstalledRecord>, Error> {
-        let dir = self.root.join("installed");
         let mut out = Vec::new();
-        let mut names: Vec<String> = fs::read_dir(&dir)
-            .map_err(Error::io("cannot read", &dir))?
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
+        let mut names: Vec<String> = self
+            .tree
+            .names("installed")
+            .map_err(Error::io("cannot read", self.abs("installed")))?
+            .into_iter()
+            .map(|n| n.to_string_lossy().into_owned())
             .collect();
         names.sort();
         for n in names {
@@ -237,15 +360,18 @@ impl StateDir {
     }
 
     pub fn highest(&self, mode: &str) -> Result<Option<Highest>, Error> {
-        read_json_opt(&self.installed(mode, ".highest.json"))
+        read_json_opt(&self.tree, Self::installed(mode, ".highest.json"))
     }
 
     /// Loads the device key, creating it on first use. Returns whether it was new.
     pub fn device_key(&self, create: bool) -> Result<(DeviceKey, bool), Error> {
         let path = self.device_key_path();
-        if path.exists() {
-            let k = DeviceKey::read_pem_file(&path)
-                .map_err(|e| Error::Config(format!("device key {}: {e}", path.display())))?;
+        let bad = |e: &dyn std::fmt::Display| {
+            Error::Config(format!("device key {}: {e}", path.display()))
+        };
+        if let Some(bytes) = self.tree.read_opt(Self::DEVICE_KEY).map_err(|e| bad(&e))? {
+            let text = String::from_utf8(bytes).map_err(|e| bad(&e))?;
+            let k = DeviceKey::from_pem(&text).map_err(|e| bad(&e))?;
             return Ok((k, false));
         }
         if !create {
@@ -256,30 +382,67 @@ impl StateDir {
             )));
         }
         let k = DeviceKey::generate();
-        k.write_pem_file(&path)
-            .map_err(|e| Error::Config(format!("device key {}: {e}", path.display())))?;
-        write_atomic(&self.device_pub_path(), k.public_key().to_pem().as_bytes())?;
-        sync_dir(path.parent().unwrap_or(&self.root));
+        // Written and synced under a temporary name, then linked: a power
+        // loss never leaves half a key, and a key already there is never replaced.
+        let (tmp, mut f) = self
+            .tree
+            .create_temp(Path::new(Self::DEVICE_KEY), Perm::Private)
+            .map_err(|e| bad(&e))?;
+        let linked = k
+            .with_pem(|pem| io::Write::write_all(&mut f, pem))
+            .and_then(|()| f.sync_all())
+            .and_then(|()| self.tree.hard_link(&tmp, &self.tree, Self::DEVICE_KEY));
+        drop(f);
+        let _ = self.tree.remove_file(&tmp);
+        linked.map_err(|e| bad(&e))?;
+        write_atomic_in(
+            &self.tree,
+            Self::DEVICE_PUB,
+            k.public_key().to_pem().as_bytes(),
+        )?;
+        self.tree.sync_dir("device");
         Ok((k, true))
     }
 }
 
-pub fn read_json_opt<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, Error> {
-    use crate::format::read::InputKind::StateRecord;
-    match crate::format::read::read_input(path, StateRecord, &crate::Limits::default()) {
-        Err(e) if crate::format::read::is_not_found(&e) => Ok(None),
-        Err(e) => Err(e),
-        Ok(b) => serde_json::from_slice(&b).map(Some).map_err(|e| {
+/// Refuses a directory that others could change.
+fn check_private(tree: &Tree, path: &Path) -> Result<(), Error> {
+    match tree
+        .check_private()
+        .map_err(Error::io("cannot inspect", path))?
+    {
+        Ok(()) => Ok(()),
+        Err("owned-by-other") => Err(Error::StateDirOwner {
+            path: path.to_owned(),
+        }),
+        Err(_) => Err(Error::StateDirWritable {
+            path: path.to_owned(),
+        }),
+    }
+}
+
+/// Reads a JSON record of the state directory; `None` if there is none.
+pub fn read_json_opt<T: DeserializeOwned>(
+    tree: &Tree,
+    rel: impl AsRef<Path>,
+) -> Result<Option<T>, Error> {
+    let rel = rel.as_ref();
+    let limit = crate::format::read::InputKind::StateRecord.limit(&crate::Limits::default());
+    match tree.read_opt_at_most(rel, limit) {
+        Err(e) => Err(Error::io("cannot read", tree.display(rel))(e)),
+        Ok(None) => Ok(None),
+        Ok(Some(b)) => serde_json::from_slice(&b).map(Some).map_err(|e| {
             Error::Config(format!(
                 "state file {} is damaged: {e}; restore it from a backup of the state directory",
-                path.display()
+                tree.display(rel).display()
             ))
         }),
     }
 }
 
-/// Writes through a temporary file, fsync and rename: readers (and the next
-/// run after a crash) see the old bytes or the new ones, never a mix.
+/// Writes a file outside the root and the state directory (an export, the
+/// trust root file) through a temporary file, fsync and rename: readers see
+/// the old bytes or the new ones, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
@@ -292,38 +455,45 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .map_err(Error::io("cannot sync", path))?;
     tmp.persist(path)
         .map_err(|e| Error::io("cannot write", path)(e.error))?;
-    sync_dir(dir);
+    crate::platform::sync_dir(dir);
     Ok(())
 }
 
-pub fn write_json_atomic(path: &Path, value: &impl Serialize) -> Result<(), Error> {
+/// [`write_atomic`] for a file in a tree (the root or the state directory).
+pub fn write_atomic_in(tree: &Tree, rel: impl AsRef<Path>, bytes: &[u8]) -> Result<(), Error> {
+    let rel = rel.as_ref();
+    tree.write_atomic(rel, bytes, Perm::Private)
+        .map_err(Error::io("cannot write", tree.display(rel)))
+}
+
+pub fn write_json_atomic(
+    tree: &Tree,
+    rel: impl AsRef<Path>,
+    value: &impl Serialize,
+) -> Result<(), Error> {
     let mut bytes = serde_json::to_vec_pretty(value).expect("records serialise");
     bytes.push(b'\n');
-    write_atomic(path, &bytes)
+    write_atomic_in(tree, rel, &bytes)
 }
 
-/// Copies a file (with its permission bits) and makes the copy durable.
-pub fn copy_synced(from: &Path, to: &Path) -> Result<(), Error> {
-    fs::copy(from, to).map_err(Error::io("cannot copy to", to))?;
-    fs::File::open(to)
-        .and_then(|f| f.sync_all())
-        .map_err(Error::io("cannot sync", to))
-}
-
-/// Makes renames in `dir` durable; a no-op where directories cannot be opened.
-pub fn sync_dir(dir: &Path) {
-    crate::platform::sync_dir(dir)
+/// Copies a file (with its permission bits) between trees and makes the
+/// copy durable.
+pub fn copy_synced(
+    from: &Tree,
+    src: impl AsRef<Path>,
+    to: &Tree,
+    dest: impl AsRef<Path>,
+) -> Result<(), Error> {
+    let dest = dest.as_ref();
+    from.copy(src, to, dest)
+        .map_err(Error::io("cannot copy to", to.display(dest)))
 }
 
 /// Removes a file or directory tree; absent is fine.
-pub fn remove_all(p: &Path) -> Result<(), Error> {
-    let r = match fs::symlink_metadata(p) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => Err(e),
-        Ok(m) if m.is_dir() => fs::remove_dir_all(p),
-        Ok(_) => fs::remove_file(p),
-    };
-    r.map_err(Error::io("cannot remove", p))
+pub fn remove_all(tree: &Tree, rel: impl AsRef<Path>) -> Result<(), Error> {
+    let rel = rel.as_ref();
+    tree.remove_all(rel)
+        .map_err(Error::io("cannot remove", tree.display(rel)))
 }
 
 /// The current time as RFC 3339 UTC, to the second.

@@ -14,6 +14,9 @@ mod windows;
 #[cfg(not(unix))]
 use windows as os;
 
+pub mod tree;
+pub use tree::Tree;
+
 use std::fs::{File, Metadata};
 use std::io;
 use std::path::Path;
@@ -31,6 +34,12 @@ pub fn create_new(path: &Path, exec: bool) -> io::Result<File> {
 /// open.
 pub fn open_for_reading(path: &Path) -> io::Result<File> {
     os::open_for_reading(path)
+}
+
+/// Creates a directory and its missing parents, writable by the owner only
+/// (`0755` on Unix, whatever the umask would allow others).
+pub fn create_dir_all(path: &Path) -> io::Result<()> {
+    os::create_dir_all(path)
 }
 
 /// Whether a file's mode marks it executable. Windows has no such bit; there

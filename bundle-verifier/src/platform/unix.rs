@@ -5,6 +5,8 @@ use std::io;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
+use super::tree::Perm;
+
 pub fn create_new(path: &Path, exec: bool) -> io::Result<File> {
     fs::OpenOptions::new()
         .write(true)
@@ -18,6 +20,72 @@ pub fn open_for_reading(path: &Path) -> io::Result<File> {
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
+}
+
+pub fn create_dir_all(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(path)
+}
+
+pub fn file_mode(o: &mut cap_std::fs::OpenOptions, perm: Perm) {
+    use cap_std::fs::OpenOptionsExt as _;
+    o.mode(match perm {
+        Perm::Plain => 0o644,
+        Perm::Exec => 0o755,
+        Perm::Private => 0o600,
+    });
+}
+
+pub fn dir_builder() -> cap_std::fs::DirBuilder {
+    use cap_std::fs::DirBuilderExt as _;
+    let mut b = cap_std::fs::DirBuilder::new();
+    b.mode(0o755);
+    b
+}
+
+pub fn sync_dir_handle(d: &File) {
+    let _ = d.sync_all();
+}
+
+/// Whether the file system of `f` was synced whole (Linux); `false`:
+/// the caller syncs file by file.
+pub fn sync_file_system(f: &File) -> io::Result<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // syncfs reports write-back errors of the file system (Linux 5.8 and later).
+        // SAFETY: a valid open descriptor.
+        if unsafe { libc::syncfs(f.as_raw_fd()) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(true)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = f;
+        Ok(false)
+    }
+}
+
+pub const SYNC_NEEDS_WRITE: bool = false;
+
+pub fn same_meta(a: &Metadata, b: &Metadata) -> bool {
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+pub fn check_private(m: &Metadata) -> Result<(), &'static str> {
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    if m.uid() != me && m.uid() != 0 {
+        return Err("owned-by-other");
+    }
+    if m.mode() & 0o022 != 0 {
+        return Err("writable-by-others");
+    }
+    Ok(())
 }
 
 pub fn exec_bit(m: &Metadata) -> Option<bool> {

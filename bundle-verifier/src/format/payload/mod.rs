@@ -15,7 +15,6 @@
 
 use std::io::{self, Read};
 use std::ops::Range;
-use std::path::Path;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
 use crate::error::Error;
@@ -295,11 +294,10 @@ pub fn unpack_chunks(
     };
     first_failure([decoded, checked, written])?;
     // Only a stream that passed every check is worth waiting on the disk for.
-    let paths: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
-    crate::platform::sync_files(&paths).map_err(Error::io(
-        "cannot sync staged files on the file system of",
-        paths.first().copied().unwrap_or(Path::new("")),
-    ))
+    match sink {
+        Some(sink) => sink.sync(&files),
+        None => Ok(()),
+    }
 }
 
 /// A buffer of decompressed bytes and, for the writer, what to do with them.

@@ -1,21 +1,56 @@
 //! The write stage: puts checked blob bytes into private staging files, each
-//! blob at every destination the sink lists. Never writes outside the paths
-//! the sink is handed.
+//! blob at every destination the sink lists. Never writes outside the
+//! directory the sink is handed, and reaches nothing in it through a link
+//! (see [`crate::platform::tree`]).
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use crate::platform::tree::Perm;
+use crate::platform::Tree;
 use std::sync::mpsc::{Receiver, Sender};
 
 use super::{Chunk, Op, Staged};
 use crate::error::Error;
 use crate::format::digest::Sha256Digest;
 
-/// Where each blob goes: staging paths (each gets the same bytes) and the executable bit.
+/// Where each blob goes: paths relative to `dir` (each gets the same bytes)
+/// and the executable bit. A sink without a directory writes nothing.
 #[derive(Default, Debug)]
 pub struct Sink {
+    pub dir: Option<Tree>,
     pub dests: HashMap<Sha256Digest, Vec<(PathBuf, bool)>>,
+}
+
+impl Sink {
+    /// An empty sink writing into `dir`.
+    pub fn new(dir: Tree) -> Self {
+        Sink {
+            dir: Some(dir),
+            dests: HashMap::new(),
+        }
+    }
+
+    fn dir(&self) -> Result<&Tree, Error> {
+        self.dir
+            .as_ref()
+            .ok_or_else(|| Error::PayloadMalformed("a sink with files has no directory".into()))
+    }
+
+    /// Returns once every file written is on disk.
+    pub(super) fn sync(&self, files: &[&PathBuf]) -> Result<(), Error> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let dir = self.dir()?;
+        let rels: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+        dir.sync_files(&rels).map_err(Error::io(
+            "cannot sync staged files on the file system of",
+            dir.path(),
+        ))
+    }
 }
 
 /// Writes the checked bytes; returns every file written, for the final sync.
@@ -24,6 +59,7 @@ pub(super) fn write_stage(
     free: Sender<Chunk>,
     sink: &Sink,
 ) -> Staged<Vec<&PathBuf>> {
+    let dir = sink.dir()?;
     let mut open: Vec<(File, &PathBuf)> = Vec::new();
     let mut written: Vec<&PathBuf> = Vec::new();
     // Directories already made: one `mkdir` per directory, not per file.
@@ -36,19 +72,19 @@ pub(super) fn write_stage(
                     for (path, exec) in sink.dests.get(digest).into_iter().flatten() {
                         if let Some(parent) = path.parent() {
                             if made.insert(parent) {
-                                std::fs::create_dir_all(parent).map_err(Error::io(
+                                dir.create_dir_all(parent).map_err(Error::io(
                                     "cannot create staging directory",
-                                    parent,
+                                    dir.display(parent),
                                 ))?;
                             }
                         }
-                        open.push((create_staged(path, *exec)?, path));
+                        open.push((create_staged(dir, path, *exec)?, path));
                     }
                 }
                 Op::Write(r) => {
                     for (f, path) in &mut open {
                         f.write_all(&chunk.data[r.clone()])
-                            .map_err(Error::io("cannot write staged file", path.as_path()))?;
+                            .map_err(Error::io("cannot write staged file", dir.display(path)))?;
                     }
                 }
                 Op::Close => {
@@ -65,6 +101,7 @@ pub(super) fn write_stage(
 }
 
 /// Creates a new staged file; its directory exists.
-fn create_staged(path: &Path, exec: bool) -> Result<File, Error> {
-    crate::platform::create_new(path, exec).map_err(Error::io("cannot create staged file", path))
+fn create_staged(dir: &Tree, path: &Path, exec: bool) -> Result<File, Error> {
+    dir.create_new(path, Perm::exec(exec))
+        .map_err(Error::io("cannot create staged file", dir.display(path)))
 }

@@ -105,12 +105,12 @@ fn staged_files_get_the_blob_bytes_at_every_destination_with_their_mode() {
     let z = zstd::encode_all(&archive(&refs)[..], 3).unwrap();
     for t in [TINY, Tuning::default()] {
         let dir = tempfile::tempdir().unwrap();
-        let mut sink = Sink::default();
+        let mut sink = Sink::new(crate::platform::Tree::open_ambient(dir.path()).unwrap());
         for (i, f) in files.iter().enumerate() {
             let exec = f.starts_with(b"#!");
             let d = sink.dests.entry(Sha256Digest::of(f)).or_default();
-            d.push((dir.path().join(format!("sub/{i}")), exec));
-            d.push((dir.path().join(format!("copy/{i}")), exec));
+            d.push((format!("sub/{i}").into(), exec));
+            d.push((format!("copy/{i}").into(), exec));
         }
         run(&z, &blobs, Some(&sink), t).unwrap();
         for (i, f) in files.iter().enumerate() {
