@@ -11,7 +11,7 @@ secs="${1:-600}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(envelope manifest signatures identity_and_spec safepath trust_root sbom verify_bundle verify_resigned)
+  targets=(envelope manifest signatures identity_and_spec safepath trust_root sbom registry receipt verify_bundle verify_resigned)
 fi
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   cargo_fuzz=(cargo +nightly fuzz)

@@ -53,7 +53,12 @@ pub fn collect(dir: &Path, limits: &Limits) -> Result<Vec<Collected>, BuildError
     }
     // The tree check looks at paths only; digests are not known yet.
     let entries: Vec<FileEntry> = out.iter().map(|c| c.entry(Sha256Digest([0; 32]))).collect();
-    check_tree(&dir.display().to_string(), &entries).map_err(|e| err(dir, e.to_string()))?;
+    check_tree(&dir.display().to_string(), &entries).map_err(|e| {
+        err(
+            dir,
+            format!("{e}; rename one of them so that the instruments can tell them apart"),
+        )
+    })?;
     Ok(out)
 }
 
@@ -91,7 +96,7 @@ fn walk(
             format!("{prefix}/{name}")
         };
         let safe = SafePath::parse(&rel, limits)
-            .map_err(|e| err(&path, format!("not a portable name: {e}")))?;
+            .map_err(|e| err(&path, format!("not a portable name: {e}; {}", e.advice())))?;
         let meta =
             fs::symlink_metadata(&path).map_err(|e| err(&path, format!("cannot read: {e}")))?;
         let ft = meta.file_type();

@@ -3,10 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use bundle_verifier::format::manifest::{check_texts, Texts};
+use bundle_verifier::format::read::read_at_most;
 use bundle_verifier::Limits;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+use crate::error::read_error;
 use crate::BuildError;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -105,8 +107,12 @@ impl Spec {
             path: path.to_owned(),
             msg,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
-        Self::parse(&text, path)
+        let limit = Limits::default().max_spec_bytes;
+        let bytes =
+            read_at_most(path, limit).map_err(|e| err(read_error("cannot read", e, limit)))?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|e| err(format!("cannot read: it is not UTF-8 text ({e})")))?;
+        Self::parse(text, path)
     }
 
     /// Parses and checks spec TOML; `path` names it in messages and anchors `files`.

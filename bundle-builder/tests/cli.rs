@@ -159,6 +159,15 @@ fn unportable_names_are_refused() {
         ("p/back\\slash", "backslash"),
         ("p/colon:name", "Windows does not allow"),
         ("p/trailing.", "ends with a dot or space"),
+        ("p/gpj\u{202e}exe.x", "bidirectional control (U+202E)"),
+        ("p/zero\u{200b}width", "zero-width character"),
+        (
+            "p/\u{301}accent",
+            "rename it so that the name starts with a letter",
+        ),
+        ("p/nbsp\u{a0}", "U+00A0"),
+        ("p/PROGRA~1", "8.3 short name"),
+        ("p/com\u{b9}.log", "reserved device name"),
     ] {
         let c = Case::new();
         c.file("p/ok.txt", "a");
@@ -173,6 +182,25 @@ fn names_equal_when_case_is_ignored_are_refused() {
     c.file("p/Readme.txt", "a");
     c.file("p/README.TXT", "b");
     c.refused(&c.spec(ONE), "name the same file on Windows");
+}
+
+#[test]
+fn names_one_file_system_or_case_folding_would_merge_are_refused_with_what_to_rename() {
+    for (a, b, message) in [
+        ("p/f\u{131}le", "p/FILE", "name the same file on Windows"),
+        ("p/stra\u{df}e", "p/STRASSE", "under Unicode case folding"),
+        (
+            "p/tool\u{b2}",
+            "p/tool2",
+            "compatibility normalisation (NFKC)",
+        ),
+    ] {
+        let c = Case::new();
+        c.file(a, "a");
+        c.file(b, "b");
+        c.refused(&c.spec(ONE), message);
+        c.refused(&c.spec(ONE), "rename one of them");
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! matched what the manifest signed.
 //!
 //! The modules follow the roles of the people and programs that use them
-//! (see `ARCHITECTURE.md`): [`format`] is the wire format, [`trust`] judges
+//! (see `ARCHITECTURE.md`): [`format`](mod@format) is the wire format, [`trust`] judges
 //! signatures, [`instrument`] installs on an instrument, [`audit`] serves the
 //! auditor, [`platform`] holds every operating-system-specific call, and
 //! [`i18n`] every text a person reads.

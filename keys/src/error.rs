@@ -8,6 +8,10 @@ pub enum KeyError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("key file {path} is larger than {limit} bytes, the most a key file may have; it was not read")]
+    TooLarge { path: PathBuf, limit: u64 },
+    #[error("key file {path} is not a regular file (a device, pipe or directory); only a regular file of at most {limit} bytes is read")]
+    NotARegularFile { path: PathBuf, limit: u64 },
     #[error("cannot write key file {path}: {source}")]
     Write {
         path: PathBuf,

@@ -10,9 +10,9 @@ mod date;
 #[cfg(feature = "device")]
 pub mod device;
 mod error;
-#[cfg(any(feature = "signing", feature = "device"))]
 mod platform;
 mod public;
+mod read;
 pub mod root;
 #[cfg(feature = "signing")]
 pub mod signing;
@@ -22,3 +22,4 @@ pub mod token;
 pub use date::Date;
 pub use error::KeyError;
 pub use public::{KeyId, PublicKey, SignatureBytes, SignatureEntry};
+pub use read::MAX_KEY_FILE_BYTES;

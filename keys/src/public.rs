@@ -101,10 +101,7 @@ impl PublicKey {
     }
 
     pub fn read_pem_file(path: &Path) -> Result<Self, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = crate::read::read_key_file(path, crate::MAX_KEY_FILE_BYTES)?;
         Self::from_pem(&text)
     }
 

@@ -79,10 +79,7 @@ impl FileKey {
         path: &Path,
         passphrase: Option<&Passphrase>,
     ) -> Result<Self, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = crate::read::read_key_file(path, crate::MAX_KEY_FILE_BYTES)?;
         Self::from_pem_with(&text, passphrase).map_err(|e| match e {
             KeyError::NeedPassphrase | KeyError::WrongPassphrase | KeyError::BadSecretKey(_) => {
                 KeyError::InKeyFile {
@@ -190,10 +187,7 @@ impl Passphrase {
 
     /// The first line of `path` (without its line ending).
     pub fn from_file(path: &Path) -> Result<Self, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = crate::read::read_key_file(path, crate::MAX_KEY_FILE_BYTES)?;
         let line = text.lines().next().unwrap_or("");
         Self::new(line.to_owned())
     }

@@ -332,6 +332,72 @@ fn path_traversal(keys: &Keys) -> Vec<Case> {
             "Windows does not allow",
         ),
         ("not_nfc", "lrm/A\u{30A}".into(), "normal form C"),
+        // Names that show as something else, or as nothing, on a screen.
+        (
+            "bidi_override_reverses_the_shown_name",
+            "lrm/bin/gpj\u{202E}exe.x".into(),
+            "a bidirectional control (U+202E)",
+        ),
+        (
+            "bidi_isolate",
+            "lrm/\u{2067}bin/x".into(),
+            "a bidirectional control (U+2067)",
+        ),
+        (
+            "zero_width_space",
+            "lrm/bin/lrm\u{200B}-guard".into(),
+            "a zero-width character (U+200B)",
+        ),
+        (
+            "c1_control_introduces_a_terminal_sequence",
+            "lrm/x\u{9B}2J".into(),
+            "a control character (U+009B)",
+        ),
+        (
+            "line_separator",
+            "lrm/x\u{2028}y".into(),
+            "a line or paragraph separator (U+2028)",
+        ),
+        (
+            "byte_order_mark",
+            "\u{FEFF}lrm/x".into(),
+            "a byte-order mark (U+FEFF)",
+        ),
+        (
+            "component_starts_with_a_combining_mark",
+            "lrm/\u{301}x".into(),
+            "starts with the combining mark U+0301",
+        ),
+        (
+            "trailing_no_break_space",
+            "lrm/bin\u{A0}/x".into(),
+            "ends with U+00A0",
+        ),
+        (
+            "trailing_ideographic_space",
+            "lrm/x\u{3000}".into(),
+            "ends with U+3000",
+        ),
+        (
+            "short_name_may_alias_a_long_name_on_ntfs",
+            "lrm/PROGRA~1/x".into(),
+            "8.3 short name",
+        ),
+        (
+            "short_name_with_an_extension",
+            "lrm/bin/lrm~2.dll".into(),
+            "8.3 short name",
+        ),
+        (
+            "superscript_windows_device_name",
+            "lrm/COM\u{B9}.log".into(),
+            "reserved device name",
+        ),
+        (
+            "character_windows_forbids",
+            "lrm/what?.txt".into(),
+            "Windows does not allow",
+        ),
     ];
     cases
         .into_iter()
@@ -532,6 +598,65 @@ fn duplicates(keys: &Keys) -> Vec<Case> {
                 dx_files(m).push(b);
             }),
             "normal form C",
+        ),
+        Case::refused(
+            t,
+            "paths_equal_only_on_ntfs_dotless_i",
+            edited(keys, |m| {
+                let mut f = dx_files(m)[1].clone();
+                f["path"] = json!("lrm/b\u{131}n/lrm-guard");
+                dx_files(m).push(f);
+            }),
+            "name the same file on Windows (NTFS",
+        ),
+        Case::refused(
+            t,
+            "paths_equal_only_on_ntfs_final_sigma",
+            edited(keys, |m| {
+                let mut a = dx_files(m)[1].clone();
+                a["path"] = json!("lrm/bin/\u{3BB}\u{3CC}\u{3B3}\u{3BF}\u{3C2}");
+                let mut b = a.clone();
+                b["path"] = json!("lrm/bin/\u{3BB}\u{3CC}\u{3B3}\u{3BF}\u{3C3}");
+                dx_files(m).push(a);
+                dx_files(m).push(b);
+            }),
+            "name the same file on Windows (NTFS",
+        ),
+        Case::refused(
+            t,
+            "paths_equal_only_under_full_case_folding",
+            edited(keys, |m| {
+                let mut a = dx_files(m)[1].clone();
+                a["path"] = json!("lrm/bin/stra\u{DF}e");
+                let mut b = a.clone();
+                b["path"] = json!("lrm/bin/STRASSE");
+                dx_files(m).push(a);
+                dx_files(m).push(b);
+            }),
+            "name the same file under Unicode case folding",
+        ),
+        Case::refused(
+            t,
+            "paths_equal_only_after_nfkc",
+            edited(keys, |m| {
+                let mut a = dx_files(m)[1].clone();
+                a["path"] = json!("lrm/bin/tool\u{B2}");
+                let mut b = a.clone();
+                b["path"] = json!("lrm/bin/tool2");
+                dx_files(m).push(a);
+                dx_files(m).push(b);
+            }),
+            "name the same file after Unicode compatibility normalisation (NFKC)",
+        ),
+        Case::refused(
+            t,
+            "file_where_another_needs_a_directory_on_ntfs",
+            edited(keys, |m| {
+                let mut f = dx_files(m)[1].clone();
+                f["path"] = json!("lrm/bin/LRM-GUARD/inner");
+                dx_files(m).push(f);
+            }),
+            "needs it to be a directory on Windows",
         ),
         Case::refused(
             t,

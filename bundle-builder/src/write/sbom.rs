@@ -1,12 +1,13 @@
 //! Reading the SBOM a bundle carries.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::Path;
+
+use bundle_verifier::format::read::{read_at_most, ReadError};
 
 use bundle_verifier::format::sbom::SbomSummary;
 use bundle_verifier::Limits;
 
+use crate::error::read_error;
 use crate::BuildError;
 
 /// Reads and checks the SBOM file: a regular file, within the size limit,
@@ -19,21 +20,18 @@ pub(super) fn read_sbom(
         path: path.to_owned(),
         msg,
     };
-    let f = File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
-    let meta = f.metadata().map_err(|e| err(format!("cannot stat: {e}")))?;
-    if !meta.is_file() {
-        return Err(err("is not a regular file".into()));
-    }
-    let mut bytes = Vec::new();
-    f.take(limits.max_sbom_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| err(format!("cannot read: {e}")))?;
-    if bytes.len() as u64 > limits.max_sbom_bytes {
-        return Err(err(format!(
-            "is larger than {} bytes, the most a bundle carries",
-            limits.max_sbom_bytes
-        )));
-    }
+    // A regular file within the limit, else refused without reading it
+    // (a FIFO or device is refused without waiting for it).
+    let bytes = match read_at_most(path, limits.max_sbom_bytes) {
+        Ok(b) => b,
+        Err(ReadError::TooLarge) => {
+            return Err(err(format!(
+                "is larger than {} bytes, the most a bundle carries",
+                limits.max_sbom_bytes
+            )))
+        }
+        Err(e) => return Err(err(read_error("cannot open", e, limits.max_sbom_bytes))),
+    };
     let summary = bundle_verifier::format::sbom::parse(&bytes).map_err(|e| err(e.to_string()))?;
     Ok((bytes, summary))
 }

@@ -14,6 +14,8 @@ why-expired = Schlüssel am { $expires } abgelaufen (beurteilt am { $judged_on }
 why-out-of-scope = Schlüssel darf nur für { $scope } signieren, das Paket gilt aber auch für { $outside }
 
 error-config = Konfigurationsfehler: { $detail }
+error-input-too-large = { $kind } { $path }: größer als { $limit } Bytes, die zulässige Höchstgröße; nicht gelesen.
+error-not-a-regular-file = { $kind } { $path }: keine reguläre Datei (sondern ein Gerät, eine Pipe oder ein Verzeichnis); gelesen wird nur eine reguläre Datei von höchstens { $limit } Bytes.
 error-open-bundle = Paket { $path } kann nicht geöffnet werden: { $detail }
 error-not-a-bundle = Dies ist kein Update-Paket (es beginnt nicht mit dem Eintrag "format").
 error-unsupported-container = Paketformat ist { $found }; dieses Prüfprogramm liest "offline-patch-bundle/1".
@@ -95,3 +97,14 @@ io-cannot-write-staged-file = Zwischendatei kann nicht geschrieben werden
 io-injected-fault-before = eingespeister Fehler vor
 io-the-backup-is-missing-for = Die Sicherung fehlt für
 io-cannot-write-to = Schreiben nicht möglich nach
+
+input-key-file = Schlüsseldatei
+input-identity = Geräteidentität
+input-registry = Geräteregister
+input-receipt = Beleg
+input-trust-root = Vertrauensanker
+input-state-record = Zustandsdatei
+input-manifest = installiertes Manifest
+input-signatures = installierte Signaturen
+input-sbom = Stückliste (SBOM)
+input-spec = Freigabebeschreibung

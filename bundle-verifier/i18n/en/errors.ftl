@@ -15,6 +15,8 @@ why-expired = key expired on { $expires } (judged on { $judged_on }, { $clock })
 why-out-of-scope = key may sign only for { $scope } but the bundle also targets { $outside }
 
 error-config = { $detail }
+error-input-too-large = { $kind } { $path } is larger than { $limit } bytes, the most accepted; it was not read
+error-not-a-regular-file = { $kind } { $path } is not a regular file (it is a device, a pipe or a directory); only a regular file of at most { $limit } bytes is read
 error-open-bundle = cannot open bundle { $path }: { $detail }
 error-not-a-bundle = this is not a patch bundle (it does not start with the "format" member)
 error-unsupported-container = bundle container is { $found }; this verifier reads "offline-patch-bundle/1"
@@ -97,3 +99,15 @@ io-cannot-write-staged-file = cannot write staged file
 io-injected-fault-before = injected fault before
 io-the-backup-is-missing-for = the backup is missing for
 io-cannot-write-to = cannot write to
+
+# Kinds of files read whole, named in error-input-too-large and error-not-a-regular-file.
+input-key-file = key file
+input-identity = instrument identity
+input-registry = device registry
+input-receipt = receipt
+input-trust-root = trust root
+input-state-record = state file
+input-manifest = installed manifest
+input-signatures = installed signatures
+input-sbom = SBOM
+input-spec = release spec

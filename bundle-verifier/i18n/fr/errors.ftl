@@ -14,6 +14,8 @@ why-expired = clé expirée le { $expires } (date de référence { $judged_on },
 why-out-of-scope = la clé ne peut signer que pour { $scope }, mais le paquet vise aussi { $outside }
 
 error-config = { $detail }
+error-input-too-large = { $kind } { $path }: plus de { $limit } octets, la taille maximale admise; non lu
+error-not-a-regular-file = { $kind } { $path }: pas un fichier ordinaire (un périphérique, un tube ou un répertoire); seul un fichier ordinaire d'au plus { $limit } octets est lu
 error-open-bundle = impossible d'ouvrir le paquet { $path }: { $detail }
 error-not-a-bundle = ce n'est pas un paquet de correctifs (il ne commence pas par l'élément "format")
 error-unsupported-container = le conteneur du paquet est { $found }; cet outil de vérification lit "offline-patch-bundle/1"
@@ -117,3 +119,14 @@ io-cannot-write-staged-file = impossible d'écrire le fichier préparé
 io-injected-fault-before = panne simulée (test) avant
 io-the-backup-is-missing-for = la sauvegarde est absente pour
 io-cannot-write-to = impossible d'écrire vers
+
+input-key-file = fichier de clé
+input-identity = identité de l'instrument
+input-registry = registre des appareils
+input-receipt = reçu
+input-trust-root = racine de confiance
+input-state-record = fichier d'état
+input-manifest = manifeste installé
+input-signatures = signatures installées
+input-sbom = nomenclature logicielle (SBOM)
+input-spec = description de la version

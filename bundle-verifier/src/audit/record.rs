@@ -445,6 +445,8 @@ pub fn error_code(e: &Error) -> &'static str {
     use Error::*;
     match e {
         Config(_) => "usage",
+        InputTooLarge { .. } => "input_too_large",
+        NotARegularFile { .. } => "not_a_regular_file",
         OpenBundle { .. } => "cannot_open_bundle",
         NotABundle => "not_a_bundle",
         UnsupportedContainer { .. } => "unsupported_container",

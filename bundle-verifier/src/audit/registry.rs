@@ -6,10 +6,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use bundle_keys::{KeyId, PublicKey};
+use bundle_keys::{KeyError, KeyId, PublicKey};
 use serde::Deserialize;
 
-use crate::Error;
+use crate::format::read::{read_input, InputKind};
+use crate::{Error, Limits};
 
 /// One instrument, or one standalone install (modes `["RUO"]`).
 #[derive(Clone, Debug)]
@@ -60,10 +61,28 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Reads a registry TOML file; key files are read relative to it.
+    /// Reads a registry TOML file (a regular file within
+    /// [`Limits::max_registry_bytes`](crate::Limits::max_registry_bytes));
+    /// key files are read relative to it, each within the key file limit.
     pub fn load(path: &Path) -> Result<Registry, Error> {
-        let text = std::fs::read_to_string(path).map_err(Error::io("cannot read", path))?;
-        let file: RegistryFile = toml::from_str(&text).map_err(|e| {
+        let bytes = read_input(path, InputKind::Registry, &Limits::default())?;
+        Registry::parse(&bytes, path, &PublicKey::read_pem_file)
+    }
+
+    /// The registry in the bytes of a registry file; `path` names it in
+    /// messages and anchors the key files, which `read_key` reads.
+    pub fn parse(
+        bytes: &[u8],
+        path: &Path,
+        read_key: &dyn Fn(&Path) -> Result<PublicKey, KeyError>,
+    ) -> Result<Registry, Error> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            Error::Config(format!(
+                "device registry {} is not UTF-8 text: {e}",
+                path.display()
+            ))
+        })?;
+        let file: RegistryFile = toml::from_str(text).map_err(|e| {
             Error::Config(format!(
                 "device registry {} is not valid: {e}",
                 path.display()
@@ -73,7 +92,7 @@ impl Registry {
         let mut devices = Vec::with_capacity(file.device.len());
         for d in file.device {
             let key_path = base.join(&d.public_key_file);
-            let public_key = PublicKey::read_pem_file(&key_path).map_err(|e| {
+            let public_key = read_key(&key_path).map_err(|e| {
                 Error::Config(format!(
                     "device registry {}: the key of {} ({}) cannot be read: {e}",
                     path.display(),

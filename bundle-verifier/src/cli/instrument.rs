@@ -76,17 +76,18 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
     );
     println!("  {text}");
     let (add, replace) = (fl!(lang, "verb-add"), fl!(lang, "verb-replace"));
+    let width = add.chars().count().max(replace.chars().count()).max(8);
     for c in &r.changes {
         let verb = match c.action {
             Action::Add => &add,
             Action::Replace => &replace,
             Action::Unchanged => continue,
         };
-        println!("    {verb:8} {}", visible(c.path.as_str()));
+        println!("    {verb:width$} {}", visible(c.path.as_str()));
     }
     if r.result == "dry-run" {
         for c in &r.release.confirm {
-            let text = lang.confirm_text(c);
+            let text = c.text_in(lang.tag()).to_owned();
             let line = fl!(lang, "needs-confirmation", id = &c.id, text = text);
             println!("  {line}");
         }
@@ -202,7 +203,7 @@ pub fn run_device(cmd: DeviceCmd, lang: Lang) -> Outcome {
 pub fn run_receipts(cmd: ReceiptsCmd, lang: Lang) -> Outcome {
     let ReceiptsCmd::Export { state, to, json } = cmd;
     let r = (|| -> Result<(), Failure> {
-        let r = bundle_verifier::instrument::receipt::export(&state, &to)?;
+        let r = bundle_verifier::instrument::export::export(&state, &to)?;
         if json {
             print_json(&serde_json::json!({"ok": true, "exported": r}));
         } else {
@@ -323,7 +324,7 @@ pub fn run_scan(a: ScanArgs, lang: Lang) -> Outcome {
                     } else {
                         &labels[2]
                     };
-                    println!("{label:width$} {file}\n{:width$} {}", "", lang.error(err));
+                    println!("{label:width$} {file}\n{:width$} {}", "", err.text(lang));
                 }
             }
         }

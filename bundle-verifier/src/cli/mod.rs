@@ -60,8 +60,8 @@ pub fn report_failure(lang: Lang, json: bool, failure: Failure) -> u8 {
     eprintln!(
         "{}: {}\n  {}",
         fl!(lang, "error-prefix"),
-        lang.error(&e),
-        lang.hint(&e)
+        e.text(lang),
+        e.hint_in(lang)
     );
     if let Some(r) = receipt {
         eprintln!("  {}", fl!(lang, "refusal-receipt", path = &r));
@@ -142,7 +142,7 @@ impl Ui for Terminal {
         }
         let lang = self.lang;
         let answer = self.bar.suspend(|| {
-            let text = lang.confirm_text(step);
+            let text = step.text_in(lang.tag()).to_owned();
             eprint!(
                 "{}",
                 fl!(lang, "confirm-prompt", id = &step.id, text = text)

@@ -7,6 +7,7 @@ use bundle_verifier::audit::record::{ErrorRecord, VerifyRecord};
 use bundle_verifier::format::sbom::SbomSummary;
 use bundle_verifier::i18n::{fl, visible, Lang};
 use bundle_verifier::trust::read_root_file;
+use bundle_verifier::trust::{judged_by, key_list};
 use bundle_verifier::{
     extract, extract_sbom, inspect, verify, Error, Limits, TrustedKeys, Verified, VerifyOptions,
     VerifyReport,
@@ -58,7 +59,11 @@ pub fn run_inspect(a: InspectArgs, lang: Lang) -> Outcome {
         }
         println!(
             "  {}",
-            fl!(lang, "claims-signatures", ids = lang.key_ids(&i.signed_by))
+            fl!(
+                lang,
+                "claims-signatures",
+                ids = key_list(lang, &i.signed_by)
+            )
         );
         if !i.trust_roots.is_empty() {
             let v: Vec<String> = i.trust_roots.iter().map(|v| v.to_string()).collect();
@@ -232,14 +237,14 @@ pub fn print_signatures(lang: Lang, v: &Verified) {
     let text = fl!(
         lang,
         "signed-by",
-        ids = lang.key_ids(&v.counted),
+        ids = key_list(lang, &v.counted),
         counted = v.counted.len(),
         threshold = v.threshold,
-        judged_by = lang.judged_by(v.trust_root)
+        judged_by = judged_by(lang, v.trust_root)
     );
     println!("  {text}");
     for s in &v.ignored {
-        let why = lang.why(&s.why);
+        let why = s.why.text(lang);
         let text = fl!(lang, "not-counted", key_id = s.key_id.as_str(), why = why);
         println!("  {text}");
     }
@@ -247,7 +252,7 @@ pub fn print_signatures(lang: Lang, v: &Verified) {
         println!("  {}", fl!(lang, "trust-root-accepted", version = *n));
     }
     let day = v.judged_on.to_string();
-    let clock = lang.clock(&v.clock);
+    let clock = v.clock.text(lang);
     println!("  {}", fl!(lang, "expiry-judged", day = day, clock = clock));
 }
 
@@ -284,7 +289,7 @@ fn show_root(path: &Path, json: bool, lang: Lang) -> Result<(), Error> {
         }
         Err(e) => println!(
             "  {}",
-            fl!(lang, "trust-show-invalid", problem = lang.error(e))
+            fl!(lang, "trust-show-invalid", problem = e.text(lang))
         ),
     }
     let (t, n) = (s.root_threshold, s.root_keys.len());
@@ -318,7 +323,7 @@ fn show_root(path: &Path, json: bool, lang: Lang) -> Result<(), Error> {
         );
         println!("    {text}");
     }
-    let revoked = lang.key_ids(&s.revoked);
+    let revoked = key_list(lang, &s.revoked);
     println!("  {}", fl!(lang, "trust-show-revoked", ids = revoked));
     let signers: Vec<_> = doc
         .file
@@ -326,7 +331,7 @@ fn show_root(path: &Path, json: bool, lang: Lang) -> Result<(), Error> {
         .iter()
         .map(|s| s.key_id.clone())
         .collect();
-    let signers = lang.key_ids(&signers);
+    let signers = key_list(lang, &signers);
     println!("  {}", fl!(lang, "trust-show-signed-by", ids = signers));
     Ok(())
 }

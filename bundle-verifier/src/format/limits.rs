@@ -35,6 +35,28 @@ pub struct Limits {
     pub max_text_languages: usize,
     /// Largest zstd window the decoder allocates (2^n bytes).
     pub zstd_window_log_max: u32,
+
+    // Whole files read from disk (`format::read`): each must be a regular
+    // file no larger than its limit, or it is refused without being read.
+    /// Largest key file (public, secret or device key, passphrase file).
+    /// The key crate enforces it: it is [`bundle_keys::MAX_KEY_FILE_BYTES`].
+    pub max_key_file_bytes: u64,
+    /// Largest instrument identity file (`ID.toml`).
+    pub max_identity_bytes: u64,
+    /// Largest device registry file (`report --registry`).
+    pub max_registry_bytes: u64,
+    /// Largest receipt file. A receipt lists the files of one target: at
+    /// most 200 bytes of JSON per file besides its path, against at least
+    /// 116 in the manifest that named it, so its file list is under twice
+    /// the manifest limit; the rest is room for a refusal's detail (which
+    /// may list paths too), confirmations and backups.
+    pub max_receipt_bytes: u64,
+    /// Largest JSON record in the state directory (installed records, the
+    /// journal, a transaction): like a receipt, each lists at most the
+    /// files of one target, so it is bounded by the manifest limit.
+    pub max_state_record_bytes: u64,
+    /// Largest release spec the builder reads (`release.toml`).
+    pub max_spec_bytes: u64,
 }
 
 impl Default for Limits {
@@ -56,6 +78,12 @@ impl Default for Limits {
             max_text_bytes: 64 << 10,
             max_text_languages: 16,
             zstd_window_log_max: 25,
+            max_key_file_bytes: bundle_keys::MAX_KEY_FILE_BYTES,
+            max_identity_bytes: 64 << 10,
+            max_registry_bytes: 16 << 20,
+            max_receipt_bytes: 64 << 20,
+            max_state_record_bytes: 64 << 20,
+            max_spec_bytes: 1 << 20,
         }
     }
 }

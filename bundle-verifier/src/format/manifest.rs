@@ -2,7 +2,7 @@
 //! a parsed manifest internally consistent. Field order in every struct is
 //! alphabetical so that `serde_json`'s compact output is RFC 8785 (JCS) canonical.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -91,122 +91,7 @@ impl Confirm {
     }
 }
 
-/// The language every text of a release must have (where it has any).
-pub const ENGLISH: &str = "en";
-
-/// A signed text in several languages: language tag → text. A `BTreeMap`,
-/// so the tags serialise sorted and the manifest stays canonical (tags are
-/// ASCII, where byte order is RFC 8785's UTF-16 order).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Texts(pub BTreeMap<String, String>);
-
-impl Texts {
-    /// English only.
-    pub fn en(text: impl Into<String>) -> Self {
-        Texts(BTreeMap::from([(ENGLISH.to_owned(), text.into())]))
-    }
-
-    /// Adds (or replaces) the text in language `tag`.
-    pub fn with(mut self, tag: &str, text: impl Into<String>) -> Self {
-        self.0.insert(tag.to_owned(), text.into());
-        self
-    }
-
-    /// The text in language `tag`, else English, else "" (no text at all).
-    pub fn get_or_en(&self, tag: &str) -> &str {
-        self.0
-            .get(tag)
-            .or_else(|| self.0.get(ENGLISH))
-            .map_or("", String::as_str)
-    }
-
-    pub fn get(&self, tag: &str) -> Option<&str> {
-        self.0.get(tag).map(String::as_str)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-    }
-}
-
-/// A well-formed language tag of a text: a lowercase BCP 47 tag of the
-/// simple kind, 2 or 3 letters with at most one subtag of 2 to 8 letters
-/// or digits (`en`, `de`, `fr`, `pt-br`, `zh-hans`).
-pub fn valid_language_tag(tag: &str) -> bool {
-    let (lang, sub) = match tag.split_once('-') {
-        Some((l, s)) => (l, Some(s)),
-        None => (tag, None),
-    };
-    (2..=3).contains(&lang.len())
-        && lang.bytes().all(|b| b.is_ascii_lowercase())
-        && sub.is_none_or(|s| {
-            (2..=8).contains(&s.len())
-                && s.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-}
-
-/// Why a text field of the release is not acceptable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TextProblem {
-    #[error("has no English text (language \"en\"), which is required")]
-    NoEnglish,
-    #[error(
-        "language tag {0:?} is not a lowercase language tag such as \"de\", \"fr\" or \"pt-br\""
-    )]
-    BadTag(String),
-    #[error("the text in language {0:?} is empty or only white space")]
-    Empty(String),
-    #[error("has {found} languages; at most {limit} are allowed")]
-    TooManyLanguages { found: usize, limit: usize },
-}
-
-/// Checks one text field: tags well formed, no empty text, each text within
-/// `max_text_bytes`, at most `max_text_languages` languages, and English
-/// present (required, or whenever the field has any text). `what` names the
-/// field in messages (`release title`); `bytes_what` names its size limit.
-pub fn check_texts(
-    what: &str,
-    bytes_what: &'static str,
-    texts: &Texts,
-    english_required: bool,
-    limits: &Limits,
-) -> Result<(), ManifestError> {
-    let bad = |problem| ManifestError::Text {
-        field: what.to_owned(),
-        problem,
-    };
-    if texts.0.len() > limits.max_text_languages {
-        return Err(bad(TextProblem::TooManyLanguages {
-            found: texts.0.len(),
-            limit: limits.max_text_languages,
-        }));
-    }
-    for (tag, text) in texts.iter() {
-        if !valid_language_tag(tag) {
-            return Err(bad(TextProblem::BadTag(tag.to_owned())));
-        }
-        if text.trim().is_empty() {
-            return Err(bad(TextProblem::Empty(tag.to_owned())));
-        }
-        if text.len() > limits.max_text_bytes {
-            return Err(ManifestError::TooLarge {
-                what: bytes_what,
-                found: text.len() as u64,
-                limit: limits.max_text_bytes as u64,
-            });
-        }
-    }
-    if (english_required || !texts.is_empty()) && texts.get(ENGLISH).is_none() {
-        return Err(bad(TextProblem::NoEnglish));
-    }
-    Ok(())
-}
+pub use super::texts::{check_texts, valid_language_tag, TextProblem, Texts, ENGLISH};
 
 /// Most confirmation steps a release may declare.
 pub const MAX_CONFIRM: usize = 16;
@@ -344,128 +229,26 @@ impl Manifest {
                 self.payload.compression.clone(),
             ));
         }
-        let r = &self.release;
-        for (what, text) in [("release id", &r.id), ("release version", &r.version)] {
-            if text.is_empty() || text.len() > 128 || text.chars().any(char::is_control) {
-                return Err(invalid(format!(
-                    "{what} {text:?} must be 1 to 128 printable characters"
-                )));
-            }
-        }
-        check_texts(
-            "release title",
-            "release title bytes",
-            &r.title,
-            true,
-            limits,
-        )?;
-        check_texts(
-            "release notes",
-            "release notes bytes",
-            &r.notes,
-            false,
-            limits,
-        )?;
-        check_count("confirmation steps", r.confirm.len(), MAX_CONFIRM)?;
-        let mut ids = BTreeSet::new();
-        for c in &r.confirm {
-            if !valid_confirm_id(&c.id) {
-                return Err(invalid(format!(
-                    "confirmation id {:?} must be 1 to 32 lowercase letters, digits, '-' or '_'",
-                    c.id
-                )));
-            }
-            if !ids.insert(c.id.as_str()) {
-                return Err(invalid(format!(
-                    "confirmation {:?} is declared twice",
-                    c.id
-                )));
-            }
-            check_texts(
-                &format!("confirmation {:?}", c.id),
-                "confirmation text bytes",
-                &c.text,
-                true,
-                limits,
-            )?;
-        }
+        validate_release(&self.release, limits)?;
         if let Some(sbom) = &self.sbom {
-            if sbom.size > limits.max_sbom_bytes {
-                return Err(ManifestError::TooLarge {
-                    what: "SBOM size in bytes",
-                    found: sbom.size,
-                    limit: limits.max_sbom_bytes,
-                });
-            }
-            let v = &sbom.spec_version;
-            if v.is_empty() || v.len() > 32 || v.chars().any(char::is_control) {
-                return Err(invalid(format!(
-                    "SBOM spec_version {v:?} must be 1 to 32 printable characters"
-                )));
-            }
+            validate_sbom(sbom, limits)?;
         }
         check_count("targets", self.targets.len(), limits.max_targets)?;
         check_count("blobs", self.blobs.len(), limits.max_blobs)?;
         if self.targets.is_empty() {
             return Err(invalid("manifest has no targets"));
         }
-
-        let mut blob_sizes: HashMap<Sha256Digest, u64> = HashMap::new();
-        let mut total: u64 = 0;
-        for b in &self.blobs {
-            if blob_sizes.insert(b.sha256, b.size).is_some() {
-                return Err(invalid(format!("blob {} is listed twice", b.sha256)));
-            }
-            total = total.saturating_add(b.size);
-        }
-        if total > limits.max_total_bytes {
-            return Err(ManifestError::TooLarge {
-                what: "total payload bytes",
-                found: total,
-                limit: limits.max_total_bytes,
-            });
-        }
-
+        let blob_sizes = blob_sizes(&self.blobs, limits)?;
         let mut used: BTreeSet<Sha256Digest> = BTreeSet::new();
         let mut pairs = BTreeSet::new();
         let mut file_count = 0usize;
         for t in &self.targets {
             let name = format!("target {:?}/{:?}", t.model, t.mode);
-            if t.model.is_empty() || t.model.len() > 128 || t.model.chars().any(char::is_control) {
-                return Err(invalid(format!(
-                    "{name}: model must be 1 to 128 printable characters"
-                )));
-            }
-            if !valid_mode(&t.mode) {
-                return Err(invalid(format!(
-                    "{name}: mode must be 1 to 32 letters, digits, '-' or '_'"
-                )));
-            }
             if !pairs.insert((t.model.clone(), t.mode.clone())) {
                 return Err(invalid(format!("{name} appears twice")));
             }
-            if let Some(req) = &t.requires_version {
-                semver::VersionReq::parse(req)
-                    .map_err(|e| invalid(format!("{name}: requires_version {req:?}: {e}")))?;
-            }
-            for s in t.udi_di.iter().chain(&t.catalog) {
-                if s.is_empty() || s.len() > 64 || !s.bytes().all(|b| b.is_ascii_graphic()) {
-                    return Err(invalid(format!(
-                        "{name}: identifier {s:?} is not 1 to 64 printable ASCII characters"
-                    )));
-                }
-            }
-            if t.files.is_empty() {
-                return Err(invalid(format!("{name} installs no files")));
-            }
             file_count += t.files.len();
-            check_count("file entries", file_count, limits.max_files)?;
-            // Deserialising checked paths against the default limits; these are the caller's.
-            for f in &t.files {
-                SafePath::parse(f.path.as_str(), limits)
-                    .map_err(|e| invalid(format!("{name}: {:?}: {e}", f.path.as_str())))?;
-            }
-            check_tree(&name, &t.files)?;
+            validate_target(&name, t, file_count, limits)?;
             for f in &t.files {
                 match blob_sizes.get(&f.sha256) {
                     Some(&size) if size == f.size => {}
@@ -517,6 +300,135 @@ impl Manifest {
     }
 }
 
+/// The release's identity, texts and confirmation steps.
+fn validate_release(r: &Release, limits: &Limits) -> Result<(), ManifestError> {
+    for (what, text) in [("release id", &r.id), ("release version", &r.version)] {
+        if text.is_empty() || text.len() > 128 || text.chars().any(char::is_control) {
+            return Err(invalid(format!(
+                "{what} {text:?} must be 1 to 128 printable characters"
+            )));
+        }
+    }
+    check_texts(
+        "release title",
+        "release title bytes",
+        &r.title,
+        true,
+        limits,
+    )?;
+    check_texts(
+        "release notes",
+        "release notes bytes",
+        &r.notes,
+        false,
+        limits,
+    )?;
+    check_count("confirmation steps", r.confirm.len(), MAX_CONFIRM)?;
+    let mut ids = BTreeSet::new();
+    for c in &r.confirm {
+        if !valid_confirm_id(&c.id) {
+            return Err(invalid(format!(
+                "confirmation id {:?} must be 1 to 32 lowercase letters, digits, '-' or '_'",
+                c.id
+            )));
+        }
+        if !ids.insert(c.id.as_str()) {
+            return Err(invalid(format!(
+                "confirmation {:?} is declared twice",
+                c.id
+            )));
+        }
+        check_texts(
+            &format!("confirmation {:?}", c.id),
+            "confirmation text bytes",
+            &c.text,
+            true,
+            limits,
+        )?;
+    }
+    Ok(())
+}
+
+fn validate_sbom(sbom: &SbomRef, limits: &Limits) -> Result<(), ManifestError> {
+    if sbom.size > limits.max_sbom_bytes {
+        return Err(ManifestError::TooLarge {
+            what: "SBOM size in bytes",
+            found: sbom.size,
+            limit: limits.max_sbom_bytes,
+        });
+    }
+    let v = &sbom.spec_version;
+    if v.is_empty() || v.len() > 32 || v.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "SBOM spec_version {v:?} must be 1 to 32 printable characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Each blob's size by digest; no digest twice, the total within the limit.
+fn blob_sizes(
+    blobs: &[Blob],
+    limits: &Limits,
+) -> Result<HashMap<Sha256Digest, u64>, ManifestError> {
+    let mut sizes: HashMap<Sha256Digest, u64> = HashMap::new();
+    let mut total: u64 = 0;
+    for b in blobs {
+        if sizes.insert(b.sha256, b.size).is_some() {
+            return Err(invalid(format!("blob {} is listed twice", b.sha256)));
+        }
+        total = total.saturating_add(b.size);
+    }
+    if total > limits.max_total_bytes {
+        return Err(ManifestError::TooLarge {
+            what: "total payload bytes",
+            found: total,
+            limit: limits.max_total_bytes,
+        });
+    }
+    Ok(sizes)
+}
+
+/// One target on its own: names, identifiers, version range, paths.
+fn validate_target(
+    name: &str,
+    t: &Target,
+    file_count: usize,
+    limits: &Limits,
+) -> Result<(), ManifestError> {
+    if t.model.is_empty() || t.model.len() > 128 || t.model.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "{name}: model must be 1 to 128 printable characters"
+        )));
+    }
+    if !valid_mode(&t.mode) {
+        return Err(invalid(format!(
+            "{name}: mode must be 1 to 32 letters, digits, '-' or '_'"
+        )));
+    }
+    if let Some(req) = &t.requires_version {
+        semver::VersionReq::parse(req)
+            .map_err(|e| invalid(format!("{name}: requires_version {req:?}: {e}")))?;
+    }
+    for s in t.udi_di.iter().chain(&t.catalog) {
+        if s.is_empty() || s.len() > 64 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(invalid(format!(
+                "{name}: identifier {s:?} is not 1 to 64 printable ASCII characters"
+            )));
+        }
+    }
+    if t.files.is_empty() {
+        return Err(invalid(format!("{name} installs no files")));
+    }
+    check_count("file entries", file_count, limits.max_files)?;
+    // Deserialising checked paths against the default limits; these are the caller's.
+    for f in &t.files {
+        SafePath::parse(f.path.as_str(), limits)
+            .map_err(|e| invalid(format!("{name}: {:?}: {e}", f.path.as_str())))?;
+    }
+    check_tree(name, &t.files)
+}
+
 fn check_count(what: &'static str, found: usize, limit: usize) -> Result<(), ManifestError> {
     if found > limit {
         return Err(ManifestError::TooLarge {
@@ -531,28 +443,9 @@ fn check_count(what: &'static str, found: usize, limit: usize) -> Result<(), Man
 /// Files of one target must be distinct even on case-insensitive file
 /// systems, and no file may sit where another needs a directory.
 pub fn check_tree(name: &str, files: &[FileEntry]) -> Result<(), ManifestError> {
-    let mut seen: HashMap<String, &SafePath> = HashMap::with_capacity(files.len());
-    for f in files {
-        if let Some(other) = seen.insert(f.path.fold_key(), &f.path) {
-            return Err(invalid(format!(
-                "{name}: {:?} and {:?} name the same file on Windows",
-                other.as_str(),
-                f.path.as_str()
-            )));
-        }
-    }
-    for f in files {
-        for dir in f.path.ancestors() {
-            if let Some(file) = seen.get(&crate::format::safepath::fold(dir)) {
-                return Err(invalid(format!(
-                    "{name}: {:?} is a file but {:?} needs it to be a directory",
-                    file.as_str(),
-                    f.path.as_str()
-                )));
-            }
-        }
-    }
-    Ok(())
+    // One set of rules for every file system a target may land on (names.rs).
+    crate::format::names::check_clashes(files.iter().map(|f| &f.path))
+        .map_err(|e| invalid(format!("{name}: {e}")))
 }
 
 /// RFC 8785 for our subset (objects, arrays, strings, booleans, null and

@@ -1,6 +1,6 @@
 //! The bundle format as bytes: the container, the signed manifest, the
-//! payload stream, safe paths, digests, the SBOM member and the limits that
-//! bound every read. Nothing here decides whom to trust (that is
+//! payload stream, safe paths, digests, the SBOM member, the limits that
+//! bound every read, and the bounded read of whole files from disk. Nothing here decides whom to trust (that is
 //! [`crate::trust`]); nothing here writes outside the staging sink it is
 //! handed.
 
@@ -8,6 +8,9 @@ pub mod digest;
 pub mod envelope;
 pub mod limits;
 pub mod manifest;
+pub mod names;
 pub mod payload;
+pub mod read;
 pub mod safepath;
 pub mod sbom;
+pub mod texts;

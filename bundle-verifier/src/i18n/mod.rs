@@ -4,7 +4,6 @@
 //! translator adds a language by adding a folder. Machine output (`--json`,
 //! CSV column names, reason codes) never comes from here.
 
-mod errors;
 mod escape;
 
 pub use escape::{csv_cell, html, is_hidden, markdown, visible};

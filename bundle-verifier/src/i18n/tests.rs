@@ -223,6 +223,6 @@ fn english_error_text_comes_from_the_catalogue() {
         e.to_string(),
         "this bundle is for MiSeqDx; this instrument is a NextSeq 550Dx"
     );
-    assert!(lang("fr").error(&e).contains("MiSeqDx"));
-    assert_ne!(lang("fr").error(&e), e.to_string());
+    assert!(e.text(lang("fr")).contains("MiSeqDx"));
+    assert_ne!(e.text(lang("fr")), e.to_string());
 }

@@ -6,7 +6,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::format::limits::Limits;
 use crate::format::manifest::{valid_mode, Manifest, Target};
+use crate::format::read::{read_input, InputKind};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,14 +23,30 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// Reads the identity file: a regular file within
+    /// [`Limits::max_identity_bytes`](crate::Limits::max_identity_bytes).
     pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let bytes =
+            read_input(path, InputKind::Identity, &Limits::default()).map_err(|e| match e {
+                Error::Io { source, .. } => Error::Config(format!(
+                    "cannot read instrument identity {}: {source}",
+                    path.display()
+                )),
+                e => e,
+            })?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// The identity in the bytes of an identity file, which must be UTF-8;
+    /// `path` only names it in messages.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self, Error> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
             Error::Config(format!(
-                "cannot read instrument identity {}: {e}",
+                "cannot read instrument identity {}: it is not UTF-8 text ({e})",
                 path.display()
             ))
         })?;
-        Self::parse(&text, path)
+        Self::parse(text, path)
     }
 
     /// Parses and checks identity TOML; `path` only names it in messages.

@@ -5,6 +5,7 @@
 //! [`crate::platform`].
 
 pub mod check;
+pub mod export;
 pub mod identity;
 pub mod install;
 pub mod journal;

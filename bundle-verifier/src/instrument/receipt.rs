@@ -7,14 +7,13 @@
 //! signature covers the canonical bytes of the `receipt` object, whose `type`
 //! field ([`RECEIPT_TYPE`]) separates it from every other signed document.
 
-use std::path::PathBuf;
-
 use bundle_keys::device::DeviceKey;
 use bundle_keys::{KeyId, PublicKey, SignatureBytes};
 use serde::{Deserialize, Serialize};
 
 use crate::format::digest::Sha256Digest;
 use crate::format::manifest::{is_canonical_json, Release};
+use crate::format::read::{read_input, InputKind};
 use crate::format::safepath::SafePath;
 
 pub const RECEIPT_TYPE: &str = "offline-patch-bundle/receipt/1";
@@ -153,11 +152,10 @@ pub enum ReceiptError {
     BadSignature,
     #[error("the receipt type is {0:?}; expected {RECEIPT_TYPE:?}")]
     WrongType(String),
-    #[error("cannot read receipt {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// The file could not be read, is not a regular file, or is larger
+    /// than [`Limits::max_receipt_bytes`](crate::Limits::max_receipt_bytes).
+    #[error("{0}")]
+    Read(Box<crate::Error>),
 }
 
 fn canonical(v: &impl Serialize) -> Vec<u8> {
@@ -255,71 +253,19 @@ pub fn peek_receipt(bytes: &[u8]) -> Result<(KeyId, Receipt), ReceiptError> {
     Ok((signed.signature.key_id, r))
 }
 
+/// Reads a receipt file: a regular file of at most
+/// [`Limits::max_receipt_bytes`](crate::Limits::max_receipt_bytes).
+pub fn read_receipt_file(path: &std::path::Path) -> Result<Vec<u8>, crate::Error> {
+    read_input(path, InputKind::Receipt, &crate::Limits::default())
+}
+
 /// Reads and verifies a receipt file.
 pub fn verify_receipt_file(
     path: &std::path::Path,
     device: &PublicKey,
 ) -> Result<Receipt, ReceiptError> {
-    let bytes = std::fs::read(path).map_err(|source| ReceiptError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = read_receipt_file(path).map_err(|e| ReceiptError::Read(Box::new(e)))?;
     verify_receipt(&bytes, device)
-}
-
-/// What `receipts export` copied.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Exported {
-    pub to: PathBuf,
-    pub receipts: Vec<String>,
-    pub device_public_key: PathBuf,
-}
-
-/// Copies every receipt and the device public key (needed to verify them)
-/// to `to`, e.g. the USB stick. Files already there with the same bytes are
-/// kept; a different file of the same name is never overwritten.
-pub fn export(state: &std::path::Path, to: &std::path::Path) -> Result<Exported, crate::Error> {
-    use crate::Error;
-    let (state, _) = crate::instrument::journal::open_and_recover(state)?;
-    let (key, _) = state.device_key(false)?;
-    std::fs::create_dir_all(to).map_err(Error::io("cannot create", to))?;
-    let mut names: Vec<String> = state
-        .tree
-        .names("receipts")
-        .map_err(Error::io("cannot read", state.receipts()))?
-        .into_iter()
-        .map(|n| n.to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
-        .collect();
-    names.sort();
-    let pub_name = format!("device-{}.pub", key.key_id());
-    let mut files: Vec<(PathBuf, Vec<u8>)> =
-        vec![(to.join(&pub_name), key.public_key().to_pem().into_bytes())];
-    for n in &names {
-        let src = std::path::Path::new("receipts").join(n);
-        let bytes = state
-            .tree
-            .read(&src)
-            .map_err(Error::io("cannot read", state.abs(&src)))?;
-        files.push((to.join(n), bytes));
-    }
-    for (dest, bytes) in &files {
-        match std::fs::read(dest) {
-            Ok(existing) if &existing == bytes => continue,
-            Ok(_) => {
-                return Err(Error::Config(format!(
-                    "{} already exists with other content; export into an empty directory",
-                    dest.display()
-                )))
-            }
-            Err(_) => crate::instrument::state::write_atomic(dest, bytes)?,
-        }
-    }
-    Ok(Exported {
-        to: to.to_owned(),
-        receipts: names,
-        device_public_key: to.join(pub_name),
-    })
 }
 
 #[cfg(test)]

@@ -33,6 +33,15 @@ pub fn create_dir_all(path: &Path) -> io::Result<()> {
     os::create_dir_all(path)
 }
 
+/// Opens `path` for reading without ever waiting at the open itself: on
+/// Unix with `O_NONBLOCK`, so a FIFO with no writer opens at once (and the
+/// caller, seeing it is not a regular file, refuses it) instead of blocking.
+/// Reads of a regular file are not affected by the flag. Elsewhere a plain
+/// open.
+pub fn open_for_reading(path: &Path) -> io::Result<File> {
+    os::open_for_reading(path)
+}
+
 /// Whether a file's mode marks it executable. Windows has no such bit; there
 /// it reports `None`, and callers compare nothing.
 pub fn exec_bit(m: &Metadata) -> Option<bool> {

@@ -23,6 +23,11 @@ pub fn create_dir_all(path: &Path) -> io::Result<()> {
         .create(path)
 }
 
+pub fn nonblocking(o: &mut cap_std::fs::OpenOptions) {
+    use cap_std::fs::OpenOptionsExt as _;
+    o.custom_flags(libc::O_NONBLOCK);
+}
+
 pub fn file_mode(o: &mut cap_std::fs::OpenOptions, perm: Perm) {
     use cap_std::fs::OpenOptionsExt as _;
     o.mode(match perm {
@@ -79,6 +84,13 @@ pub fn check_private(m: &Metadata) -> Result<(), &'static str> {
         return Err("writable-by-others");
     }
     Ok(())
+}
+
+pub fn open_for_reading(path: &Path) -> io::Result<File> {
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
 }
 
 pub fn exec_bit(m: &Metadata) -> Option<bool> {
@@ -172,6 +184,7 @@ pub fn preferred_languages() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::FileTypeExt;
 
     /// The process umask, read back from a file created with 0o777.
     fn umask() -> u32 {
@@ -200,6 +213,17 @@ mod tests {
                 "create_new must not open {name}"
             );
         }
+    }
+
+    #[test]
+    fn a_fifo_without_a_writer_opens_at_once_and_is_no_regular_file() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("fifo");
+        let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let f = open_for_reading(&p).unwrap();
+        assert!(f.metadata().unwrap().file_type().is_fifo());
     }
 
     #[test]

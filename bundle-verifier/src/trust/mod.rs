@@ -23,7 +23,7 @@ mod root;
 mod why;
 
 pub use root::{read_root_file, INSTALLED_ROOT};
-pub use why::{Clock, IgnoredSignature, NotCounted, Why};
+pub use why::{judged_by, key_list, Clock, IgnoredSignature, NotCounted, Why};
 
 /// `signatures.json`: detached signatures over the exact manifest bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,8 @@ use bundle_keys::{KeyId, SignatureBytes};
 
 use super::{Source, TrustedKeys};
 use crate::error::Error;
+use crate::format::read::{read_at_most, read_input, InputKind};
+use crate::Limits;
 
 /// The name of the trust root file inside a state directory's `trust/`.
 pub const INSTALLED_ROOT: &str = "root.json";
@@ -185,10 +187,18 @@ fn judge_root(signers: &RootDocument, doc: &RootDocument, whose: &str) -> Result
     Ok(())
 }
 
-/// Reads and parses a trust root file (document rules only).
+/// Reads and parses a trust root file (document rules only): a regular file
+/// of at most [`Limits::max_trust_root_bytes`](crate::Limits::max_trust_root_bytes),
+/// the bound a trust root in a bundle has too.
 pub fn read_root_file(path: &Path) -> Result<RootDocument, Error> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Error::Config(format!("cannot read trust root {}: {e}", path.display())))?;
+    let bytes =
+        read_input(path, InputKind::TrustRoot, &Limits::default()).map_err(|e| match e {
+            Error::Io { source, .. } => Error::Config(format!(
+                "cannot read trust root {}: {source}",
+                path.display()
+            )),
+            e => e,
+        })?;
     RootDocument::parse(&bytes).map_err(|error| Error::TrustRootDocument {
         source_name: path.display().to_string(),
         error,
@@ -196,7 +206,7 @@ pub fn read_root_file(path: &Path) -> Result<RootDocument, Error> {
 }
 
 fn install_root(path: &Path, doc: &RootDocument) -> Result<(), Error> {
-    if std::fs::read(path).ok().as_deref() == Some(doc.bytes.as_slice()) {
+    if read_at_most(path, doc.bytes.len() as u64).ok().as_deref() == Some(doc.bytes.as_slice()) {
         return Ok(());
     }
     if let Some(dir) = path.parent() {

@@ -4,6 +4,8 @@
 use bundle_keys::{Date, KeyId};
 use serde::Serialize;
 
+use crate::i18n::{fl, Lang};
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct IgnoredSignature {
     pub key_id: KeyId,
@@ -63,9 +65,40 @@ impl Why {
     }
 }
 
+impl Why {
+    /// Why a signature did not count, in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Why::Revoked { version } => fl!(lang, "why-revoked", version = *version),
+            Why::RootKey { version } => fl!(lang, "why-root-key", version = *version),
+            Why::NotReleaseKey { version } => {
+                fl!(lang, "why-not-release-key", version = *version)
+            }
+            Why::NotTrusted => fl!(lang, "why-not-trusted"),
+            Why::Expired {
+                expires,
+                judged_on,
+                clock,
+            } => fl!(
+                lang,
+                "why-expired",
+                expires = expires.to_string(),
+                judged_on = judged_on.to_string(),
+                clock = clock.text(lang)
+            ),
+            Why::OutOfScope { scope, outside } => fl!(
+                lang,
+                "why-out-of-scope",
+                scope = scope.join(", "),
+                outside = outside.join(", ")
+            ),
+        }
+    }
+}
+
 impl std::fmt::Display for Why {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::i18n::Lang::ENGLISH.why(self))
+        f.write_str(&self.text(Lang::ENGLISH))
     }
 }
 
@@ -86,10 +119,41 @@ pub enum Clock {
     RootIssued { version: u64, system: Date },
 }
 
+impl Clock {
+    /// Which day expiry was judged on and why.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Clock::System => fl!(lang, "clock-system"),
+            Clock::RootIssued { version, system } => fl!(
+                lang,
+                "clock-root-issued",
+                version = *version,
+                system = system.to_string()
+            ),
+        }
+    }
+}
+
 impl std::fmt::Display for Clock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::i18n::Lang::ENGLISH.clock(self))
+        f.write_str(&self.text(Lang::ENGLISH))
     }
+}
+
+/// What judged the signatures: a trust root version, or the keys given.
+pub fn judged_by(lang: Lang, root: Option<u64>) -> String {
+    match root {
+        Some(version) => fl!(lang, "judged-by-root", version = version),
+        None => fl!(lang, "judged-by-keys"),
+    }
+}
+
+/// Key IDs, comma-separated, or "(none)" in `lang`.
+pub fn key_list(lang: Lang, v: &[KeyId]) -> String {
+    if v.is_empty() {
+        return fl!(lang, "list-none");
+    }
+    v.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 /// Why a signature did not count (FORMAT.md 9.5), for machines.

@@ -15,17 +15,19 @@ use bundle_keys::KeyId;
 use serde::Serialize;
 
 use crate::audit::registry::{Device, Registry};
-use crate::i18n::{fl, Lang};
+use crate::i18n::Lang;
 use crate::instrument::receipt::{
-    peek_receipt, verify_receipt, Receipt, ReleaseRef, RESULT_FAILED, RESULT_INSTALLED,
-    RESULT_INTERRUPTED, RESULT_REFUSED, RESULT_ROLLED_BACK,
+    peek_receipt, read_receipt_file, verify_receipt, Receipt, ReleaseRef, RESULT_FAILED,
+    RESULT_INSTALLED, RESULT_INTERRUPTED, RESULT_REFUSED, RESULT_ROLLED_BACK,
 };
 use crate::Error;
 
+mod note;
 mod table;
 #[cfg(test)]
 mod tests;
 
+pub use note::Note;
 pub use table::{status_word, to_csv, to_table};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -76,71 +78,6 @@ pub struct Row {
     /// The same, for wording it in the reader's language.
     #[serde(skip)]
     pub note: Option<Note>,
-}
-
-/// Why a row has its status; worded by [`Note::text`].
-#[derive(Clone, Debug)]
-pub enum Note {
-    NoReceipt {
-        release: String,
-    },
-    Installed,
-    Superseded {
-        by: String,
-    },
-    InstalledOver {
-        by: Option<String>,
-    },
-    RolledBack,
-    RolledBackTo,
-    /// A receipt of a failure; `why` is the instrument's own words.
-    Failed {
-        result: String,
-        why: String,
-    },
-    /// Receipts that did not verify; `valid` is what the others alone say.
-    Invalid {
-        count: usize,
-        file: String,
-        why: String,
-        valid: Status,
-        inner: Box<Note>,
-    },
-}
-
-impl Note {
-    /// This note in `lang`.
-    pub fn text(&self, lang: Lang) -> String {
-        match self {
-            Note::NoReceipt { release } => fl!(lang, "note-no-receipt", release = release),
-            Note::Installed => fl!(lang, "note-installed"),
-            Note::Superseded { by } => fl!(lang, "note-superseded", release = by),
-            Note::InstalledOver { by: Some(by) } => {
-                fl!(lang, "note-installed-over", release = by)
-            }
-            Note::InstalledOver { by: None } => fl!(lang, "note-another-installed-over"),
-            Note::RolledBack => fl!(lang, "note-rolled-back"),
-            Note::RolledBackTo => fl!(lang, "note-rolled-back-to"),
-            Note::Failed { result, why } => {
-                fl!(lang, "note-failed", result = result, why = why)
-            }
-            Note::Invalid {
-                count,
-                file,
-                why,
-                valid,
-                inner,
-            } => fl!(
-                lang,
-                "note-invalid",
-                count = *count,
-                file = file,
-                why = why,
-                status = table::status_word(lang, *valid),
-                inner = inner.text(lang)
-            ),
-        }
-    }
 }
 
 /// A receipt naming a serial the registry does not list.
@@ -264,7 +201,12 @@ fn judge(reg: &Registry, file: String, bytes: &[u8]) -> Evidence {
                 None => Evidence::Valid {
                     device,
                     file,
-                    receipt: Box::new(r),
+                    // The report never lists a receipt's files; dropping them
+                    // keeps memory to what one receipt needs while reading.
+                    receipt: Box::new(Receipt {
+                        files: Vec::new(),
+                        ..r
+                    }),
                 },
             },
         };
@@ -463,10 +405,20 @@ fn judge_all(
             .chunks(chunk)
             .map(|part| {
                 s.spawn(move || {
+                    // One receipt's bytes at a time per thread; what is kept
+                    // of each is small (see `judge`).
                     part.iter()
-                        .map(|p| {
-                            let bytes = std::fs::read(p).map_err(Error::io("cannot read", p))?;
-                            Ok(judge(registry, rel(p), &bytes))
+                        .map(|p| match read_receipt_file(p) {
+                            Ok(bytes) => Ok(judge(registry, rel(p), &bytes)),
+                            // Too large, or not a regular file: that receipt
+                            // is unreadable; the others are still judged.
+                            Err(
+                                e @ (Error::InputTooLarge { .. } | Error::NotARegularFile { .. }),
+                            ) => Ok(Evidence::Unreadable(Unreadable {
+                                file: rel(p),
+                                error: e.to_string(),
+                            })),
+                            Err(e) => Err(e),
                         })
                         .collect::<Result<Vec<_>, Error>>()
                 })

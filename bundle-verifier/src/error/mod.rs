@@ -1,4 +1,9 @@
-//! Typed errors of the reader, each in exactly one exit class.
+//! Typed errors of the reader, each in exactly one exit class; `text.rs`
+//! words them in the reader's language.
+
+mod text;
+
+pub use text::input_kind;
 
 use std::path::PathBuf;
 
@@ -6,6 +11,7 @@ use bundle_keys::KeyId;
 
 use crate::format::digest::Sha256Digest;
 use crate::format::manifest::{Confirm, ManifestError};
+use crate::format::read::InputKind;
 use crate::trust::IgnoredSignature;
 
 /// The documented exit codes (README, "Exit codes").
@@ -25,11 +31,24 @@ pub enum ExitClass {
 
 /// Every way the reader can fail. The English text comes from the message
 /// catalogue (`i18n/en/errors.ftl`), as do the other languages
-/// ([`crate::i18n::Lang::error`]).
+/// ([`Error::text`], in `text.rs`).
 #[derive(Debug, thiserror::Error)]
-#[error("{}", crate::i18n::Lang::ENGLISH.error(self))]
+#[error("{}", self.text(crate::i18n::Lang::ENGLISH))]
 pub enum Error {
     Config(String),
+    /// A file read whole (key, identity, registry, receipt, trust root,
+    /// state record) is larger than its limit; it was not read.
+    InputTooLarge {
+        kind: InputKind,
+        path: PathBuf,
+        limit: u64,
+    },
+    /// Such a file is a device, FIFO, socket or directory.
+    NotARegularFile {
+        kind: InputKind,
+        path: PathBuf,
+        limit: u64,
+    },
     OpenBundle {
         path: PathBuf,
         source: std::io::Error,
@@ -217,7 +236,9 @@ impl Error {
     pub fn class(&self) -> ExitClass {
         use Error::*;
         match self {
-            Config(_) | OpenBundle { .. } => ExitClass::Usage,
+            Config(_) | InputTooLarge { .. } | NotARegularFile { .. } | OpenBundle { .. } => {
+                ExitClass::Usage
+            }
             NotABundle
             | UnsupportedContainer { .. }
             | Truncated { .. }
@@ -262,6 +283,6 @@ impl Error {
 
     /// What the user can do about it, in one sentence (English).
     pub fn hint(&self) -> String {
-        crate::i18n::Lang::ENGLISH.hint(self)
+        self.hint_in(crate::i18n::Lang::ENGLISH)
     }
 }

@@ -1,0 +1,347 @@
+//! Errors and their hints worded from the catalogues (`errors.ftl`). The
+//! English `Display` of [`Error`] comes from here, so English lives only in
+//! the catalogue.
+
+use crate::error::Error;
+use crate::format::manifest::Confirm;
+use crate::format::read::InputKind;
+use crate::i18n::{fl, Lang};
+use crate::trust::{judged_by, key_list, IgnoredSignature};
+use crate::ExitClass;
+
+/// `Error::io`'s `what` ("cannot read") as the message `io-cannot-read`.
+fn io_what(lang: Lang, what: &str) -> String {
+    let id: String = what
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let id = format!("io-{id}");
+    if Lang::ENGLISH.has(&id) {
+        lang.text(&id, None)
+    } else {
+        what.to_owned()
+    }
+}
+
+/// The name of a kind of input file ("instrument identity").
+pub fn input_kind(l: Lang, kind: InputKind) -> String {
+    match kind {
+        InputKind::KeyFile => fl!(l, "input-key-file"),
+        InputKind::Identity => fl!(l, "input-identity"),
+        InputKind::Registry => fl!(l, "input-registry"),
+        InputKind::Receipt => fl!(l, "input-receipt"),
+        InputKind::TrustRoot => fl!(l, "input-trust-root"),
+        InputKind::StateRecord => fl!(l, "input-state-record"),
+        InputKind::Manifest => fl!(l, "input-manifest"),
+        InputKind::Signatures => fl!(l, "input-signatures"),
+        InputKind::Sbom => fl!(l, "input-sbom"),
+        InputKind::Spec => fl!(l, "input-spec"),
+    }
+}
+
+fn ignored_list(l: Lang, v: &[IgnoredSignature]) -> String {
+    if v.is_empty() {
+        return fl!(l, "list-none");
+    }
+    v.iter()
+        .map(|i| format!("{} ({})", i.key_id, i.why.text(l)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn confirm_list(l: Lang, c: &[Confirm]) -> String {
+    c.iter()
+        .map(|c| format!("[{}] {}", c.id, c.text_in(l.tag())))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Error {
+    /// This error in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        container_error(self, lang)
+            .or_else(|| trust_error(self, lang))
+            .or_else(|| instrument_error(self, lang))
+            .expect("every error variant is worded in one group")
+    }
+
+    /// What the user can do about it, in one sentence, in `lang`.
+    pub fn hint_in(&self, lang: Lang) -> String {
+        match self {
+            Error::NotConfirmed { .. } => return fl!(lang, "hint-not-confirmed"),
+            Error::Downgrade { .. } | Error::Replay { .. } => return fl!(lang, "hint-use-newest"),
+            _ => {}
+        }
+        match self.class() {
+            ExitClass::Usage => fl!(lang, "hint-usage"),
+            ExitClass::Refused => fl!(lang, "hint-refused"),
+            ExitClass::NotApplicable => fl!(lang, "hint-not-applicable"),
+            ExitClass::InstallFailed => fl!(lang, "hint-install-failed"),
+            ExitClass::Other => fl!(lang, "hint-other"),
+        }
+    }
+}
+
+/// Errors of reading the bytes: the container, manifest, payload and SBOM.
+fn container_error(e: &Error, l: Lang) -> Option<String> {
+    use Error::*;
+    Some(match e {
+        Config(m) => fl!(l, "error-config", detail = m),
+        InputTooLarge { kind, path, limit } => fl!(
+            l,
+            "error-input-too-large",
+            kind = input_kind(l, *kind),
+            path = path,
+            limit = *limit
+        ),
+        NotARegularFile { kind, path, limit } => fl!(
+            l,
+            "error-not-a-regular-file",
+            kind = input_kind(l, *kind),
+            path = path,
+            limit = *limit
+        ),
+        OpenBundle { path, source } => {
+            fl!(
+                l,
+                "error-open-bundle",
+                path = path,
+                detail = source.to_string()
+            )
+        }
+        NotABundle => fl!(l, "error-not-a-bundle"),
+        UnsupportedContainer { found } => {
+            fl!(
+                l,
+                "error-unsupported-container",
+                found = format!("{found:?}")
+            )
+        }
+        Truncated { offset, what } => {
+            fl!(l, "error-truncated", offset = *offset, what = what)
+        }
+        ReadBundle(err) => fl!(l, "error-read-bundle", detail = err.to_string()),
+        BadHeader { offset, member } => {
+            fl!(l, "error-bad-header", offset = *offset, member = member)
+        }
+        TooLarge { what, found, limit } => fl!(
+            l,
+            "error-too-large",
+            what = what,
+            found = *found,
+            limit = *limit
+        ),
+        TrailingData { offset } => fl!(l, "error-trailing-data", offset = *offset),
+        Manifest(m) => fl!(l, "error-manifest", detail = m.to_string()),
+        BadSignatureFile(m) => fl!(l, "error-bad-signature-file", detail = m),
+        PayloadDigest {
+            expected,
+            found,
+            expected_size,
+            found_size,
+        } => fl!(
+            l,
+            "error-payload-digest",
+            expected = expected.to_string(),
+            found = found.to_string(),
+            expected_size = *expected_size,
+            found_size = *found_size
+        ),
+        PayloadMalformed(m) => fl!(l, "error-payload-malformed", detail = m),
+        SbomDigest {
+            expected,
+            found,
+            expected_size,
+            found_size,
+        } => fl!(
+            l,
+            "error-sbom-digest",
+            expected = expected.to_string(),
+            found = found.to_string(),
+            expected_size = *expected_size,
+            found_size = *found_size
+        ),
+        Sbom(m) => fl!(l, "error-sbom", detail = m.to_string()),
+        _ => return None,
+    })
+}
+
+/// Errors of judging signatures and trust roots.
+fn trust_error(e: &Error, l: Lang) -> Option<String> {
+    use Error::*;
+    Some(match e {
+        BadSignature { key_id } => fl!(l, "error-bad-signature", key_id = key_id.as_str()),
+        NotTrusted {
+            counted,
+            ignored,
+            threshold,
+            trust_root,
+        } => fl!(
+            l,
+            "error-not-trusted",
+            counted = counted.len(),
+            threshold = *threshold,
+            judged_by = judged_by(l, *trust_root),
+            counted_ids = key_list(l, counted),
+            ignored = ignored_list(l, ignored)
+        ),
+        TrustRootDocument { source_name, error } => fl!(
+            l,
+            "error-trust-root-document",
+            source_name = source_name,
+            detail = error.to_string()
+        ),
+        TrustRootInvalid { source_name, msg } => fl!(
+            l,
+            "error-trust-root-invalid",
+            source_name = source_name,
+            detail = msg
+        ),
+        TrustRootBelowThreshold {
+            version,
+            whose,
+            counted,
+            threshold,
+        } => fl!(
+            l,
+            "error-trust-root-below-threshold",
+            version = *version,
+            whose = whose,
+            counted = *counted,
+            threshold = *threshold
+        ),
+        TrustRootBadSignature { version, key_id } => fl!(
+            l,
+            "error-trust-root-bad-signature",
+            version = *version,
+            key_id = key_id.as_str()
+        ),
+        TrustRootRollback { found, have } => {
+            fl!(l, "error-trust-root-rollback", found = *found, have = *have)
+        }
+        TrustRootConflict { version } => {
+            fl!(l, "error-trust-root-conflict", version = *version)
+        }
+        TrustRootGap { have, found } => {
+            fl!(l, "error-trust-root-gap", have = *have, found = *found)
+        }
+        _ => return None,
+    })
+}
+
+/// Errors at the instrument: fit, order, confirmations, files.
+fn instrument_error(e: &Error, l: Lang) -> Option<String> {
+    use Error::*;
+    Some(match e {
+        WrongModel { expected, found } => {
+            fl!(l, "error-wrong-model", expected = expected, found = found)
+        }
+        WrongMode {
+            model,
+            expected,
+            found,
+        } => fl!(
+            l,
+            "error-wrong-mode",
+            model = model,
+            expected = expected,
+            found = found
+        ),
+        WrongUdiDi {
+            model,
+            expected,
+            found,
+        } => fl!(
+            l,
+            "error-wrong-udi-di",
+            model = model,
+            expected = expected,
+            found = found
+        ),
+        WrongVersion { required, found } => {
+            fl!(l, "error-wrong-version", required = required, found = found)
+        }
+        Downgrade {
+            mode,
+            installed,
+            installed_sequence,
+            offered_sequence,
+        } => fl!(
+            l,
+            "error-downgrade",
+            mode = mode,
+            installed = installed,
+            installed_sequence = *installed_sequence,
+            offered_sequence = *offered_sequence
+        ),
+        Replay {
+            mode,
+            installed,
+            sequence,
+        } => fl!(
+            l,
+            "error-replay",
+            mode = mode,
+            installed = installed,
+            sequence = *sequence
+        ),
+        NotConfirmed { missing } => {
+            fl!(l, "error-not-confirmed", steps = confirm_list(l, missing))
+        }
+        NothingToRollBack { root } => fl!(l, "error-nothing-to-roll-back", root = root),
+        NothingInstalled { root } => fl!(l, "error-nothing-installed", root = root),
+        StateDirWritable { path } => fl!(l, "error-state-dir-writable", path = path),
+        StateDirOwner { path } => fl!(l, "error-state-dir-owner", path = path),
+        StateLink { path } => fl!(l, "error-state-link", path = path),
+        StateInsideRoot { state, root } => {
+            fl!(l, "error-state-inside-root", state = state, root = root)
+        }
+        RootInsideState { root, state } => {
+            fl!(l, "error-root-inside-state", root = root, state = state)
+        }
+        ChangedSinceInstall { release, files } => fl!(
+            l,
+            "error-changed-since-install",
+            release = release,
+            count = files.len(),
+            files = files.join(", ")
+        ),
+        Io { what, path, source } => fl!(
+            l,
+            "error-io",
+            what = io_what(l, what),
+            path = path,
+            detail = source.to_string()
+        ),
+        InstallFailed { reason } => fl!(l, "error-install-failed", reason = reason),
+        NoSpace {
+            dir,
+            needed,
+            available,
+        } => fl!(
+            l,
+            "error-no-space",
+            dir = dir,
+            needed = crate::error::mib(*needed),
+            available = crate::error::mib(*available)
+        ),
+        RestoreFailed {
+            reason,
+            restore,
+            backup,
+        } => fl!(
+            l,
+            "error-restore-failed",
+            reason = reason,
+            restore = restore,
+            backup = backup
+        ),
+        _ => return None,
+    })
+}
