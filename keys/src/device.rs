@@ -33,18 +33,11 @@ impl DeviceKey {
         DeviceKey { secret, public }
     }
 
-    /// Reads the secret key from its PKCS#8 PEM text (as the key file holds it).
-    pub fn from_pem(text: &str) -> Result<Self, KeyError> {
-        let key = SigningKey::from_pkcs8_pem(text.trim())
+    /// A device key from PKCS#8 PEM text.
+    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        let key = SigningKey::from_pkcs8_pem(pem.trim())
             .map_err(|e| KeyError::BadSecretKey(e.to_string()))?;
         Ok(Self::from_signing_key(key))
-    }
-
-    pub fn read_pem_file(path: &Path) -> Result<Self, KeyError> {
-        Self::from_pem(&crate::read::read_key_file(
-            path,
-            crate::MAX_KEY_FILE_BYTES,
-        )?)
     }
 
     /// Hands the secret key's PKCS#8 PEM text to `write` (for callers that
@@ -55,6 +48,13 @@ impl DeviceKey {
             .to_pkcs8_pem(Default::default())
             .expect("encoding a valid Ed25519 secret key cannot fail");
         write(pem.as_bytes())
+    }
+
+    pub fn read_pem_file(path: &Path) -> Result<Self, KeyError> {
+        Self::from_pem(&crate::read::read_key_file(
+            path,
+            crate::MAX_KEY_FILE_BYTES,
+        )?)
     }
 
     /// Writes the secret key (mode 0600 on Unix) to a file that must not

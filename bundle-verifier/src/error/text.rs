@@ -296,6 +296,15 @@ fn instrument_error(e: &Error, l: Lang) -> Option<String> {
         }
         NothingToRollBack { root } => fl!(l, "error-nothing-to-roll-back", root = root),
         NothingInstalled { root } => fl!(l, "error-nothing-installed", root = root),
+        StateDirWritable { path } => fl!(l, "error-state-dir-writable", path = path),
+        StateDirOwner { path } => fl!(l, "error-state-dir-owner", path = path),
+        StateLink { path } => fl!(l, "error-state-link", path = path),
+        StateInsideRoot { state, root } => {
+            fl!(l, "error-state-inside-root", state = state, root = root)
+        }
+        RootInsideState { root, state } => {
+            fl!(l, "error-root-inside-state", root = root, state = state)
+        }
         ChangedSinceInstall { release, files } => fl!(
             l,
             "error-changed-since-install",

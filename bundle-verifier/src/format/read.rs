@@ -80,6 +80,12 @@ pub fn read_at_most(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         }
         Err(e) => return Err(ReadError::Io(e)),
     };
+    read_opened_at_most(f, limit)
+}
+
+/// [`read_at_most`] of a file already opened (e.g. relative to a directory
+/// handle by [`crate::platform::Tree`]).
+pub fn read_opened_at_most(f: std::fs::File, limit: u64) -> Result<Vec<u8>, ReadError> {
     // The type of what was opened, not of what the path named a moment ago.
     let meta = f.metadata().map_err(ReadError::Io)?;
     if !meta.is_file() {
@@ -104,7 +110,22 @@ pub fn read_at_most(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
 /// most `limit` bytes; otherwise an error naming the file, its kind and the
 /// limit.
 pub fn read_bounded(path: &Path, kind: InputKind, limit: u64) -> Result<Vec<u8>, Error> {
-    read_at_most(path, limit).map_err(|e| match e {
+    read_at_most(path, limit).map_err(|e| read_error(e, path, kind, limit))
+}
+
+/// [`read_input`] of a file already opened; `path` names it in messages.
+pub fn read_opened(
+    f: std::fs::File,
+    path: &Path,
+    kind: InputKind,
+    limits: &Limits,
+) -> Result<Vec<u8>, Error> {
+    let limit = kind.limit(limits);
+    read_opened_at_most(f, limit).map_err(|e| read_error(e, path, kind, limit))
+}
+
+fn read_error(e: ReadError, path: &Path, kind: InputKind, limit: u64) -> Error {
+    match e {
         ReadError::Io(source) => Error::Io {
             what: "cannot read",
             path: path.to_owned(),
@@ -120,7 +141,7 @@ pub fn read_bounded(path: &Path, kind: InputKind, limit: u64) -> Result<Vec<u8>,
             path: path.to_owned(),
             limit,
         },
-    })
+    }
 }
 
 /// [`read_bounded`] with the limit of `kind` in `limits`.

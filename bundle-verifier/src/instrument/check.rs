@@ -12,7 +12,7 @@ use crate::format::manifest::Manifest;
 use crate::format::read::InputKind;
 use crate::instrument::journal::{file_sha256, open_and_recover, open_root, Listing, Recovered};
 use crate::instrument::receipt::ReleaseRef;
-use crate::instrument::state::{canonical_root, check_apart, read_json_opt, StateDir};
+use crate::instrument::state::{canonical_root, check_apart, read_in, read_json_opt, StateDir};
 use crate::trust::{SignatureFile, TrustedKeys};
 use crate::Limits;
 
@@ -77,7 +77,9 @@ pub fn check_installed(
     let mut listing = Listing::new();
     for r in &records {
         let mp = StateDir::installed(&r.mode, ".manifest.json");
-        let bytes = read_record(st, &mp, InputKind::Manifest)?;
+        let bytes = read_in(st, &mp, InputKind::Manifest)?.ok_or_else(|| {
+            Error::io("cannot read", st.display(&mp))(std::io::ErrorKind::NotFound.into())
+        })?;
         let m = Manifest::parse(&bytes, &Limits::default())?;
         if Sha256Digest::of(&bytes) != r.manifest_sha256 {
             return Err(Error::Config(format!(
@@ -87,7 +89,9 @@ pub fn check_installed(
         }
         if let Some(trust) = trust {
             let sp = StateDir::installed(&r.mode, ".signatures.json");
-            let sigs = read_record(st, &sp, InputKind::Signatures)?;
+            let sigs = read_in(st, &sp, InputKind::Signatures)?.ok_or_else(|| {
+                Error::io("cannot read", st.display(&sp))(std::io::ErrorKind::NotFound.into())
+            })?;
             let sigs = SignatureFile::parse(&sigs, &Limits::default())?;
             let candidates = trust.check(&bytes, &sigs)?;
             trust.judge(candidates, &m)?;

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::format::read::{read_at_most, InputKind, ReadError};
+use crate::instrument::state::read_in;
 use crate::Error;
 
 /// What `receipts export` copied.
@@ -23,8 +24,6 @@ pub fn export(state: &Path, to: &Path) -> Result<Exported, Error> {
     let (state, _) = crate::instrument::journal::open_and_recover(state)?;
     let (key, _) = state.device_key(false)?;
     std::fs::create_dir_all(to).map_err(Error::io("cannot create", to))?;
-    // Through the state directory's handle: a receipts folder that is a
-    // link is never followed.
     let mut names: Vec<String> = state
         .tree
         .names("receipts")
@@ -53,11 +52,9 @@ pub fn export(state: &Path, to: &Path) -> Result<Exported, Error> {
     let limit = InputKind::Receipt.limit(&crate::Limits::default());
     for n in &names {
         let src = Path::new("receipts").join(n);
-        let bytes = state
-            .tree
-            .read_opt_at_most(&src, limit)
-            .and_then(|b| b.ok_or_else(|| std::io::ErrorKind::NotFound.into()))
-            .map_err(Error::io("cannot read", state.abs(&src)))?;
+        let bytes = read_in(&state.tree, &src, InputKind::Receipt)?.ok_or_else(|| {
+            Error::io("cannot read", state.abs(&src))(std::io::ErrorKind::NotFound.into())
+        })?;
         put(to.join(n), &bytes)?;
     }
     Ok(Exported {

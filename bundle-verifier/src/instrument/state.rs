@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::format::digest::Sha256Digest;
 use crate::format::manifest::Release;
+use crate::format::read::{read_opened, InputKind};
 use crate::platform::tree::{Kind, Perm};
 use crate::platform::Tree;
 
@@ -369,7 +370,7 @@ impl StateDir {
         let bad = |e: &dyn std::fmt::Display| {
             Error::Config(format!("device key {}: {e}", path.display()))
         };
-        if let Some(bytes) = self.tree.read_opt(Self::DEVICE_KEY).map_err(|e| bad(&e))? {
+        if let Some(bytes) = read_in(&self.tree, Self::DEVICE_KEY, InputKind::KeyFile)? {
             let text = String::from_utf8(bytes).map_err(|e| bad(&e))?;
             let k = DeviceKey::from_pem(&text).map_err(|e| bad(&e))?;
             return Ok((k, false));
@@ -421,17 +422,29 @@ fn check_private(tree: &Tree, path: &Path) -> Result<(), Error> {
     }
 }
 
+/// Reads a file of `kind` in `tree` within its limit; `None` if there is none.
+pub fn read_in(
+    tree: &Tree,
+    rel: impl AsRef<Path>,
+    kind: InputKind,
+) -> Result<Option<Vec<u8>>, Error> {
+    let rel = rel.as_ref();
+    match tree.open_for_reading(rel) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("cannot read", tree.display(rel))(e)),
+        Ok(f) => read_opened(f, &tree.display(rel), kind, &crate::Limits::default()).map(Some),
+    }
+}
+
 /// Reads a JSON record of the state directory; `None` if there is none.
 pub fn read_json_opt<T: DeserializeOwned>(
     tree: &Tree,
     rel: impl AsRef<Path>,
 ) -> Result<Option<T>, Error> {
     let rel = rel.as_ref();
-    let limit = crate::format::read::InputKind::StateRecord.limit(&crate::Limits::default());
-    match tree.read_opt_at_most(rel, limit) {
-        Err(e) => Err(Error::io("cannot read", tree.display(rel))(e)),
-        Ok(None) => Ok(None),
-        Ok(Some(b)) => serde_json::from_slice(&b).map(Some).map_err(|e| {
+    match read_in(tree, rel, InputKind::StateRecord)? {
+        None => Ok(None),
+        Some(b) => serde_json::from_slice(&b).map(Some).map_err(|e| {
             Error::Config(format!(
                 "state file {} is damaged: {e}; restore it from a backup of the state directory",
                 tree.display(rel).display()

@@ -27,6 +27,12 @@ pub fn create_new(path: &Path, exec: bool) -> io::Result<File> {
     os::create_new(path, exec)
 }
 
+/// Creates a directory and its missing parents, writable by the owner only
+/// (`0755` on Unix, whatever the umask would allow others).
+pub fn create_dir_all(path: &Path) -> io::Result<()> {
+    os::create_dir_all(path)
+}
+
 /// Opens `path` for reading without ever waiting at the open itself: on
 /// Unix with `O_NONBLOCK`, so a FIFO with no writer opens at once (and the
 /// caller, seeing it is not a regular file, refuses it) instead of blocking.
@@ -34,12 +40,6 @@ pub fn create_new(path: &Path, exec: bool) -> io::Result<File> {
 /// open.
 pub fn open_for_reading(path: &Path) -> io::Result<File> {
     os::open_for_reading(path)
-}
-
-/// Creates a directory and its missing parents, writable by the owner only
-/// (`0755` on Unix, whatever the umask would allow others).
-pub fn create_dir_all(path: &Path) -> io::Result<()> {
-    os::create_dir_all(path)
 }
 
 /// Whether a file's mode marks it executable. Windows has no such bit; there

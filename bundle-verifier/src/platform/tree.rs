@@ -206,10 +206,20 @@ impl Tree {
         }
     }
 
-    /// Opens a regular file for reading; a link is refused.
-    pub fn open_file(&self, rel: impl AsRef<Path>) -> io::Result<File> {
+    /// Opens whatever is at `rel` for reading, without following a link
+    /// and without waiting at the open (a FIFO with no writer opens at once,
+    /// see [`super::open_for_reading`]); the caller checks what it opened.
+    pub fn open_for_reading(&self, rel: impl AsRef<Path>) -> io::Result<File> {
         let (dir, name) = self.parent(rel.as_ref())?;
-        let f = dir.open_with(name, nofollow().read(true))?.into_std();
+        let mut o = nofollow();
+        o.read(true);
+        os::nonblocking(&mut o);
+        Ok(dir.open_with(name, &o)?.into_std())
+    }
+
+    /// Opens a regular file for reading; a link or anything else is refused.
+    pub fn open_file(&self, rel: impl AsRef<Path>) -> io::Result<File> {
+        let f = self.open_for_reading(rel.as_ref())?;
         if !f.metadata()?.is_file() {
             return Err(io::Error::other(format!(
                 "{} is not a regular file",

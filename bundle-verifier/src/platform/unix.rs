@@ -15,19 +15,17 @@ pub fn create_new(path: &Path, exec: bool) -> io::Result<File> {
         .open(path)
 }
 
-pub fn open_for_reading(path: &Path) -> io::Result<File> {
-    fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-}
-
 pub fn create_dir_all(path: &Path) -> io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o755)
         .create(path)
+}
+
+pub fn nonblocking(o: &mut cap_std::fs::OpenOptions) {
+    use cap_std::fs::OpenOptionsExt as _;
+    o.custom_flags(libc::O_NONBLOCK);
 }
 
 pub fn file_mode(o: &mut cap_std::fs::OpenOptions, perm: Perm) {
@@ -86,6 +84,13 @@ pub fn check_private(m: &Metadata) -> Result<(), &'static str> {
         return Err("writable-by-others");
     }
     Ok(())
+}
+
+pub fn open_for_reading(path: &Path) -> io::Result<File> {
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
 }
 
 pub fn exec_bit(m: &Metadata) -> Option<bool> {
