@@ -331,15 +331,6 @@ fn instrument_error(e: &Error, l: Lang) -> Option<String> {
             needed = crate::error::mib(*needed),
             available = crate::error::mib(*available)
         ),
-        StateDirWritable { path } => fl!(l, "error-state-dir-writable", path = path),
-        StateDirOwner { path } => fl!(l, "error-state-dir-owner", path = path),
-        StateLink { path } => fl!(l, "error-state-link", path = path),
-        StateInsideRoot { state, root } => {
-            fl!(l, "error-state-inside-root", state = state, root = root)
-        }
-        RootInsideState { root, state } => {
-            fl!(l, "error-root-inside-state", root = root, state = state)
-        }
         RestoreFailed {
             reason,
             restore,

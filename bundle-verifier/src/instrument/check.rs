@@ -156,14 +156,3 @@ pub fn check_installed(
         report.modified.is_empty() && report.missing.is_empty() && report.unexpected.is_empty();
     Ok(report)
 }
-
-/// A copy the state directory keeps, within the limit of its kind.
-fn read_record(
-    st: &crate::platform::Tree,
-    rel: &std::path::Path,
-    kind: InputKind,
-) -> Result<Vec<u8>, Error> {
-    st.read_opt_at_most(rel, kind.limit(&Limits::default()))
-        .and_then(|b| b.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "missing")))
-        .map_err(Error::io("cannot read", st.display(rel)))
-}

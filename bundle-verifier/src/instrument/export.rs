@@ -49,7 +49,6 @@ pub fn export(state: &Path, to: &Path) -> Result<Exported, Error> {
         }
     };
     put(to.join(&pub_name), key.public_key().to_pem().as_bytes())?;
-    let limit = InputKind::Receipt.limit(&crate::Limits::default());
     for n in &names {
         let src = Path::new("receipts").join(n);
         let bytes = read_in(&state.tree, &src, InputKind::Receipt)?.ok_or_else(|| {

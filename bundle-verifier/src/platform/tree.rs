@@ -247,31 +247,6 @@ impl Tree {
         Ok(Some(out))
     }
 
-    /// The bytes of a regular file of at most `limit` bytes; `None` if there
-    /// is none. A larger file is an `InvalidData` error and is not read whole.
-    pub fn read_opt_at_most(
-        &self,
-        rel: impl AsRef<Path>,
-        limit: u64,
-    ) -> io::Result<Option<Vec<u8>>> {
-        let rel = rel.as_ref();
-        let Some(f) = self.open_file_opt(rel)? else {
-            return Ok(None);
-        };
-        let mut out = Vec::new();
-        f.take(limit.saturating_add(1)).read_to_end(&mut out)?;
-        if out.len() as u64 > limit {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "{} is larger than {limit} bytes",
-                    self.display(rel).display()
-                ),
-            ));
-        }
-        Ok(Some(out))
-    }
-
     /// The bytes of a regular file.
     pub fn read(&self, rel: impl AsRef<Path>) -> io::Result<Vec<u8>> {
         let rel = rel.as_ref();
