@@ -11,10 +11,11 @@ use e2e_tests::craft::Parts;
 use e2e_tests::*;
 use serde_json::json;
 
-/// Clears the screen, draws a green OK, and links somewhere. (CSV lines
-/// end in CR LF, as RFC 4180 says.)
+/// Clears the screen, draws a green OK, and links somewhere.
 const FAKE: &str = "\u{1b}[2J\u{1b}[32mOK: authentic\u{1b}]8;;http://evil/\u{7}click\u{1b}]8;;\u{7}\u{202e}txt.exe";
 
+/// A hidden character other than line ends (CSV lines end in CR LF, as
+/// RFC 4180 says).
 fn hidden_in(out: &[u8]) -> Option<char> {
     String::from_utf8_lossy(out)
         .chars()
