@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::format::digest::{hash_reader, Sha256Digest};
 use crate::format::manifest::Release;
+use crate::format::read::InputKind;
 use crate::format::safepath::SafePath;
 use crate::instrument::identity::Identity;
 use crate::instrument::receipt::{
@@ -33,7 +34,7 @@ use crate::instrument::receipt::{
     RESULT_ROLLED_BACK,
 };
 use crate::instrument::state::{
-    copy_synced, read_json_opt, remove_all, write_atomic_in, write_json_atomic, Highest,
+    copy_synced, read_in, read_json_opt, remove_all, write_atomic_in, write_json_atomic, Highest,
     InstalledRecord, StateDir,
 };
 use crate::platform::Tree;
@@ -472,6 +473,15 @@ pub fn list_dirs(root: &Tree, paths: &[&SafePath]) -> Listing {
 
 const RECORD_SUFFIXES: [&str; 4] = [".json", ".manifest.json", ".signatures.json", ".tree.json"];
 
+/// The kind (and so the size limit) of a record file by its suffix.
+fn record_kind(suffix: &str) -> InputKind {
+    match suffix {
+        ".manifest.json" => InputKind::Manifest,
+        ".signatures.json" => InputKind::Signatures,
+        _ => InputKind::StateRecord,
+    }
+}
+
 /// Saves the mode's current records into the backup, for rollback.
 pub fn save_previous_records(state: &StateDir, mode: &str, backup: &Path) -> Result<(), Error> {
     let st = &state.tree;
@@ -509,9 +519,9 @@ pub fn commit_install(
         ("signatures.json", ".signatures.json"),
     ] {
         let src = backup.join(from);
-        let bytes = st
-            .read(&src)
-            .map_err(Error::io("cannot read", st.display(&src)))?;
+        let bytes = read_in(st, &src, record_kind(suffix))?.ok_or_else(|| {
+            Error::io("cannot read", st.display(&src))(io::ErrorKind::NotFound.into())
+        })?;
         write_atomic_in(st, StateDir::installed(mode, suffix), &bytes)?;
         crash_point();
     }
@@ -597,10 +607,7 @@ pub fn finish_rollback(
         for s in RECORD_SUFFIXES.iter().rev() {
             let saved = prev.join(format!("record{s}"));
             let dest = StateDir::installed(mode, s);
-            match st
-                .read_opt(&saved)
-                .map_err(Error::io("cannot read", st.display(&saved)))?
-            {
+            match read_in(st, &saved, record_kind(s))? {
                 Some(bytes) => write_atomic_in(st, &dest, &bytes)?,
                 None => remove_all(st, &dest)?,
             }

@@ -14,7 +14,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -235,23 +235,6 @@ impl Tree {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             r => r.map(Some),
         }
-    }
-
-    /// The bytes of a regular file; `None` if there is none.
-    pub fn read_opt(&self, rel: impl AsRef<Path>) -> io::Result<Option<Vec<u8>>> {
-        let Some(mut f) = self.open_file_opt(rel)? else {
-            return Ok(None);
-        };
-        let mut out = Vec::new();
-        f.read_to_end(&mut out)?;
-        Ok(Some(out))
-    }
-
-    /// The bytes of a regular file.
-    pub fn read(&self, rel: impl AsRef<Path>) -> io::Result<Vec<u8>> {
-        let rel = rel.as_ref();
-        self.read_opt(rel)?
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
     }
 
     /// Creates a new file for writing, never an existing one (nor a link).
@@ -522,6 +505,14 @@ fn remove_in(dir: &Dir, name: &OsStr) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
+
+    /// Reads are bounded by their callers (`format::read`); tests read whole.
+    fn read(t: &Tree, rel: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        t.open_file(rel).unwrap().read_to_end(&mut out).unwrap();
+        out
+    }
 
     fn setup() -> (tempfile::TempDir, Tree, PathBuf) {
         let d = tempfile::tempdir().unwrap();
@@ -541,13 +532,13 @@ mod tests {
             .write_all(b"x")
             .unwrap();
         assert!(t.create_new("a/b/f", Perm::Plain).is_err());
-        assert_eq!(t.read("a/b/f").unwrap(), b"x");
+        assert_eq!(read(&t, "a/b/f"), b"x");
         t.create_dir_all("c/d").unwrap();
         t.rename("a/b/f", &t, "c/d/g").unwrap();
         assert_eq!(t.kind("c/d/g").unwrap(), Some(Kind::File));
         assert_eq!(t.kind("a/b/f").unwrap(), None);
         t.write_atomic("c/d/g", b"new", Perm::Plain).unwrap();
-        assert_eq!(t.read("c/d/g").unwrap(), b"new");
+        assert_eq!(read(&t, "c/d/g"), b"new");
         let mut n = t.names("c/d").unwrap();
         n.sort();
         assert_eq!(n, ["g"]);
