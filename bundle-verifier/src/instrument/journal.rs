@@ -268,7 +268,10 @@ fn restore_files(
     t: &Transaction,
     files: &Path,
 ) -> Result<(), Error> {
+    // Synced in the order first met; the set keeps the lookup linear
+    // (a Vec search made rollback quadratic in files × directories).
     let mut dirs = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for op in t.changed().rev() {
         let dest = Path::new(op.path.as_str());
         for tag in [TMP_NEW, TMP_RESTORE] {
@@ -311,7 +314,7 @@ fn restore_files(
             Action::Unchanged => {}
         }
         let parent = dest.parent().unwrap_or(Path::new("")).to_owned();
-        if !dirs.contains(&parent) {
+        if seen.insert(parent.clone()) {
             dirs.push(parent);
         }
         crash_point();
