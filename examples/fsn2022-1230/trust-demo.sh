@@ -38,7 +38,7 @@ step "4. Alice builds the bundle; Bob co-signs it (the manifest does not change)
 mkdir -p state && cp -R "$here/instrument-root" instrument-root
 step "5. The instrument gets trust root v1 with its first install" \
   "$verifier" apply fsn.bundle --trust-root root-v1.json --instrument "$here/instruments/nextseq-dx.toml" \
-  --root instrument-root --state state
+  --root instrument-root --state state --confirm backup
 
 step "6. Bob's key leaked: v2 revokes it, adds carol, and replaces root key 1 by root key 4" \
   "$builder" trust edit root-v1.json --out root-v2.json --revoke "$(keyid bob.pub)" \
@@ -47,13 +47,15 @@ for k in root1 root2 root3; do "$builder" trust sign root-v2.json --key "$k.key"
 step "7. The next bundle carries v2; the instrument checks the chain and installs it first" \
   "$builder" build release2.toml --key alice.key --out fsn2.bundle --include-root root-v2.json
 "$builder" cosign fsn2.bundle --key carol.key
-"$verifier" apply fsn2.bundle --instrument "$here/instruments/nextseq-dx.toml" --root instrument-root --state state
+"$verifier" apply fsn2.bundle --instrument "$here/instruments/nextseq-dx.toml" --root instrument-root --state state \
+  --confirm backup
 
 printf '\n\033[1m== 8. A bundle co-signed with the revoked key is refused (exit 3)\033[0m\n'
 "$builder" build release2.toml --key alice.key --out evil.bundle >/dev/null
 "$builder" cosign evil.bundle --key bob.key >/dev/null
 set +e
-"$verifier" apply evil.bundle --instrument "$here/instruments/nextseq-dx.toml" --root instrument-root --state state
+"$verifier" apply evil.bundle --instrument "$here/instruments/nextseq-dx.toml" --root instrument-root --state state \
+  --confirm backup
 echo "exit code: $?"
 set -e
 echo
