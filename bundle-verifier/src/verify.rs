@@ -300,6 +300,8 @@ pub fn extract(
         path: tmp.path().to_owned(),
         source: e,
     })?;
+    // Refused before a byte is written, as apply does for its staging.
+    ensure_free(&dir, &parent, &target)?;
     let sink = sink_for(&target, dir, Path::new(""));
     read_payload(&mut o.env, &o.manifest, Some(&sink), limits, progress)?;
     let staged = tmp.keep();
@@ -333,6 +335,40 @@ pub struct ExtractedSbom {
 /// Verifies the signatures and writes the bundle's SBOM, whose digest the
 /// signed manifest binds, to `out` (a new file). The payload is not read:
 /// the SBOM's authenticity does not depend on it.
+/// Test hook: free bytes to assume instead of asking the file system
+/// (FORMAT.md 8.6).
+pub const FREE_SPACE_ENV: &str = "BUNDLE_VERIFIER_FREE_BYTES";
+
+/// Refuses, before anything is written, a directory whose file system has
+/// less free space than `target`'s files take: whole blocks per file, and a
+/// block for each file's directory entry and inode. `BUNDLE_VERIFIER_FREE_BYTES`
+/// stands in for the free space in tests (FORMAT.md 8.6).
+pub(crate) fn ensure_free(tree: &Tree, dir: &Path, target: &Target) -> Result<(), Error> {
+    const BLOCK: u64 = 4096;
+    let needed: u64 = target
+        .files
+        .iter()
+        .map(|f| f.size.div_ceil(BLOCK) * BLOCK + BLOCK)
+        .sum();
+    let free = match std::env::var(FREE_SPACE_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        Some(test_value) => Some(test_value),
+        None => tree
+            .free_bytes()
+            .map_err(Error::io("cannot read free space of", dir))?,
+    };
+    match free {
+        Some(available) if available < needed => Err(Error::NoSpace {
+            dir: dir.to_owned(),
+            needed,
+            available,
+        }),
+        _ => Ok(()),
+    }
+}
+
 pub fn extract_sbom(
     path: &Path,
     trust: &TrustedKeys,

@@ -965,3 +965,36 @@ fn too_little_free_space_is_refused_before_staging_in_english_and_german() {
         .success();
     assert_ne!(snapshot(&t.root), before);
 }
+
+#[test]
+fn extract_refuses_a_full_disk_before_writing_anything() {
+    let t = example_setup();
+    let out_dir = t.s.path("out");
+    let extract = |free: &str| {
+        verifier()
+            .arg("extract")
+            .arg(&t.bundle)
+            .arg("--trusted-key")
+            .arg(&t.public)
+            .args(["--model", "MiSeqDx", "--mode", "RUO", "--out"])
+            .arg(&out_dir)
+            .env("BUNDLE_VERIFIER_FREE_BYTES", free)
+            .env("LANG", "C")
+            .output()
+            .unwrap()
+    };
+    let out = extract("1000");
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not enough free space in"));
+    assert!(!out_dir.exists());
+    // No half-written temporary directory is left beside it.
+    let left: Vec<_> = std::fs::read_dir(t.s.dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".extract-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let out = extract("1000000000");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out_dir.join("lrm").exists());
+}

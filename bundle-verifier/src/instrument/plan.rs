@@ -13,10 +13,7 @@ use crate::instrument::state::StateDir;
 use crate::platform::tree::Kind;
 use crate::platform::Tree;
 
-/// Set to a number of bytes to stand for the free space of the staging file
-/// system, so tests can prove a full disk is refused up front. Never set in
-/// production.
-pub const FREE_SPACE_ENV: &str = "BUNDLE_VERIFIER_FREE_BYTES";
+pub use crate::verify::FREE_SPACE_ENV;
 
 /// Refuses a root where a bundle path would pass through a symbolic link or
 /// land on something that is not a regular file: following either could
@@ -51,32 +48,7 @@ pub(crate) fn check_root_paths(root: &Tree, target: &Target) -> Result<(), Error
 /// hold the target's files: a disk that fills part-way would fail the
 /// install anyway, later, and could starve the instrument's own data.
 pub(crate) fn check_space(state: &StateDir, target: &Target) -> Result<(), Error> {
-    let staging = state.staging();
-    // Whole blocks per file, and a block for its directory entry and inode.
-    const BLOCK: u64 = 4096;
-    let needed: u64 = target
-        .files
-        .iter()
-        .map(|f| f.size.div_ceil(BLOCK) * BLOCK + BLOCK)
-        .sum();
-    let free = match std::env::var(FREE_SPACE_ENV)
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        Some(test_value) => Some(test_value),
-        None => state
-            .tree
-            .free_bytes()
-            .map_err(Error::io("cannot read free space of", &staging))?,
-    };
-    match free {
-        Some(available) if available < needed => Err(Error::NoSpace {
-            dir: staging,
-            needed,
-            available,
-        }),
-        _ => Ok(()),
-    }
+    crate::verify::ensure_free(&state.tree, &state.staging(), target)
 }
 
 /// Compares the target with what the root holds now.
