@@ -4,6 +4,8 @@
 mod text;
 
 pub use text::input_kind;
+#[cfg(test)]
+pub(crate) use text::io_id;
 
 use std::path::PathBuf;
 

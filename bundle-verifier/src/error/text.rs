@@ -10,8 +10,9 @@ use crate::trust::{judged_by, key_list, IgnoredSignature};
 use crate::ExitClass;
 
 /// `Error::io`'s `what` ("cannot read") as the message `io-cannot-read`.
-fn io_what(lang: Lang, what: &str) -> String {
-    let id: String = what
+/// The message id of `Error::io`'s `what`: "cannot read" is `io-cannot-read`.
+pub(crate) fn io_id(what: &str) -> String {
+    let slug: String = what
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
@@ -21,7 +22,11 @@ fn io_what(lang: Lang, what: &str) -> String {
             }
         })
         .collect();
-    let id = format!("io-{id}");
+    format!("io-{slug}")
+}
+
+fn io_what(lang: Lang, what: &str) -> String {
+    let id = io_id(what);
     if Lang::ENGLISH.has(&id) {
         lang.text(&id, None)
     } else {

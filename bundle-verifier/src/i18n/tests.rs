@@ -124,14 +124,11 @@ fn ids_in_source() -> BTreeSet<String> {
                 }
                 let lit = &rest[q + 1..];
                 let lit = &lit[..lit.find('"').unwrap()];
+                // The same rule `Error`'s wording uses to find the message.
                 let id = if prefix.is_empty() {
                     lit.to_owned()
                 } else {
-                    let slug: String = lit
-                        .chars()
-                        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                        .collect();
-                    format!("{prefix}{slug}")
+                    crate::error::io_id(lit)
                 };
                 ids.insert(id);
             }

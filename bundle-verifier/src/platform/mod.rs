@@ -21,12 +21,6 @@ use std::fs::{File, Metadata};
 use std::io;
 use std::path::Path;
 
-/// Creates a new file for writing (never an existing one): `0755` when
-/// `exec`, else `0644`, on Unix; Windows has no executable bit.
-pub fn create_new(path: &Path, exec: bool) -> io::Result<File> {
-    os::create_new(path, exec)
-}
-
 /// Creates a directory and its missing parents, writable by the owner only
 /// (`0755` on Unix, whatever the umask would allow others).
 pub fn create_dir_all(path: &Path) -> io::Result<()> {
@@ -54,12 +48,6 @@ pub fn start_writeback(f: &File) {
     os::start_writeback(f)
 }
 
-/// Returns once every file in `paths` (all on one file system) is on disk:
-/// one file-system sync on Linux, one flush per file elsewhere.
-pub fn sync_files(paths: &[&Path]) -> io::Result<()> {
-    os::sync_files(paths)
-}
-
 /// Makes renames in `dir` durable; a no-op where directories cannot be
 /// opened for that.
 pub fn sync_dir(dir: &Path) {
@@ -70,11 +58,6 @@ pub fn sync_dir(dir: &Path) {
 /// `None` where the platform is not asked.
 pub fn free_bytes(dir: &Path) -> io::Result<Option<u64>> {
     os::free_bytes(dir)
-}
-
-/// Whether two paths name the same file (same device and inode).
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    os::same_file(a, b)
 }
 
 /// Lets a closed output pipe end the process quietly, as other command-line

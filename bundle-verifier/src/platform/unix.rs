@@ -7,14 +7,6 @@ use std::path::Path;
 
 use super::tree::Perm;
 
-pub fn create_new(path: &Path, exec: bool) -> io::Result<File> {
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(if exec { 0o755 } else { 0o644 })
-        .open(path)
-}
-
 pub fn create_dir_all(path: &Path) -> io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     fs::DirBuilder::new()
@@ -110,31 +102,6 @@ pub fn start_writeback(f: &File) {
     let _ = f;
 }
 
-pub fn sync_files(paths: &[&Path]) -> io::Result<()> {
-    let Some(first) = paths.first() else {
-        return Ok(());
-    };
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        let f = File::open(first)?;
-        // syncfs reports write-back errors of the file system (Linux 5.8 and later).
-        // SAFETY: a valid open descriptor.
-        if unsafe { libc::syncfs(f.as_raw_fd()) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = first;
-        for p in paths {
-            File::open(p)?.sync_all()?;
-        }
-        Ok(())
-    }
-}
-
 pub fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
@@ -156,13 +123,6 @@ pub fn free_bytes(dir: &Path) -> io::Result<Option<u64>> {
     Ok(Some(
         (st.f_bavail as u64).saturating_mul(st.f_frsize as u64),
     ))
-}
-
-pub fn same_file(a: &Path, b: &Path) -> bool {
-    match (fs::metadata(a), fs::metadata(b)) {
-        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
-        _ => false,
-    }
 }
 
 pub fn default_sigpipe() {
@@ -202,14 +162,17 @@ mod tests {
     #[test]
     fn new_files_get_0644_or_0755_and_existing_ones_are_never_opened() {
         let d = tempfile::tempdir().unwrap();
+        let tree = crate::platform::Tree::open_ambient(d.path()).unwrap();
         for (name, exec, mode) in [("plain", false, 0o644), ("tool", true, 0o755)] {
             let p = d.path().join(name);
-            create_new(&p, exec).unwrap();
+            tree.create_new(name, crate::platform::tree::Perm::exec(exec))
+                .unwrap();
             let m = fs::metadata(&p).unwrap();
             assert_eq!(m.permissions().mode() & 0o777, mode & !umask());
             assert_eq!(exec_bit(&m), Some(exec & (umask() & 0o100 == 0)));
             assert!(
-                create_new(&p, exec).is_err(),
+                tree.create_new(name, crate::platform::tree::Perm::exec(exec))
+                    .is_err(),
                 "create_new must not open {name}"
             );
         }

@@ -7,13 +7,6 @@ use std::path::Path;
 
 use super::tree::Perm;
 
-pub fn create_new(path: &Path, _exec: bool) -> io::Result<File> {
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-}
-
 pub fn create_dir_all(path: &Path) -> io::Result<()> {
     fs::create_dir_all(path)
 }
@@ -58,22 +51,10 @@ pub fn exec_bit(_: &Metadata) -> Option<bool> {
 
 pub fn start_writeback(_: &File) {}
 
-pub fn sync_files(paths: &[&Path]) -> io::Result<()> {
-    // A file can only be flushed through a handle opened for writing.
-    for p in paths {
-        File::options().write(true).open(p)?.sync_all()?;
-    }
-    Ok(())
-}
-
 pub fn sync_dir(_: &Path) {}
 
 pub fn free_bytes(_: &Path) -> io::Result<Option<u64>> {
     Ok(None)
-}
-
-pub fn same_file(_: &Path, _: &Path) -> bool {
-    false
 }
 
 pub fn default_sigpipe() {}
