@@ -231,17 +231,13 @@ pub fn inspect(path: &Path, limits: &Limits) -> Result<Inspection, Error> {
     })
 }
 
-/// A sink that writes each file of `target` under `dir`.
 /// A sink writing `target`'s files under `under` (relative) in `dir`.
 pub fn sink_for(target: &Target, dir: Tree, under: &Path) -> Sink {
-    let mut sink = Sink::new(dir);
-    for f in &target.files {
-        sink.dests
-            .entry(f.sha256)
-            .or_default()
-            .push((under.join(f.path.as_str()), f.executable));
-    }
-    sink
+    let dests = target
+        .files
+        .iter()
+        .map(|f| (f.sha256, under.join(f.path.as_str()), f.executable));
+    Sink::new(dir, dests)
 }
 
 /// Result of `extract`.

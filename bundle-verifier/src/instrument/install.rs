@@ -6,29 +6,27 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use bundle_keys::device::DeviceKey;
 use serde::Serialize;
 
 use crate::error::Error;
 use crate::format::digest::Sha256Digest;
-use crate::format::manifest::{Confirm, Release, Target};
+use crate::format::envelope::EnvelopeReader;
+use crate::format::manifest::{Confirm, Manifest, Release, Target};
 use crate::format::payload::{read_payload, Sink};
 use crate::format::safepath::SafePath;
 use crate::instrument::identity::Identity;
 pub use crate::instrument::journal::Action;
 use crate::instrument::journal::{
-    commit_install, crash_point, move_into_place, open_and_recover, save_previous_records,
-    undo_install, Journal, Kind, Op, Phase, Recovered, Transaction,
+    commit_install, open_and_recover, Journal, Kind, Op, Phase, Recovered, Transaction,
 };
 pub use crate::instrument::plan::FREE_SPACE_ENV;
 use crate::instrument::plan::{check_root_paths, check_space, dirs_to_create, plan};
-use crate::instrument::receipt::{
-    BundleRef, Confirmation, Receipt, ReleaseRef, RESULT_FAILED, RESULT_REFUSED,
-};
+use crate::instrument::receipt::{BundleRef, Confirmation, Receipt, ReleaseRef, RESULT_REFUSED};
 use crate::instrument::state::{
-    canonical_root, check_apart, copy_synced, now_rfc3339, remove_all, write_atomic_in,
-    write_json_atomic, InstalledRecord, StateDir,
+    canonical_root, check_apart, now_rfc3339, remove_all, write_atomic_in, InstalledRecord,
+    StateDir,
 };
+use crate::instrument::switch::{switch_or_undo, STAGED_MANIFEST, STAGED_SIGNATURES};
 use crate::platform::Tree;
 use crate::trust::{TrustedKeys, Verified};
 use crate::verify::{open_verified, sink_for, Opened, TargetSummary};
@@ -197,7 +195,7 @@ fn refusal_receipt(
     Ok(state.abs(rel))
 }
 
-type Failed = (Error, Option<PathBuf>);
+pub(super) type Failed = (Error, Option<PathBuf>);
 
 /// The instrument root: its canonical path (for records) and its handle.
 #[derive(Clone, Copy)]
@@ -227,11 +225,11 @@ fn run(
     let mut o = open_verified(bundle, trust, &opts.limits).map_err(no_receipt)?;
     let release = o.manifest.release.clone();
     seen.bundle = Some(bundle_ref(bundle, &o));
-    let target = identity.select(&o.manifest).map_err(no_receipt)?.clone();
+    let target = identity.select(&o.manifest).map_err(no_receipt)?;
     let installed_before = state.installed_record(&identity.mode).map_err(no_receipt)?;
     check_sequence(state, &identity.mode, &release, opts.reinstall).map_err(no_receipt)?;
-    check_root_paths(tree, &target).map_err(no_receipt)?;
-    check_space(state, &target).map_err(no_receipt)?;
+    check_root_paths(tree, target).map_err(no_receipt)?;
+    check_space(state, target).map_err(no_receipt)?;
     if opts.dry_run {
         // Every byte is checked, nothing is written: no staging.
         read_payload(
@@ -242,19 +240,27 @@ fn run(
             &|n| ui.progress(n),
         )
         .map_err(no_receipt)?;
-        let ops = plan(tree, &target).map_err(no_receipt)?;
+        let ops = plan(tree, target).map_err(no_receipt)?;
         let before = installed_before.as_ref();
         return Ok(planned_report(
-            &o, identity, &target, &ops, before, seen, opts,
+            &o, identity, target, &ops, before, seen, opts,
         ));
     }
     seen.confirmations = confirm(&release.confirm, opts, ui).map_err(no_receipt)?;
 
-    let staging = stage(&mut o, &target, state, opts, ui).map_err(no_receipt)?;
+    // The authenticated manifest and signatures wait in staging for the
+    // backup (a rename there); their bytes need not stay in memory while
+    // the payload is unpacked.
+    let signed = [
+        (STAGED_MANIFEST, std::mem::take(&mut o.manifest_bytes)),
+        (STAGED_SIGNATURES, o.signatures.to_canonical_bytes()),
+    ];
+    let staging =
+        stage(&mut o.env, &o.manifest, target, signed, state, opts, ui).map_err(no_receipt)?;
     let staged = staging.rel.join("tree");
-    let ops = plan(tree, &target).map_err(no_receipt)?;
+    let ops = plan(tree, target).map_err(no_receipt)?;
     let before = installed_before.as_ref();
-    let mut report = planned_report(&o, identity, &target, &ops, before, seen, opts);
+    let mut report = planned_report(&o, identity, target, &ops, before, seen, opts);
 
     let (key, created) = state.device_key(true).map_err(no_receipt)?;
     let started = now_rfc3339();
@@ -284,7 +290,10 @@ fn run(
         },
     };
     journal.write(state, Phase::Prepare).map_err(no_receipt)?;
-    switch_or_undo(state, tree, &mut journal, &o, &staged, &key)?;
+    switch_or_undo(state, tree, &mut journal, &staged, &key)?;
+    // The bundle's manifest is on disk now; what follows holds only the
+    // journal (peak memory is what a release of 60,000 files must fit in).
+    drop(o);
     let receipt = commit_install(state, tree, &journal, &key).map_err(no_receipt)?;
     report.transaction = Some(txn.clone());
     report.backup = Some(state.backup(&txn));
@@ -332,11 +341,13 @@ impl Drop for Staging<'_> {
     }
 }
 
-/// Reads the rest of the bundle, unpacking the target's files into a new
+/// Writes the bundle's `signed` files and reads the rest of the bundle, unpacking the target's files into a new
 /// private staging directory (its `tree/`).
 fn stage<'s, R: io::Read>(
-    o: &mut Opened<R>,
+    env: &mut EnvelopeReader<R>,
+    manifest: &Manifest,
     target: &Target,
+    signed: [(&str, Vec<u8>); 2],
     state: &'s StateDir,
     opts: &ApplyOptions,
     ui: &dyn Ui,
@@ -357,8 +368,11 @@ fn stage<'s, R: io::Read>(
         .tree
         .open_dir(&staging.rel)
         .map_err(Error::io("cannot open", state.abs(&staging.rel)))?;
+    for (name, bytes) in signed {
+        write_atomic_in(&state.tree, staging.rel.join(name), &bytes)?;
+    }
     let sink = sink_for(target, dir, Path::new("tree"));
-    read_payload(&mut o.env, &o.manifest, Some(&sink), &opts.limits, &|n| {
+    read_payload(env, manifest, Some(&sink), &opts.limits, &|n| {
         ui.progress(n)
     })?;
     Ok(staging)
@@ -399,55 +413,6 @@ fn planned_report<R>(
         other_modes: o.manifest.other_modes(target),
         recovered: None,
     }
-}
-
-/// Backs up, switches the staged files in and marks the journal for commit;
-/// on any failure puts the root back as it was and records that in a receipt.
-fn switch_or_undo<R>(
-    state: &StateDir,
-    root: &Tree,
-    journal: &mut Journal,
-    o: &Opened<R>,
-    staged: &Path,
-    key: &DeviceKey,
-) -> Result<(), Failed> {
-    let switched = (|| {
-        back_up(
-            state,
-            root,
-            &journal.transaction,
-            &o.manifest_bytes,
-            &o.signatures.to_canonical_bytes(),
-        )?;
-        journal.write(state, Phase::Switch)?;
-        switch_in(root, &state.tree, &journal.transaction, staged)?;
-        journal.write(state, Phase::Commit)
-    })();
-    let Err(e) = switched else {
-        return Ok(());
-    };
-    let reason = e.to_string();
-    Err(
-        match undo_install(
-            state,
-            root,
-            journal,
-            key,
-            journal.phase,
-            RESULT_FAILED,
-            &reason,
-        ) {
-            Ok(receipt) => (Error::InstallFailed { reason }, Some(receipt)),
-            Err(restore) => (
-                Error::RestoreFailed {
-                    reason,
-                    restore: restore.to_string(),
-                    backup: state.backup(&journal.transaction.transaction),
-                },
-                None,
-            ),
-        },
-    )
 }
 
 /// Downgrade protection: the sequence must exceed the highest ever applied
@@ -508,130 +473,4 @@ fn confirm(
     } else {
         Err(Error::NotConfirmed { missing })
     }
-}
-
-/// Keeps every file the install replaces (a hard link costs nothing; a copy
-/// across file systems), the signed manifest, and the records it supersedes.
-fn back_up(
-    state: &StateDir,
-    root: &Tree,
-    t: &Transaction,
-    manifest: &[u8],
-    signatures: &[u8],
-) -> Result<(), Error> {
-    let st = &state.tree;
-    let backup = StateDir::backup_rel(&t.transaction);
-    let files = backup.join("files");
-    st.create_dir_all(&files).map_err(Error::io(
-        "cannot create backup directory",
-        st.display(&files),
-    ))?;
-    st.sync_dir("backups");
-    crash_point();
-    write_atomic_in(st, backup.join("manifest.json"), manifest)?;
-    write_atomic_in(st, backup.join("signatures.json"), signatures)?;
-    save_previous_records(state, &t.identity.mode, &backup)?;
-    crash_point();
-    // The extra copy (e.g. on the USB stick) is outside root and state; it
-    // is opened once, like them, and written through its handle.
-    let extra = match &t.backup_to {
-        None => None,
-        Some(d) => {
-            fs::create_dir_all(d.join("files"))
-                .map_err(Error::io("cannot create backup directory", d))?;
-            Some(Tree::open_ambient(d).map_err(Error::io("cannot open", d))?)
-        }
-    };
-    let extra_files = PathBuf::from("files");
-    // Directories to sync once at the end (not once per file): new entries
-    // in them, and the directories themselves in their parents.
-    let mut to_sync = std::collections::BTreeSet::new();
-    for op in t.changed().filter(|o| o.action == Action::Replace) {
-        let dest = Path::new(op.path.as_str());
-        for (base, into) in
-            std::iter::once((st, &files)).chain(extra.as_ref().map(|e| (e, &extra_files)))
-        {
-            let saved = into.join(dest);
-            let parent = saved.parent().expect("joined path has a parent");
-            base.create_dir_all(parent).map_err(Error::io(
-                "cannot create backup directory",
-                base.display(parent),
-            ))?;
-            let linked = std::ptr::eq(base, st) && root.hard_link(dest, base, &saved).is_ok();
-            if !linked {
-                copy_synced(root, dest, base, &saved)?;
-            }
-            to_sync.extend(
-                parent
-                    .ancestors()
-                    .take_while(|a| a.starts_with(into))
-                    .map(|a| (std::ptr::eq(base, st), a.to_owned())),
-            );
-        }
-        crash_point();
-    }
-    for (in_state, d) in to_sync.iter().rev() {
-        match (in_state, &extra) {
-            (true, _) => st.sync_dir(d),
-            (false, Some(e)) => e.sync_dir(d),
-            (false, None) => {}
-        }
-    }
-    if let Some(e) = &extra {
-        write_json_atomic(e, "transaction.json", t)?;
-        crash_point();
-    }
-    Ok(())
-}
-
-/// Creates the new directories and renames staged files over their paths.
-fn switch_in(root: &Tree, st: &Tree, t: &Transaction, staged: &Path) -> Result<(), Error> {
-    let fail_at: Option<usize> = std::env::var(FAULT_ENV).ok().and_then(|v| v.parse().ok());
-    for d in &t.created_dirs {
-        let p = Path::new(d.as_str());
-        match root.create_dir(p) {
-            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
-                return Err(Error::io("cannot create directory", root.display(p))(e))
-            }
-            _ => {}
-        }
-        crash_point();
-    }
-    // Directories to sync, once each, in the order first met.
-    let mut dirs: Vec<PathBuf> = t
-        .created_dirs
-        .iter()
-        .map(|d| PathBuf::from(d.as_str()))
-        .collect();
-    let mut listed: std::collections::HashSet<PathBuf> = dirs.iter().cloned().collect();
-    for (i, op) in t.changed().enumerate() {
-        let dest = Path::new(op.path.as_str());
-        if fail_at == Some(i) {
-            return Err(Error::io("injected fault before", root.display(dest))(
-                io::Error::other("test fault"),
-            ));
-        }
-        move_into_place(st, &staged.join(dest), root, dest)?;
-        crash_point();
-        let parent = dest.parent().unwrap_or(Path::new("")).to_owned();
-        if listed.insert(parent.clone()) {
-            dirs.push(parent);
-        }
-    }
-    // New entries are durable once their directories are synced: the files'
-    // parents, and the parents of the directories this install created.
-    for d in t.created_dirs.iter().map(|d| {
-        Path::new(d.as_str())
-            .parent()
-            .unwrap_or(Path::new(""))
-            .to_owned()
-    }) {
-        if listed.insert(d.clone()) {
-            dirs.push(d);
-        }
-    }
-    for d in &dirs {
-        root.sync_dir(d);
-    }
-    Ok(())
 }

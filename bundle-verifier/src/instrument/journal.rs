@@ -34,9 +34,10 @@ use crate::instrument::receipt::{
     RESULT_ROLLED_BACK,
 };
 use crate::instrument::state::{
-    copy_synced, read_in, read_json_opt, remove_all, write_atomic_in, write_json_atomic, Highest,
-    InstalledRecord, StateDir,
+    copy_atomic, copy_synced, read_in, read_json_opt, remove_all, write_atomic_in,
+    write_json_atomic, Highest, InstalledRecord, StateDir,
 };
+use crate::platform::tree::Perm;
 use crate::platform::Tree;
 
 /// Testing only: abort the process at the N-th crash point (1-based), so the
@@ -378,7 +379,10 @@ pub fn write_receipt(
     r.installed_after = p.installed_after;
     r.installed_before = p.installed_before;
     crash_point();
-    write_atomic_in(&state.tree, &rel, &r.sign(key))?;
+    state
+        .tree
+        .write_atomic_with(&rel, Perm::Private, |w| r.write_signed(key, w))
+        .map_err(Error::io("cannot write", &path))?;
     crash_point();
     Ok(path)
 }
@@ -521,11 +525,7 @@ pub fn commit_install(
         ("manifest.json", ".manifest.json"),
         ("signatures.json", ".signatures.json"),
     ] {
-        let src = backup.join(from);
-        let bytes = read_in(st, &src, record_kind(suffix))?.ok_or_else(|| {
-            Error::io("cannot read", st.display(&src))(io::ErrorKind::NotFound.into())
-        })?;
-        write_atomic_in(st, StateDir::installed(mode, suffix), &bytes)?;
+        copy_atomic(st, backup.join(from), st, StateDir::installed(mode, suffix))?;
         crash_point();
     }
     let paths: Vec<&SafePath> = t.ops.iter().map(|o| &o.path).collect();

@@ -14,3 +14,4 @@ pub mod receipt;
 pub mod rollback;
 pub mod scan;
 pub mod state;
+mod switch;

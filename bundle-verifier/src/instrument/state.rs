@@ -484,9 +484,28 @@ pub fn write_json_atomic(
     rel: impl AsRef<Path>,
     value: &impl Serialize,
 ) -> Result<(), Error> {
-    let mut bytes = serde_json::to_vec_pretty(value).expect("records serialise");
-    bytes.push(b'\n');
-    write_atomic_in(tree, rel, &bytes)
+    let rel = rel.as_ref();
+    tree.write_atomic_with(rel, Perm::Private, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(io::Error::from)?;
+        w.write_all(b"\n")
+    })
+    .map_err(Error::io("cannot write", tree.display(rel)))
+}
+
+/// Copies a file within or between trees through [`Tree::write_atomic_with`]:
+/// streamed, durable, and never a half-written destination.
+pub fn copy_atomic(
+    from: &Tree,
+    src: impl AsRef<Path>,
+    to: &Tree,
+    dest: impl AsRef<Path>,
+) -> Result<(), Error> {
+    let (src, dest) = (src.as_ref(), dest.as_ref());
+    let mut f = from
+        .open_file(src)
+        .map_err(Error::io("cannot read", from.display(src)))?;
+    to.write_atomic_with(dest, Perm::Private, |w| io::copy(&mut f, w).map(drop))
+        .map_err(Error::io("cannot write", to.display(dest)))
 }
 
 /// Copies a file (with its permission bits) between trees and makes the

@@ -394,10 +394,23 @@ impl Tree {
     /// directory: a reader (or the next run after a crash) sees the old
     /// bytes or the new ones, never a mix.
     pub fn write_atomic(&self, rel: impl AsRef<Path>, bytes: &[u8], perm: Perm) -> io::Result<()> {
+        self.write_atomic_with(rel, perm, |w| w.write_all(bytes))
+    }
+
+    /// [`Tree::write_atomic`] for content that `write` streams (through a
+    /// buffer): large records are never held whole in memory.
+    pub fn write_atomic_with(
+        &self,
+        rel: impl AsRef<Path>,
+        perm: Perm,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
         let rel = rel.as_ref();
-        let (tmp, mut f) = self.create_temp(rel, perm)?;
-        let written = f.write_all(bytes).and_then(|()| f.sync_all());
-        drop(f);
+        let (tmp, f) = self.create_temp(rel, perm)?;
+        let mut w = io::BufWriter::with_capacity(64 * 1024, f);
+        let written = write(&mut w)
+            .and_then(|()| w.into_inner().map_err(io::IntoInnerError::into_error))
+            .and_then(|f| f.sync_all());
         let renamed = written.and_then(|()| self.rename(&tmp, self, rel));
         if let Err(e) = renamed {
             let _ = self.remove_file(&tmp);

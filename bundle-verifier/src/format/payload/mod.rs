@@ -262,7 +262,7 @@ pub fn unpack_chunks(
     tuning: Tuning,
 ) -> Result<(), Error> {
     // A sink with nothing to write needs no writer thread.
-    let sink = sink.filter(|s| !s.dests.is_empty());
+    let sink = sink.filter(|s| !s.is_empty());
     let (decoded, checked, written) = std::thread::scope(|s| {
         let (out_tx, out_rx) = mpsc::sync_channel::<Chunk>(tuning.out_buffers);
         let (free_tx, free_rx) = mpsc::channel::<Chunk>();

@@ -105,13 +105,14 @@ fn staged_files_get_the_blob_bytes_at_every_destination_with_their_mode() {
     let z = zstd::encode_all(&archive(&refs)[..], 3).unwrap();
     for t in [TINY, Tuning::default()] {
         let dir = tempfile::tempdir().unwrap();
-        let mut sink = Sink::new(crate::platform::Tree::open_ambient(dir.path()).unwrap());
-        for (i, f) in files.iter().enumerate() {
+        let dests = files.iter().enumerate().flat_map(|(i, f)| {
             let exec = f.starts_with(b"#!");
-            let d = sink.dests.entry(Sha256Digest::of(f)).or_default();
-            d.push((format!("sub/{i}").into(), exec));
-            d.push((format!("copy/{i}").into(), exec));
-        }
+            ["sub", "copy"].map(|d| (Sha256Digest::of(f), format!("{d}/{i}").into(), exec))
+        });
+        let sink = Sink::new(
+            crate::platform::Tree::open_ambient(dir.path()).unwrap(),
+            dests,
+        );
         run(&z, &blobs, Some(&sink), t).unwrap();
         for (i, f) in files.iter().enumerate() {
             for sub in ["sub", "copy"] {
