@@ -93,6 +93,7 @@ io-cannot-sync = Schreiben auf den Datenträger nicht möglich
 io-cannot-sync-staged-files-on-the-file-system-of = Zwischendateien können nicht auf den Datenträger geschrieben werden, Dateisystem von
 io-cannot-write = Schreiben nicht möglich
 io-cannot-write-in = Schreiben nicht möglich in
+io-cannot-reserve-space-in = Der Platz zum Abschließen der Installation lässt sich nicht freihalten in
 io-cannot-write-staged-file = Zwischendatei kann nicht geschrieben werden
 io-injected-fault-before = eingespeister Fehler vor
 io-the-backup-is-missing-for = Die Sicherung fehlt für

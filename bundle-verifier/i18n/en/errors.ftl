@@ -95,6 +95,7 @@ io-cannot-sync = cannot sync
 io-cannot-sync-staged-files-on-the-file-system-of = cannot sync staged files on the file system of
 io-cannot-write = cannot write
 io-cannot-write-in = cannot write in
+io-cannot-reserve-space-in = cannot set aside the space to finish the install in
 io-cannot-write-staged-file = cannot write staged file
 io-injected-fault-before = injected fault before
 io-the-backup-is-missing-for = the backup is missing for

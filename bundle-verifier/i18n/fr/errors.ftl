@@ -115,6 +115,7 @@ io-cannot-sync = impossible d'écrire sur le disque
 io-cannot-sync-staged-files-on-the-file-system-of = impossible d'écrire sur le disque les fichiers préparés du système de fichiers de
 io-cannot-write = impossible d'écrire
 io-cannot-write-in = impossible d'écrire dans
+io-cannot-reserve-space-in = impossible de réserver l'espace pour terminer l'installation dans
 io-cannot-write-staged-file = impossible d'écrire le fichier préparé
 io-injected-fault-before = panne simulée (test) avant
 io-the-backup-is-missing-for = la sauvegarde est absente pour

@@ -279,6 +279,10 @@ impl Error {
             | StateInsideRoot { .. }
             | RootInsideState { .. } => ExitClass::Usage,
             InstallFailed { .. } | NoSpace { .. } => ExitClass::InstallFailed,
+            // A full disk is the user's to fix, and apply makes sure that
+            // it finds one only while the root can still be left unchanged
+            // (see `instrument::switch`'s space reserve).
+            Io { source, .. } if crate::platform::is_disk_full(source) => ExitClass::InstallFailed,
             Io { .. } | RestoreFailed { .. } => ExitClass::Other,
         }
     }

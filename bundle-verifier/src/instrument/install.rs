@@ -274,7 +274,7 @@ fn run(
         kind: Kind::Install,
         phase: Phase::Prepare,
         rollback: None,
-        staging: Some(state.abs(staging.keep())),
+        staging: Some(state.abs(&staging.rel)),
         transaction: Transaction {
             backup_to: backup_to.clone(),
             bundle: seen.bundle.clone().expect("set above"),
@@ -290,6 +290,8 @@ fn run(
         },
     };
     journal.write(state, Phase::Prepare).map_err(no_receipt)?;
+    // The journal owns the staging directory now (recovery removes it).
+    staging.keep();
     switch_or_undo(state, tree, &mut journal, &staged, &key)?;
     // The bundle's manifest is on disk now; what follows holds only the
     // journal (peak memory is what a release of 60,000 files must fit in).
@@ -326,10 +328,9 @@ struct Staging<'a> {
 }
 
 impl Staging<'_> {
-    /// Keeps the directory (the journal now owns it); returns its path.
-    fn keep(mut self) -> PathBuf {
+    /// Keeps the directory (the journal now owns it).
+    fn keep(mut self) {
         self.keep = true;
-        self.rel.clone()
     }
 }
 

@@ -34,7 +34,7 @@ use crate::instrument::receipt::{
     RESULT_ROLLED_BACK,
 };
 use crate::instrument::state::{
-    copy_atomic, copy_synced, read_in, read_json_opt, remove_all, write_atomic_in,
+    copy_atomic, copy_synced, json_size, read_in, read_json_opt, remove_all, write_atomic_in,
     write_json_atomic, Highest, InstalledRecord, StateDir,
 };
 use crate::platform::tree::Perm;
@@ -434,6 +434,10 @@ pub fn undo_install(
     if phase != Phase::Prepare {
         restore_files(root, state, t, &backup.join("files"))?;
     }
+    // The root is as it was; free the staged files and the reserve before
+    // the receipt is written (the disk may be what failed).
+    remove_staging(state, j)?;
+    release_commit_space(state, &t.transaction)?;
     let receipt = write_receipt(
         state,
         key,
@@ -450,7 +454,6 @@ pub fn undo_install(
     )?;
     crash_point();
     remove_all(&state.tree, &backup)?;
-    remove_staging(state, j)?;
     Journal::remove(state)?;
     Ok(receipt)
 }
@@ -509,6 +512,52 @@ pub fn save_previous_records(state: &StateDir, mode: &str, backup: &Path) -> Res
     Ok(())
 }
 
+/// The file in an install's backup that holds the space its commit needs.
+const RESERVE: &str = "reserve";
+
+/// Sets aside, before the root changes, the disk space that finishing the
+/// install takes (the journal's last phase, the records, the receipt): a
+/// disk that fills up must do so while the install can still be undone, not
+/// after its files are in place. [`release_commit_space`] gives it back.
+pub fn reserve_commit_space(state: &StateDir, j: &Journal) -> Result<(), Error> {
+    let t = &j.transaction;
+    let backup = StateDir::backup_rel(&t.transaction);
+    let sized = |name: &str| {
+        state
+            .tree
+            .open_file(backup.join(name))
+            .and_then(|f| f.metadata())
+            .map_or(0, |m| m.len())
+    };
+    // Pretty-printed journal and records are at most twice their compact
+    // size; the receipt and the directory listing are smaller than the
+    // journal; 256 KiB covers the small records and directory blocks.
+    let journal = 2 * json_size(j);
+    let size = 3 * journal + sized("manifest.json") + sized("signatures.json") + (256 << 10);
+    let rel = backup.join(RESERVE);
+    state
+        .tree
+        .write_atomic_with(&rel, Perm::Private, |w| {
+            let zeros = [0u8; 64 << 10];
+            let mut left = size;
+            while left > 0 {
+                let n = left.min(zeros.len() as u64) as usize;
+                w.write_all(&zeros[..n])?;
+                left -= n as u64;
+            }
+            Ok(())
+        })
+        .map_err(Error::io(
+            "cannot reserve space in",
+            state.backup(&t.transaction),
+        ))
+}
+
+/// Frees the space [`reserve_commit_space`] set aside (absent is fine).
+pub fn release_commit_space(state: &StateDir, txn: &str) -> Result<(), Error> {
+    remove_all(&state.tree, StateDir::backup_rel(txn).join(RESERVE))
+}
+
 /// Finishes an install whose files are all in place: records, highest
 /// sequence, receipt. Every step is idempotent.
 pub fn commit_install(
@@ -521,6 +570,7 @@ pub fn commit_install(
     let st = &state.tree;
     let mode = &t.identity.mode;
     let backup = StateDir::backup_rel(&t.transaction);
+    release_commit_space(state, &t.transaction)?;
     for (from, suffix) in [
         ("manifest.json", ".manifest.json"),
         ("signatures.json", ".signatures.json"),

@@ -388,14 +388,14 @@ impl StateDir {
         let (tmp, mut f) = self
             .tree
             .create_temp(Path::new(Self::DEVICE_KEY), Perm::Private)
-            .map_err(|e| bad(&e))?;
+            .map_err(Error::io("cannot write", &path))?;
         let linked = k
             .with_pem(|pem| io::Write::write_all(&mut f, pem))
             .and_then(|()| f.sync_all())
             .and_then(|()| self.tree.hard_link(&tmp, &self.tree, Self::DEVICE_KEY));
         drop(f);
         let _ = self.tree.remove_file(&tmp);
-        linked.map_err(|e| bad(&e))?;
+        linked.map_err(Error::io("cannot write", &path))?;
         write_atomic_in(
             &self.tree,
             Self::DEVICE_PUB,
@@ -490,6 +490,23 @@ pub fn write_json_atomic(
         w.write_all(b"\n")
     })
     .map_err(Error::io("cannot write", tree.display(rel)))
+}
+
+/// The size of `value` as compact JSON, without holding the text.
+pub fn json_size(value: &impl Serialize) -> u64 {
+    struct Count(u64);
+    impl io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut n = Count(0);
+    serde_json::to_writer(&mut n, value).expect("records serialise");
+    n.0
 }
 
 /// Copies a file within or between trees through [`Tree::write_atomic_with`]:

@@ -11,8 +11,8 @@ use bundle_keys::device::DeviceKey;
 use crate::error::Error;
 use crate::instrument::install::{Failed, FAULT_ENV};
 use crate::instrument::journal::{
-    crash_point, move_into_place, save_previous_records, undo_install, Action, Journal, Phase,
-    Transaction,
+    crash_point, move_into_place, release_commit_space, reserve_commit_space,
+    save_previous_records, undo_install, Action, Journal, Phase, Transaction,
 };
 use crate::instrument::receipt::RESULT_FAILED;
 use crate::instrument::state::{copy_synced, write_json_atomic, StateDir};
@@ -33,8 +33,10 @@ pub(super) fn switch_or_undo(
 ) -> Result<(), Failed> {
     let switched = (|| {
         back_up(state, root, &journal.transaction, staged)?;
+        reserve_commit_space(state, journal)?;
         journal.write(state, Phase::Switch)?;
         switch_in(root, &state.tree, &journal.transaction, staged)?;
+        release_commit_space(state, &journal.transaction.transaction)?;
         journal.write(state, Phase::Commit)
     })();
     let Err(e) = switched else {

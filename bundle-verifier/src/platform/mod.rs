@@ -72,3 +72,11 @@ pub fn default_sigpipe() {
 pub fn preferred_languages() -> Vec<String> {
     os::preferred_languages()
 }
+
+/// Whether an I/O error means the disk (or the user's quota) is full.
+pub fn is_disk_full(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+    )
+}

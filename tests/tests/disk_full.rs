@@ -1,0 +1,116 @@
+//! A full disk at every point of apply: the state directory lives on a small
+//! tmpfs (in a private mount namespace, so no privilege is needed), and the
+//! install is tried at every size from nearly nothing up to enough. Each run
+//! either installs (exit 0) or fails with exit 5 and leaves the root exactly
+//! as it was; the same command then succeeds once there is room, whatever
+//! the failed run left in the state directory.
+
+#![cfg(target_os = "linux")]
+
+use std::path::Path;
+use std::process::Command;
+
+use e2e_tests::*;
+
+/// Whether this machine lets an unprivileged process mount a tmpfs in its
+/// own namespace (`unshare -rm`).
+fn can_mount_tmpfs() -> bool {
+    Command::new("unshare")
+        .args(["-rm", "sh", "-c", "mount -t tmpfs -o size=64k none /mnt"])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn a_full_disk_at_any_point_of_apply_is_exit_5_with_the_root_unchanged() {
+    if !can_mount_tmpfs() {
+        // CI machines run as root or allow user namespaces; say so loudly
+        // rather than pass silently where neither holds.
+        panic!("this test needs `unshare -rm` (user and mount namespaces) to mount a tmpfs");
+    }
+    let s = Scratch::new();
+    let (key, public) = s.keygen("release");
+    let bundle = s.build(&example().join("release.toml"), &key, "fsn");
+    let root = s.instrument_root("root");
+    let orig = s.path("orig");
+    copy_tree(&root, &orig);
+    let small = s.path("small");
+    std::fs::create_dir(&small).unwrap();
+    let apply = apply_cmd(&bundle, &public, &nextseq_dx(), &root, &small.join("state"));
+    let mut argv = vec![apply.get_program().to_owned()];
+    argv.extend(apply.get_args().map(|a| a.to_owned()));
+    argv.extend(["--confirm".into(), "backup".into()]);
+
+    // In the namespace: mount SIZE, apply, note its exit code and whether the
+    // root is unchanged, then grow the tmpfs and apply again.
+    let script = r#"
+        dir=$1 size=$2 root=$3 orig=$4 out=$5; shift 5
+        mount -t tmpfs -o size="$size" none "$dir" || exit 97
+        "$@" >"$out.stdout" 2>"$out.stderr"; echo $? >"$out.rc1"
+        if diff -r "$root" "$orig" >/dev/null; then echo same; else echo changed; fi >"$out.root1"
+        mount -o remount,size=64m "$dir" || exit 98
+        "$@" >/dev/null 2>>"$out.stderr2"; echo $? >"$out.rc2"
+    "#;
+    let mut installed_at = None;
+    let mut failures = 0;
+    for kib in (8..=4096).step_by(8) {
+        copy_back(&orig, &root);
+        let out = s.path(&format!("run-{kib}"));
+        let status = Command::new("unshare")
+            .args(["-rm", "sh", "-c", script, "sh"])
+            .arg(&small)
+            .arg(format!("{kib}k"))
+            .arg(&root)
+            .arg(&orig)
+            .arg(&out)
+            .args(&argv)
+            .env("BUNDLE_VERIFIER_FREE_BYTES", "1000000000000")
+            .env("LANG", "C")
+            .status()
+            .unwrap();
+        assert!(status.success(), "the namespace script failed at {kib} KiB");
+        let read = |ext: &str| {
+            std::fs::read_to_string(format!("{}.{ext}", out.display()))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        let (rc1, root1, rc2) = (read("rc1"), read("root1"), read("rc2"));
+        match rc1.as_str() {
+            "0" => {
+                installed_at = Some(kib);
+                break;
+            }
+            "5" => {
+                failures += 1;
+                assert_eq!(root1, "same", "exit 5 at {kib} KiB changed the root");
+                let err = read("stderr");
+                assert!(!err.contains("panicked"), "{err}");
+                assert_eq!(
+                    rc2,
+                    "0",
+                    "after a full disk at {kib} KiB, apply with room failed: {}",
+                    read("stderr2")
+                );
+            }
+            other => panic!(
+                "a full disk at {kib} KiB gave exit {other} (root {root1}):\n{}",
+                read("stderr")
+            ),
+        }
+    }
+    let kib = installed_at.expect("the install fits in 4 MiB");
+    eprintln!("{failures} sizes failed with exit 5; the install fits in {kib} KiB");
+    assert!(
+        failures > 10,
+        "only {failures} sizes failed before {kib} KiB"
+    );
+}
+
+/// Puts `root` back to `orig` (a fresh copy).
+fn copy_back(orig: &Path, root: &Path) {
+    if root.exists() {
+        std::fs::remove_dir_all(root).unwrap();
+    }
+    copy_tree(orig, root);
+}
