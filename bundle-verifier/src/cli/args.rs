@@ -43,7 +43,7 @@ impl Trust {
         match (&self.trust_root, self.trusted_key.is_empty(), state) {
             (Some(root), _, _) => TrustedKeys::from_root_file(root),
             (None, false, _) => TrustedKeys::from_pem_files(&self.trusted_key),
-            (None, true, Some(state)) => TrustedKeys::from_state(&state.join("trust")),
+            (None, true, Some(state)) => TrustedKeys::from_state_dir(state),
             (None, true, None) => Err(Error::Config(
                 "say which keys to trust: --trust-root ROOT.json or --trusted-key KEY.pub".into(),
             )),

@@ -220,7 +220,7 @@ fn run(
     // The instrument's own trust root (`<state>/trust/root.json`) rules; newer
     // versions are installed there before the bundle is judged.
     let trust = &trust
-        .with_state(&state.root.join("trust"), !opts.dry_run)
+        .with_state(state.tree.clone(), !opts.dry_run)
         .map_err(no_receipt)?;
     let mut o = open_verified(bundle, trust, &opts.limits).map_err(no_receipt)?;
     let release = o.manifest.release.clone();

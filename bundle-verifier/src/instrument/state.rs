@@ -43,7 +43,7 @@ pub struct StateDir {
     pub root: PathBuf,
     /// The directory itself; everything in it is reached through this
     /// handle, never through a link (see [`crate::platform::tree`]).
-    pub tree: Tree,
+    pub tree: std::sync::Arc<Tree>,
     /// Held while this process uses the directory, so a second verifier
     /// cannot "recover" a transaction that is still running.
     _lock: Option<fs::File>,
@@ -245,7 +245,7 @@ impl StateDir {
         };
         Ok(StateDir {
             root,
-            tree,
+            tree: tree.into(),
             _lock: lock,
         })
     }
@@ -256,7 +256,7 @@ impl StateDir {
             Tree::open_ambient(path).map_err(Error::io("cannot open state directory", path))?;
         Ok(StateDir {
             root: path.to_owned(),
-            tree,
+            tree: tree.into(),
             _lock: None,
         })
     }
@@ -453,8 +453,8 @@ pub fn read_json_opt<T: DeserializeOwned>(
     }
 }
 
-/// Writes a file outside the root and the state directory (an export, the
-/// trust root file) through a temporary file, fsync and rename: readers see
+/// Writes a file outside the root and the state directory (an export)
+/// through a temporary file, fsync and rename: readers see
 /// the old bytes or the new ones, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let dir = path.parent().unwrap_or(Path::new("."));

@@ -69,7 +69,7 @@ pub(super) fn switch_or_undo(
 /// Keeps every file the install replaces (a hard link costs nothing; a copy
 /// across file systems), the signed manifest, and the records it supersedes.
 fn back_up(state: &StateDir, root: &Tree, t: &Transaction, staged: &Path) -> Result<(), Error> {
-    let st = &state.tree;
+    let st: &Tree = &state.tree;
     let backup = StateDir::backup_rel(&t.transaction);
     let files = backup.join("files");
     st.create_dir_all(&files).map_err(Error::io(

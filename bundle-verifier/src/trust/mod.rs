@@ -7,7 +7,8 @@
 //! files and stepping along their chain of versions in `root`.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 use bundle_keys::root::{ReleaseKey, RootDocument};
 pub use bundle_keys::SignatureEntry;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::format::digest::Sha256Digest;
 use crate::format::manifest::{is_canonical_json, Manifest};
+use crate::platform::Tree;
 use crate::Limits;
 
 mod root;
@@ -105,8 +107,9 @@ pub struct TrustedKeys {
     source: Source,
     release: Vec<(PublicKey, ReleaseKey)>,
     threshold: usize,
-    /// `<state>/trust/root.json` and whether to write it (not on a dry run).
-    store: Option<(PathBuf, bool)>,
+    /// The state directory whose `trust/root.json` newer roots go to, and
+    /// whether to write it (not on a dry run).
+    store: Option<(Arc<Tree>, bool)>,
 }
 
 /// What a signature check found, for reports and receipts.

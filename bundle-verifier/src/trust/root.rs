@@ -2,14 +2,18 @@
 //! threshold, and stepping along the chain of versions (never backwards), with
 //! the installed copy in the state directory kept up to date.
 
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bundle_keys::root::RootDocument;
 use bundle_keys::{KeyId, SignatureBytes};
 
 use super::{Source, TrustedKeys};
 use crate::error::Error;
-use crate::format::read::{read_at_most, read_input, InputKind};
+use crate::format::read::{read_input, read_opened, read_opened_at_most, InputKind};
+use crate::platform::tree::Perm;
+use crate::platform::Tree;
 use crate::Limits;
 
 /// The name of the trust root file inside a state directory's `trust/`.
@@ -32,36 +36,44 @@ impl TrustedKeys {
         Self::from_root(read_root_file(path)?)
     }
 
-    /// The trust root installed in a state directory's `trust/`.
-    pub fn from_state(trust_dir: &Path) -> Result<Self, Error> {
-        let path = trust_dir.join(INSTALLED_ROOT);
-        if !path.exists() {
-            return Err(Error::Config(format!(
+    /// The trust root installed in the state directory at `state`.
+    pub fn from_state_dir(state: &Path) -> Result<Self, Error> {
+        match Tree::open_ambient(state) {
+            Ok(tree) => Self::from_state(&tree),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::Config(format!(
                 "no trust root is installed on this instrument ({} does not exist); give --trust-root ROOT.json for the first apply",
-                path.display()
-            )));
+                state.display()
+            ))),
+            Err(e) => Err(Error::io("cannot open", state)(e)),
         }
-        Self::from_root_file(&path)
     }
 
-    /// Reconciles these keys with the trust root installed in `trust_dir`
-    /// (`<state>/trust`) and remembers where to install newer versions;
-    /// `write` is false on a dry run. A trust root never goes back: an older
-    /// one than installed is refused, a newer one must chain from it.
-    pub fn with_state(&self, trust_dir: &Path, write: bool) -> Result<Self, Error> {
-        let path = trust_dir.join(INSTALLED_ROOT);
-        let installed = if path.exists() {
-            Some(read_root_file(&path)?)
-        } else {
-            None
-        };
+    /// The trust root installed in a state directory's `trust/` (`state`
+    /// is the state directory's handle: no link is followed on the way).
+    pub fn from_state(state: &Tree) -> Result<Self, Error> {
+        match read_installed(state)? {
+            Some(doc) => Self::from_root(doc),
+            None => Err(Error::Config(format!(
+                "no trust root is installed on this instrument ({} does not exist); give --trust-root ROOT.json for the first apply",
+                state.display(installed_rel()).display()
+            ))),
+        }
+    }
+
+    /// Reconciles these keys with the trust root installed in the state
+    /// directory `state` (in `trust/`) and remembers where to install newer
+    /// versions; `write` is false on a dry run. A trust root never goes
+    /// back: an older one than installed is refused, a newer one must chain
+    /// from it.
+    pub fn with_state(&self, state: Arc<Tree>, write: bool) -> Result<Self, Error> {
+        let installed = read_installed(&state)?;
         let mut next = match (&self.source, installed) {
             (Source::Keys, None) => return Ok(self.clone()),
             (Source::Keys, Some(i)) => {
                 return Err(Error::Config(format!(
                     "this instrument has trust root version {} installed ({}); use it (give no --trusted-key) or a newer --trust-root",
                     i.version(),
-                    path.display()
+                    state.display(installed_rel()).display()
                 )))
             }
             (Source::Root(_), None) => self.clone(),
@@ -70,9 +82,9 @@ impl TrustedKeys {
                 installed.step_to(given)?.unwrap_or(installed)
             }
         };
-        next.store = Some((path, write));
-        if let (Some((path, true)), Source::Root(doc)) = (&next.store, &next.source) {
-            install_root(path, doc)?;
+        next.store = Some((state, write));
+        if let (Some((state, true)), Source::Root(doc)) = (&next.store, &next.source) {
+            install_root(state, doc.as_ref())?;
         }
         Ok(next)
     }
@@ -140,8 +152,8 @@ impl TrustedKeys {
                 continue; // history: older than the trust root in force
             }
             if let Some(next) = cur.step_to(&doc)? {
-                if let Some((path, true)) = &cur.store {
-                    install_root(path, &doc)?;
+                if let Some((state, true)) = &cur.store {
+                    install_root(state, &doc)?;
                 }
                 updates.push(doc.version());
                 cur = TrustedKeys {
@@ -205,12 +217,43 @@ pub fn read_root_file(path: &Path) -> Result<RootDocument, Error> {
     })
 }
 
-fn install_root(path: &Path, doc: &RootDocument) -> Result<(), Error> {
-    if read_at_most(path, doc.bytes.len() as u64).ok().as_deref() == Some(doc.bytes.as_slice()) {
+/// `trust/root.json`, relative to the state directory.
+fn installed_rel() -> PathBuf {
+    Path::new("trust").join(INSTALLED_ROOT)
+}
+
+/// The installed trust root, read through the state directory's handle.
+fn read_installed(state: &Tree) -> Result<Option<RootDocument>, Error> {
+    let rel = installed_rel();
+    let path = state.display(&rel);
+    let f = match state.open_for_reading(&rel) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("cannot read", path)(e)),
+        Ok(f) => f,
+    };
+    let bytes = read_opened(f, &path, InputKind::TrustRoot, &Limits::default())?;
+    RootDocument::parse(&bytes)
+        .map(Some)
+        .map_err(|error| Error::TrustRootDocument {
+            source_name: path.display().to_string(),
+            error,
+        })
+}
+
+/// Installs `doc` as the state directory's trust root (unless it is already).
+fn install_root(state: &Tree, doc: &RootDocument) -> Result<(), Error> {
+    let rel = installed_rel();
+    let same = state
+        .open_file(&rel)
+        .ok()
+        .and_then(|f| read_opened_at_most(f, doc.bytes.len() as u64).ok());
+    if same.as_deref() == Some(doc.bytes.as_slice()) {
         return Ok(());
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(Error::io("cannot create directory", dir))?;
-    }
-    crate::instrument::state::write_atomic(path, &doc.bytes)
+    state
+        .create_dir_all("trust")
+        .map_err(Error::io("cannot create directory", state.display("trust")))?;
+    state
+        .write_atomic(&rel, &doc.bytes, Perm::Plain)
+        .map_err(Error::io("cannot write", state.display(&rel)))
 }
