@@ -354,6 +354,16 @@ fn path_traversal(keys: &Keys) -> Vec<Case> {
             "a control character (U+009B)",
         ),
         (
+            "soft_hyphen",
+            "lrm/bin/lrm\u{AD}-guard".into(),
+            "an invisible character (soft hyphen, variation selector, …) (U+00AD)",
+        ),
+        (
+            "variation_selector",
+            "lrm/x\u{FE0F}".into(),
+            "an invisible character (soft hyphen, variation selector, …) (U+FE0F)",
+        ),
+        (
             "line_separator",
             "lrm/x\u{2028}y".into(),
             "a line or paragraph separator (U+2028)",
@@ -657,6 +667,16 @@ fn duplicates(keys: &Keys) -> Vec<Case> {
                 dx_files(m).push(f);
             }),
             "needs it to be a directory on Windows",
+        ),
+        Case::refused(
+            t,
+            "directory_spelled_two_ways",
+            edited(keys, |m| {
+                let mut f = dx_files(m)[1].clone();
+                f["path"] = json!("LRM/bin/other");
+                dx_files(m).push(f);
+            }),
+            "is also spelled \"LRM\" on Windows (NTFS",
         ),
         Case::refused(
             t,

@@ -28,6 +28,11 @@ pub enum Hidden {
     Separator,
     /// U+FEFF.
     ByteOrderMark,
+    /// Other default-ignorable characters, which draw nothing: U+00AD soft
+    /// hyphen, U+034F, U+115F, U+1160, U+17B4, U+17B5, U+180B–U+180F,
+    /// U+3164, variation selectors U+FE00–U+FE0F and U+E0100–U+E01EF,
+    /// U+FFA0, U+1BCA0–U+1BCA3, U+1D173–U+1D17A, tags U+E0000–U+E007F.
+    Ignorable,
 }
 
 impl Hidden {
@@ -43,6 +48,20 @@ impl Hidden {
             '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' => Hidden::ZeroWidth,
             '\u{2028}' | '\u{2029}' => Hidden::Separator,
             '\u{feff}' => Hidden::ByteOrderMark,
+            '\u{ad}'
+            | '\u{34f}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{17b4}'
+            | '\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{ffa0}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e007f}'
+            | '\u{e0100}'..='\u{e01ef}' => Hidden::Ignorable,
             _ => return None,
         })
     }
@@ -56,6 +75,7 @@ impl fmt::Display for Hidden {
             Hidden::ZeroWidth => "a zero-width character",
             Hidden::Separator => "a line or paragraph separator",
             Hidden::ByteOrderMark => "a byte-order mark",
+            Hidden::Ignorable => "an invisible character (soft hyphen, variation selector, …)",
         })
     }
 }
@@ -227,6 +247,14 @@ pub enum Clash {
         path: String,
         rule: Rule,
     },
+    /// One directory spelled two ways (`A/x` and `a/y`): one directory on
+    /// Windows, two on Linux, so the trees would differ.
+    #[error("the directory \"{}\" is also spelled \"{}\"{rule}; spell it one way in every path", visible(.first), visible(.second))]
+    DirectorySpelling {
+        first: String,
+        second: String,
+        rule: Rule,
+    },
 }
 
 /// Refuses two paths that name one file, and a file where another path
@@ -253,15 +281,34 @@ pub fn check_clashes<'a>(paths: impl IntoIterator<Item = &'a SafePath>) -> Resul
         }
         seen.push(keys);
     }
+    // Each directory's first spelling under each rule but `Exact`.
+    let mut dirs: Vec<HashMap<String, &str>> = vec![HashMap::new(); rules.len()];
     for p in &paths {
         for dir in p.ancestors() {
-            for (&rule, keys) in rules.iter().zip(&seen) {
-                if let Some(file) = keys.get(&rule.key(dir)) {
+            for ((&rule, keys), spelled) in rules.iter().zip(&seen).zip(&mut dirs) {
+                let key = rule.key(dir);
+                if let Some(file) = keys.get(&key) {
                     return Err(Clash::FileAsDirectory {
                         file: file.as_str().to_owned(),
                         path: p.as_str().to_owned(),
                         rule,
                     });
+                }
+                if rule == Rule::Exact {
+                    continue;
+                }
+                match spelled.get(&key) {
+                    Some(&first) if first != dir => {
+                        return Err(Clash::DirectorySpelling {
+                            first: first.to_owned(),
+                            second: dir.to_owned(),
+                            rule,
+                        })
+                    }
+                    Some(_) => {}
+                    None => {
+                        spelled.insert(key, dir);
+                    }
                 }
             }
         }
@@ -281,7 +328,11 @@ mod tests {
     fn clash(a: &str, b: &str) -> Option<Rule> {
         match check_clashes([&sp(a), &sp(b)]) {
             Ok(()) => None,
-            Err(Clash::SameFile { rule, .. } | Clash::FileAsDirectory { rule, .. }) => Some(rule),
+            Err(
+                Clash::SameFile { rule, .. }
+                | Clash::FileAsDirectory { rule, .. }
+                | Clash::DirectorySpelling { rule, .. },
+            ) => Some(rule),
         }
     }
 
@@ -299,6 +350,10 @@ mod tests {
             ('\u{2064}', Hidden::ZeroWidth),
             ('\u{2029}', Hidden::Separator),
             ('\u{feff}', Hidden::ByteOrderMark),
+            ('\u{ad}', Hidden::Ignorable),
+            ('\u{fe0f}', Hidden::Ignorable),
+            ('\u{e0101}', Hidden::Ignorable),
+            ('\u{e0041}', Hidden::Ignorable),
         ] {
             assert_eq!(Hidden::of(c), Some(class), "{c:?}");
         }
@@ -437,6 +492,29 @@ mod tests {
         assert_eq!(clash("straße", "STRASSE/x"), Some(Rule::CaseFold));
         assert_eq!(clash("lib²", "lib2/x"), Some(Rule::Compat));
         assert_eq!(clash("lib", "libx/y"), None);
+    }
+
+    #[test]
+    fn a_directory_spelled_two_ways_is_refused_by_each_rule_but_exact() {
+        let check = |a: &str, b: &str| check_clashes([&sp(a), &sp(b)]);
+        assert_eq!(
+            check("A/x", "a/y"),
+            Err(Clash::DirectorySpelling {
+                first: "A".into(),
+                second: "a".into(),
+                rule: Rule::Ntfs
+            })
+        );
+        assert!(check("lib/Bin/x", "lib/bin/y").is_err());
+        assert!(check("stra\u{df}e/x", "STRASSE/y").is_err());
+        // The same spelling, or different directories, are fine.
+        assert_eq!(check("A/x", "A/y"), Ok(()));
+        assert_eq!(check("a/b/x", "a/c/y"), Ok(()));
+        let e = check("Bin/x", "bin/y").unwrap_err().to_string();
+        assert!(
+            e.contains("the directory \"Bin\" is also spelled \"bin\""),
+            "{e}"
+        );
     }
 
     #[test]

@@ -380,10 +380,9 @@ mod tests {
                 "d/\u{301}x",
                 comp_err("d/\u{301}x", "\u{301}x", Some('\u{301}'), "mark"),
             ),
-            (
-                "\u{fe0f}x",
-                comp_err("\u{fe0f}x", "\u{fe0f}x", Some('\u{fe0f}'), "mark"),
-            ),
+            // A variation selector is a mark too, but refused anywhere.
+            ("\u{fe0f}x", hidden("\u{fe0f}x", '\u{fe0f}', Ignorable)),
+            ("a\u{ad}b", hidden("a\u{ad}b", '\u{ad}', Ignorable)),
             (
                 "\u{903}x",
                 comp_err("\u{903}x", "\u{903}x", Some('\u{903}'), "mark"),
