@@ -58,6 +58,7 @@ error-state-link = { $path } im Zustandsverzeichnis ist ein symbolischer Link od
 error-state-inside-root = Das Zustandsverzeichnis { $state } liegt im Verzeichnis des Geräts { $root }; ein Paket könnte dann Vertrauensbasis und Journal ersetzen, daher wurde nichts verändert; legen Sie das Zustandsverzeichnis außerhalb an.
 error-root-inside-state = Das Verzeichnis des Geräts { $root } liegt im Zustandsverzeichnis { $state }; es wurde nichts verändert; halten Sie beide getrennt.
 error-io = E/A-Fehler ({ $what }) bei { $path }: { $detail }
+error-disk-full = Der Datenträger ist voll ({ $what } { $path }: { $detail }); es wurde nichts verändert.
 error-install-failed = Die Installation ist fehlgeschlagen: { $reason }; das Verzeichnis des Geräts wurde in den vorherigen Zustand zurückversetzt.
 error-no-space = Zu wenig freier Speicherplatz in { $dir }: die neuen Dateien brauchen { $needed } MiB, frei sind { $available } MiB; es wurde nichts verändert.
 error-restore-failed = Die Installation ist fehlgeschlagen: { $reason }; die Wiederherstellung ist EBENFALLS fehlgeschlagen: { $restore }. Die Sicherung liegt in { $backup }.

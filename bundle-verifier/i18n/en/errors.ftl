@@ -59,6 +59,7 @@ error-state-link = { $path } in the state directory is a symbolic link or not a 
 error-state-inside-root = the state directory { $state } is inside the instrument root { $root }; a bundle could then replace the trust root and journal, so nothing was changed; keep the state directory outside the root
 error-root-inside-state = the instrument root { $root } is inside the state directory { $state }; nothing was changed; keep the two apart
 error-io = { $what } { $path }: { $detail }
+error-disk-full = the disk is full ({ $what } { $path }: { $detail }); nothing was changed
 error-install-failed = install failed: { $reason }; the instrument root was restored to its previous state
 error-no-space = not enough free space in { $dir }: the new files need { $needed } MiB, { $available } MiB are free; nothing was changed
 error-restore-failed = install failed: { $reason }; restoring the root ALSO failed: { $restore }. Backups are in { $backup }

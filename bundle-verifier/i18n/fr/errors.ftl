@@ -76,6 +76,7 @@ error-state-link = { $path } dans le répertoire d'état est un lien symbolique 
 error-state-inside-root = le répertoire d'état { $state } se trouve dans le répertoire de l'appareil { $root }; un paquet pourrait alors remplacer la racine de confiance et le journal, donc rien n'a été modifié; placez le répertoire d'état hors du répertoire de l'appareil
 error-root-inside-state = le répertoire de l'appareil { $root } se trouve dans le répertoire d'état { $state }; rien n'a été modifié; gardez-les séparés
 error-io = { $what } { $path }: { $detail }
+error-disk-full = le disque est plein ({ $what } { $path }: { $detail }); rien n'a été modifié
 error-install-failed = l'installation a échoué: { $reason }; le répertoire de l'appareil a été remis dans son état précédent
 error-no-space = espace libre insuffisant dans { $dir }: les nouveaux fichiers nécessitent { $needed } MiB, { $available ->
     [one] { $available } MiB disponible

@@ -479,7 +479,7 @@ pub fn error_code(e: &Error) -> &'static str {
         ChangedSinceInstall { .. } => "changed_since_install",
         Io { .. } => "io",
         InstallFailed { .. } => "install_failed",
-        NoSpace { .. } => "no_space",
+        NoSpace { .. } | DiskFull { .. } => "no_space",
         RestoreFailed { .. } => "restore_failed",
         StateDirWritable { .. } | StateDirOwner { .. } | StateLink { .. } => "unsafe_state_dir",
         StateInsideRoot { .. } | RootInsideState { .. } => "state_root_overlap",

@@ -209,6 +209,13 @@ pub enum Error {
     InstallFailed {
         reason: String,
     },
+    /// The disk filled up during apply, at a point where the root was left
+    /// unchanged (apply sets aside the space its last step needs).
+    DiskFull {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     NoSpace {
         dir: PathBuf,
         needed: u64,
@@ -278,11 +285,7 @@ impl Error {
             | StateLink { .. }
             | StateInsideRoot { .. }
             | RootInsideState { .. } => ExitClass::Usage,
-            InstallFailed { .. } | NoSpace { .. } => ExitClass::InstallFailed,
-            // A full disk is the user's to fix, and apply makes sure that
-            // it finds one only while the root can still be left unchanged
-            // (see `instrument::switch`'s space reserve).
-            Io { source, .. } if crate::platform::is_disk_full(source) => ExitClass::InstallFailed,
+            InstallFailed { .. } | NoSpace { .. } | DiskFull { .. } => ExitClass::InstallFailed,
             Io { .. } | RestoreFailed { .. } => ExitClass::Other,
         }
     }

@@ -325,6 +325,13 @@ fn instrument_error(e: &Error, l: Lang) -> Option<String> {
             detail = source.to_string()
         ),
         InstallFailed { reason } => fl!(l, "error-install-failed", reason = reason),
+        DiskFull { what, path, source } => fl!(
+            l,
+            "error-disk-full",
+            what = io_what(l, what),
+            path = path,
+            detail = source.to_string()
+        ),
         NoSpace {
             dir,
             needed,

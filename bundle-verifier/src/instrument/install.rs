@@ -149,6 +149,7 @@ pub fn apply(
             Ok(report)
         }
         Err((error, mut receipt)) => {
+            let error = disk_full(error);
             let refused = matches!(
                 error.class(),
                 crate::ExitClass::Refused | crate::ExitClass::NotApplicable
@@ -162,6 +163,17 @@ pub fn apply(
                 recovered,
             }))
         }
+    }
+}
+
+/// A full disk met while installing is [`Error::DiskFull`]: `run` meets one
+/// only while the root is unchanged, before the switch or undone after it.
+fn disk_full(error: Error) -> Error {
+    match error {
+        Error::Io { what, path, source } if crate::platform::is_disk_full(&source) => {
+            Error::DiskFull { what, path, source }
+        }
+        e => e,
     }
 }
 
