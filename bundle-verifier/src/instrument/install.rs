@@ -20,7 +20,9 @@ use crate::instrument::journal::{
     commit_install, open_and_recover, Journal, Kind, Op, Phase, Recovered, Transaction,
 };
 pub use crate::instrument::plan::FREE_SPACE_ENV;
-use crate::instrument::plan::{check_root_paths, check_space, dirs_to_create, plan};
+use crate::instrument::plan::{
+    check_not_in_use, check_root_paths, check_space, dirs_to_create, plan, replaced,
+};
 use crate::instrument::receipt::{BundleRef, Confirmation, Receipt, ReleaseRef, RESULT_REFUSED};
 use crate::instrument::state::{
     canonical_root, check_apart, now_rfc3339, remove_all, write_atomic_in, InstalledRecord,
@@ -149,10 +151,11 @@ pub fn apply(
             Ok(report)
         }
         Err((error, mut receipt)) => {
+            // Files held open refuse like a misfit bundle: before any change.
             let refused = matches!(
                 error.class(),
                 crate::ExitClass::Refused | crate::ExitClass::NotApplicable
-            );
+            ) || matches!(error, Error::FilesInUse { .. });
             if refused && !opts.dry_run {
                 receipt = refusal_receipt(&state, identity, &root, &seen, &error).ok();
             }
@@ -241,6 +244,7 @@ fn run(
         )
         .map_err(no_receipt)?;
         let ops = plan(tree, target).map_err(no_receipt)?;
+        check_not_in_use(tree, replaced(&ops)).map_err(no_receipt)?;
         let before = installed_before.as_ref();
         return Ok(planned_report(
             &o, identity, target, &ops, before, seen, opts,
@@ -259,6 +263,7 @@ fn run(
         stage(&mut o.env, &o.manifest, target, signed, state, opts, ui).map_err(no_receipt)?;
     let staged = staging.rel.join("tree");
     let ops = plan(tree, target).map_err(no_receipt)?;
+    check_not_in_use(tree, replaced(&ops)).map_err(no_receipt)?;
     let before = installed_before.as_ref();
     let mut report = planned_report(&o, identity, target, &ops, before, seen, opts);
 

@@ -1,10 +1,11 @@
 //! Looking before apply changes anything: the root's paths (no links, no
-//! special files), the staging file system's free space, and the plan of
-//! what each target file does to the root. Reads the root; never writes it.
+//! special files), the staging file system's free space, the plan of what
+//! each target file does to the root, and whether another program holds a
+//! file to be replaced open. Reads the root; never writes it.
 
 use std::path::Path;
 
-use crate::error::Error;
+use crate::error::{Error, HeldFile};
 use crate::format::digest::hash_reader;
 use crate::format::manifest::Target;
 use crate::format::safepath::SafePath;
@@ -111,4 +112,48 @@ pub(crate) fn dirs_to_create(root: &Tree, ops: &[Op]) -> Result<Vec<SafePath>, E
         }
     }
     Ok(out)
+}
+
+/// At most this many held files are named in the refusal; it counts the rest.
+const HELD_NAMED: usize = 10;
+
+/// Refuses, before anything changes, when another program holds a file
+/// in `paths` (to be replaced or removed) open: on Windows the rename over
+/// it would fail part-way through the switch, and a program that still has
+/// it open (a service) would go on running the old file. Names the
+/// programs where the system can tell. Never refuses on Unix.
+pub(crate) fn check_not_in_use<'a>(
+    root: &Tree,
+    paths: impl IntoIterator<Item = &'a SafePath>,
+) -> Result<(), Error> {
+    let mut files = Vec::new();
+    let mut total = 0;
+    for p in paths {
+        let rel = Path::new(p.as_str());
+        let held = root
+            .held_open(rel)
+            .map_err(Error::io("cannot inspect", root.display(rel)))?;
+        if held {
+            total += 1;
+            if files.len() < HELD_NAMED {
+                let path = root.display(rel);
+                files.push(HeldFile {
+                    holders: crate::platform::holders(&path),
+                    path,
+                });
+            }
+        }
+    }
+    if total == 0 {
+        Ok(())
+    } else {
+        Err(Error::FilesInUse { files, total })
+    }
+}
+
+/// The files an install replaces: those another program must not hold.
+pub(crate) fn replaced(ops: &[Op]) -> impl Iterator<Item = &SafePath> {
+    ops.iter()
+        .filter(|o| o.action == Action::Replace)
+        .map(|o| &o.path)
 }

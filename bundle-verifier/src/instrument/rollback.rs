@@ -10,6 +10,7 @@ use crate::instrument::journal::{
     file_sha256, finish_rollback, open_and_recover, open_root, Journal, Kind, Phase, Recovered,
     Transaction,
 };
+use crate::instrument::plan::check_not_in_use;
 use crate::instrument::receipt::ReleaseRef;
 use crate::instrument::state::{canonical_root, check_apart, now_rfc3339, read_json_opt, StateDir};
 
@@ -80,6 +81,8 @@ pub fn rollback(root: &Path, state: &Path, dry_run: bool) -> Result<RollbackRepo
             files: changed,
         });
     }
+    // Added files are removed, replaced ones put back: none may be held.
+    check_not_in_use(&tree, t.changed().map(|o| &o.path))?;
     let mut report = RollbackReport {
         result: if dry_run { "dry-run" } else { "rolled-back" },
         transaction: t.transaction.clone(),
