@@ -1104,8 +1104,9 @@ fn files_held_open_by_another_program_are_refused_with_exit_5_before_anything_ch
             assert!(err.contains(name), "{err}");
         }
     }
-    // Nothing changed, staged, backed up or journaled; each real attempt
-    // left a refusal receipt naming the file.
+    // Nothing changed (read once the files are let go), staged, backed up
+    // or journaled; each real attempt left a refusal receipt naming the file.
+    drop(holder);
     assert_eq!(snapshot(&t.root), before);
     assert!(!t.state.join("journal.json").exists());
     assert_eq!(count("staging"), 0);
@@ -1124,8 +1125,7 @@ fn files_held_open_by_another_program_are_refused_with_exit_5_before_anything_ch
         "{:?}",
         r.detail
     );
-    // Closed: the same command installs.
-    drop(holder);
+    // Let go: the same command installs.
     t.apply(&t.bundle).assert().success();
     assert_eq!(std::fs::read(&held[0]).unwrap(), b"two");
     // Rollback would put a.txt back and remove b.txt: none may be held.
@@ -1143,8 +1143,8 @@ fn files_held_open_by_another_program_are_refused_with_exit_5_before_anything_ch
     let out = rollback();
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     assert!(stderr(&out).contains("b.txt"), "{}", stderr(&out));
-    assert_eq!(snapshot(&t.root), after);
     drop(holder);
+    assert_eq!(snapshot(&t.root), after);
     assert!(rollback().status.success());
     assert_eq!(std::fs::read(&held[0]).unwrap(), b"one");
 }

@@ -390,3 +390,48 @@ fn instrument_error(e: &Error, l: Lang) -> Option<String> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::Holder;
+
+    #[test]
+    fn files_in_use_name_each_file_its_holders_and_how_many_more() {
+        let holder = |name: &str, pid, service: Option<&str>| Holder {
+            name: name.into(),
+            pid,
+            service: service.map(Into::into),
+        };
+        let e = Error::FilesInUse {
+            files: vec![
+                HeldFile {
+                    path: "/root/lrm/bin/lrm".into(),
+                    holders: vec![
+                        holder("LRM Service", 4242, Some("lrmsvc")),
+                        holder("Notepad", 7, None),
+                    ],
+                },
+                HeldFile {
+                    path: "/root/lrm/a.txt".into(),
+                    holders: Vec::new(),
+                },
+            ],
+            total: 12,
+        };
+        let en = e.text(Lang::ENGLISH);
+        for part in [
+            "12 files that would be replaced or removed are open",
+            "/root/lrm/bin/lrm (open in LRM Service, service lrmsvc (PID 4242), Notepad (PID 7))",
+            "/root/lrm/a.txt (open in a program Windows did not name)",
+            "and 10 more",
+        ] {
+            assert!(en.contains(part), "{part} in {en}");
+        }
+        assert_eq!(e.class(), ExitClass::InstallFailed);
+        assert!(e.hint().contains("stop the service"), "{}", e.hint());
+        for l in Lang::all() {
+            assert!(e.text(l).contains("lrmsvc"));
+        }
+    }
+}

@@ -20,9 +20,7 @@ use crate::instrument::journal::{
     commit_install, open_and_recover, Journal, Kind, Op, Phase, Recovered, Transaction,
 };
 pub use crate::instrument::plan::FREE_SPACE_ENV;
-use crate::instrument::plan::{
-    check_not_in_use, check_root_paths, check_space, dirs_to_create, plan, replaced,
-};
+use crate::instrument::plan::{check_root_paths, check_space, dirs_to_create, plan};
 use crate::instrument::receipt::{BundleRef, Confirmation, Receipt, ReleaseRef, RESULT_REFUSED};
 use crate::instrument::state::{
     canonical_root, check_apart, now_rfc3339, remove_all, write_atomic_in, InstalledRecord,
@@ -244,7 +242,6 @@ fn run(
         )
         .map_err(no_receipt)?;
         let ops = plan(tree, target).map_err(no_receipt)?;
-        check_not_in_use(tree, replaced(&ops)).map_err(no_receipt)?;
         let before = installed_before.as_ref();
         return Ok(planned_report(
             &o, identity, target, &ops, before, seen, opts,
@@ -263,7 +260,6 @@ fn run(
         stage(&mut o.env, &o.manifest, target, signed, state, opts, ui).map_err(no_receipt)?;
     let staged = staging.rel.join("tree");
     let ops = plan(tree, target).map_err(no_receipt)?;
-    check_not_in_use(tree, replaced(&ops)).map_err(no_receipt)?;
     let before = installed_before.as_ref();
     let mut report = planned_report(&o, identity, target, &ops, before, seen, opts);
 

@@ -66,6 +66,9 @@ pub fn rollback(root: &Path, state: &Path, dry_run: bool) -> Result<RollbackRepo
     let Some(t) = last_install(&state, &root)? else {
         return Err(Error::NothingToRollBack { root });
     };
+    // Added files are removed, replaced ones put back: none may be held
+    // (nor could they be read for the check below).
+    check_not_in_use(&tree, t.changed().map(|o| &o.path))?;
     let mut changed = Vec::new();
     for op in t.changed() {
         let p = Path::new(op.path.as_str());
@@ -81,8 +84,6 @@ pub fn rollback(root: &Path, state: &Path, dry_run: bool) -> Result<RollbackRepo
             files: changed,
         });
     }
-    // Added files are removed, replaced ones put back: none may be held.
-    check_not_in_use(&tree, t.changed().map(|o| &o.path))?;
     let mut report = RollbackReport {
         result: if dry_run { "dry-run" } else { "rolled-back" },
         transaction: t.transaction.clone(),

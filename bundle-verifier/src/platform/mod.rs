@@ -42,6 +42,12 @@ pub fn crosses_devices(e: &io::Error) -> bool {
     e.raw_os_error() == Some(os::CROSS_DEVICE)
 }
 
+/// Whether an open or a read failed because another process holds the
+/// file (Windows: a sharing or lock violation); never on Unix.
+pub fn held_elsewhere(e: &io::Error) -> bool {
+    e.raw_os_error().is_some_and(|c| os::HELD.contains(&c))
+}
+
 /// The programs that hold the file at `path` open, where the system can
 /// tell (the Restart Manager on Windows); empty elsewhere or when unknown.
 /// For messages only: `path` is not opened.

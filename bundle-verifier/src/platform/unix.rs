@@ -84,6 +84,9 @@ pub fn rename(
     a.rename(from, b, to)
 }
 
+/// No error means "held by another process" on Unix.
+pub const HELD: &[i32] = &[];
+
 /// Unix lets a file be renamed over while others hold it open (they keep
 /// the old one), so nothing counts as held.
 pub fn held_open(_: &cap_std::fs::Dir, _: &std::ffi::OsStr) -> io::Result<bool> {

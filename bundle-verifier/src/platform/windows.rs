@@ -8,7 +8,7 @@ use std::path::Path;
 use super::tree::Perm;
 
 mod in_use;
-pub use in_use::{held_open, holders};
+pub use in_use::{held_open, holders, HELD};
 
 /// A rename that failed only because it crosses volumes.
 pub const CROSS_DEVICE: i32 = windows_sys::Win32::Foundation::ERROR_NOT_SAME_DEVICE as i32;
@@ -61,8 +61,8 @@ pub fn same_file(a: &File, b: &File) -> bool {
 /// write-through can be asked for, and `MoveFileExW` would take paths
 /// again. Instead the source is opened here as cap-std opens any file
 /// (relative to its directory handle, never through a link), flushed
-/// through that handle, and renamed through it
-/// (`SetFileInformationByHandle`) to a single name relative to the
+/// through that handle, and renamed through it (`NtSetInformationFile`,
+/// as `SetFileInformationByHandle` does) to a single name relative to the
 /// destination directory's handle. The handle is opened with
 /// `FILE_FLAG_WRITE_THROUGH`, which is what `MOVEFILE_WRITE_THROUGH` does
 /// inside `MoveFileExW`: NTFS commits the rename to its log before the call
@@ -107,27 +107,35 @@ pub fn rename(
     Ok(())
 }
 
-/// `SetFileInformationByHandle(FileRenameInfoEx)` with replace and POSIX
+/// `NtSetInformationFile(FileRenameInformationEx)` with replace and POSIX
 /// semantics (a replaced file still open elsewhere with delete sharing
 /// keeps its data for that reader, as on Unix); where the system lacks the
-/// Ex class (before Windows 10 1709, or Wine), `FileRenameInfo` with replace.
+/// Ex class (before Windows 10 1709, or Wine), `FileRenameInformation` with
+/// replace. The native call, because `SetFileInformationByHandle` may read
+/// the name as a path of the current directory (Wine does) instead of
+/// relative to `RootDirectory`.
 fn rename_handle(f: &File, dir: &cap_std::fs::Dir, to: &std::ffi::OsStr) -> io::Result<()> {
     use std::os::windows::ffi::OsStrExt;
     use std::os::windows::io::AsRawHandle;
-    use windows_sys::Win32::Foundation::{ERROR_INVALID_PARAMETER, ERROR_NOT_SUPPORTED};
-    use windows_sys::Win32::Storage::FileSystem::{
-        FileRenameInfo, FileRenameInfoEx, SetFileInformationByHandle, FILE_RENAME_INFO,
+    use windows_sys::Wdk::Storage::FileSystem::{
+        FileRenameInformation, FileRenameInformationEx, NtSetInformationFile,
+        FILE_RENAME_INFORMATION,
     };
-    // winbase.h; windows-sys keeps them under another feature.
-    const FILE_RENAME_FLAG_REPLACE_IF_EXISTS: u32 = 1;
-    const FILE_RENAME_FLAG_POSIX_SEMANTICS: u32 = 2;
+    use windows_sys::Win32::Foundation::{
+        RtlNtStatusToDosError, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
+        STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED,
+    };
+    use windows_sys::Win32::System::IO::IO_STATUS_BLOCK;
+    // ntifs.h
+    const FILE_RENAME_REPLACE_IF_EXISTS: u32 = 1;
+    const FILE_RENAME_POSIX_SEMANTICS: u32 = 2;
     let name: Vec<u16> = to.encode_wide().collect();
-    let head = std::mem::offset_of!(FILE_RENAME_INFO, FileName);
+    let head = std::mem::offset_of!(FILE_RENAME_INFORMATION, FileName);
     let size = head + std::mem::size_of_val(name.as_slice());
-    let size = size.max(std::mem::size_of::<FILE_RENAME_INFO>());
+    let size = size.max(std::mem::size_of::<FILE_RENAME_INFORMATION>());
     // u64 words: aligned for the structure's handle.
     let mut buf = vec![0u64; size.div_ceil(8)];
-    let info = buf.as_mut_ptr().cast::<FILE_RENAME_INFO>();
+    let info = buf.as_mut_ptr().cast::<FILE_RENAME_INFORMATION>();
     let set = |class, flags: u32| {
         // SAFETY: `buf` holds the structure and the name after it; the name
         // length is in bytes, without a terminating NUL.
@@ -140,27 +148,31 @@ fn rename_handle(f: &File, dir: &cap_std::fs::Dir, to: &std::ffi::OsStr) -> io::
                 std::ptr::addr_of_mut!((*info).FileName).cast::<u16>(),
                 name.len(),
             );
-            if SetFileInformationByHandle(f.as_raw_handle(), class, info.cast(), size as u32) != 0 {
-                Ok(())
-            } else {
-                Err(io::Error::last_os_error())
-            }
+            let mut io: IO_STATUS_BLOCK = std::mem::zeroed();
+            NtSetInformationFile(f.as_raw_handle(), &mut io, info.cast(), size as u32, class)
         }
     };
-    match set(
-        FileRenameInfoEx,
-        FILE_RENAME_FLAG_REPLACE_IF_EXISTS | FILE_RENAME_FLAG_POSIX_SEMANTICS,
+    let mut status = set(
+        FileRenameInformationEx,
+        FILE_RENAME_REPLACE_IF_EXISTS | FILE_RENAME_POSIX_SEMANTICS,
+    );
+    if matches!(
+        status,
+        STATUS_INVALID_INFO_CLASS
+            | STATUS_INVALID_PARAMETER
+            | STATUS_NOT_IMPLEMENTED
+            | STATUS_NOT_SUPPORTED
     ) {
-        Err(e)
-            if matches!(
-                e.raw_os_error().map(|c| c as u32),
-                Some(ERROR_INVALID_PARAMETER | ERROR_NOT_SUPPORTED)
-            ) =>
-        {
-            // `ReplaceIfExists` is the union's first byte.
-            set(FileRenameInfo, 1)
-        }
-        r => r,
+        // `ReplaceIfExists` is the union's first byte.
+        status = set(FileRenameInformation, 1);
+    }
+    if status >= 0 {
+        Ok(())
+    } else {
+        // SAFETY: maps a status code; no preconditions.
+        Err(io::Error::from_raw_os_error(
+            unsafe { RtlNtStatusToDosError(status) } as i32,
+        ))
     }
 }
 

@@ -19,6 +19,9 @@ use windows_sys::Win32::System::RestartManager::{CCH_RM_SESSION_KEY, RM_PROCESS_
 
 use crate::platform::Holder;
 
+/// A sharing or lock violation: another process holds the file.
+pub const HELD: &[i32] = &[ERROR_SHARING_VIOLATION as i32, ERROR_LOCK_VIOLATION as i32];
+
 /// Whether another process has `name` in `dir` open. The open asks to read
 /// and delete and shares nothing, so any other open handle with data
 /// access conflicts; asking for delete access also makes a running program
@@ -30,8 +33,8 @@ pub fn held_open(dir: &Dir, name: &OsStr) -> io::Result<bool> {
     o.access_mode(GENERIC_READ | DELETE).share_mode(0);
     match dir.open_with(name, &o) {
         Ok(_) => Ok(false),
-        Err(e) => match e.raw_os_error().map(|c| c as u32) {
-            Some(ERROR_SHARING_VIOLATION | ERROR_LOCK_VIOLATION) => Ok(true),
+        Err(e) => match e.raw_os_error() {
+            Some(c) if HELD.contains(&c) => Ok(true),
             // Not ours to judge here: the switch meets it and is undone.
             _ if matches!(
                 e.kind(),
