@@ -117,6 +117,7 @@ pub fn rename(
 fn rename_handle(f: &File, dir: &cap_std::fs::Dir, to: &std::ffi::OsStr) -> io::Result<()> {
     use std::os::windows::ffi::OsStrExt;
     use std::os::windows::io::AsRawHandle;
+    use std::sync::atomic::{AtomicBool, Ordering};
     use windows_sys::Wdk::Storage::FileSystem::{
         FileRenameInformation, FileRenameInformationEx, NtSetInformationFile,
         FILE_RENAME_INFORMATION,
@@ -152,10 +153,15 @@ fn rename_handle(f: &File, dir: &cap_std::fs::Dir, to: &std::ffi::OsStr) -> io::
             NtSetInformationFile(f.as_raw_handle(), &mut io, info.cast(), size as u32, class)
         }
     };
-    let mut status = set(
-        FileRenameInformationEx,
-        FILE_RENAME_REPLACE_IF_EXISTS | FILE_RENAME_POSIX_SEMANTICS,
-    );
+    // Asked once per process: a system without the Ex class stays without.
+    static NO_EX: AtomicBool = AtomicBool::new(false);
+    let mut status = STATUS_NOT_SUPPORTED;
+    if !NO_EX.load(Ordering::Relaxed) {
+        status = set(
+            FileRenameInformationEx,
+            FILE_RENAME_REPLACE_IF_EXISTS | FILE_RENAME_POSIX_SEMANTICS,
+        );
+    }
     if matches!(
         status,
         STATUS_INVALID_INFO_CLASS
@@ -163,6 +169,11 @@ fn rename_handle(f: &File, dir: &cap_std::fs::Dir, to: &std::ffi::OsStr) -> io::
             | STATUS_NOT_IMPLEMENTED
             | STATUS_NOT_SUPPORTED
     ) {
+        // A file system without POSIX semantics (FAT) says "invalid
+        // parameter" too; only a missing class is remembered.
+        if status != STATUS_INVALID_PARAMETER {
+            NO_EX.store(true, Ordering::Relaxed);
+        }
         // `ReplaceIfExists` is the union's first byte.
         status = set(FileRenameInformation, 1);
     }
