@@ -998,3 +998,164 @@ fn extract_refuses_a_full_disk_before_writing_anything() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(out_dir.join("lrm").exists());
 }
+
+/// `hold-open FILE...` running until dropped: another process holding
+/// files as a service does (on Windows it shares nothing).
+struct Holder(std::process::Child);
+
+impl Holder {
+    fn new(files: &[PathBuf]) -> Holder {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hold-open"))
+            .args(files)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready");
+        Holder(child)
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        drop(self.0.stdin.take());
+        let _ = self.0.wait();
+    }
+}
+
+/// v1 (`lrm/a.txt`, `lrm/bin/lrm`) installed; the bundle is v2, which
+/// replaces both and adds a file.
+fn upgrade_setup() -> Setup {
+    let s = Scratch::new();
+    let (key, public) = s.keygen("k");
+    let release = |name, seq, files: &[(&str, &str)]| {
+        s.build(
+            &write_release(s.dir.path(), name, seq, files, false),
+            &key,
+            name,
+        )
+    };
+    let v1 = release(
+        "v1",
+        1,
+        &[("lrm/a.txt", "one"), ("lrm/bin/lrm", "v1 binary")],
+    );
+    let v2 = release(
+        "v2",
+        2,
+        &[
+            ("lrm/a.txt", "two"),
+            ("lrm/bin/lrm", "v2 binary"),
+            ("lrm/new/b.txt", "b"),
+        ],
+    );
+    let root = s.instrument_root("root");
+    let state = s.path("state");
+    apply_cmd(&v1, &public, &nextseq_dx(), &root, &state)
+        .assert()
+        .success();
+    Setup {
+        s,
+        public,
+        bundle: v2,
+        root,
+        state,
+    }
+}
+
+#[cfg(windows)]
+#[test]
+fn files_held_open_by_another_program_are_refused_with_exit_5_before_anything_changes() {
+    let t = upgrade_setup();
+    let held = [t.root.join("lrm/a.txt"), t.root.join("lrm/bin/lrm")];
+    let before = snapshot(&t.root);
+    let receipts_before = receipts(&t.state).len();
+    let count = |d: &str| std::fs::read_dir(t.state.join(d)).map_or(0, |d| d.count());
+    let backups_before = count("backups");
+    let holder = Holder::new(&held);
+    for (args, lang, words) in [
+        (
+            &["--dry-run"][..],
+            "en",
+            "2 files that would be replaced or removed are open",
+        ),
+        (
+            &[][..],
+            "en",
+            "2 files that would be replaced or removed are open",
+        ),
+        (&[][..], "de", "2 Dateien, die ersetzt oder entfernt würden"),
+    ] {
+        let out = t
+            .apply(&t.bundle)
+            .args(args)
+            .args(["--lang", lang])
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(5), "{args:?} {lang}: {err}");
+        assert!(err.contains(words), "{err}");
+        for name in ["a.txt", "lrm"] {
+            assert!(err.contains(name), "{err}");
+        }
+    }
+    // Nothing changed (read once the files are let go), staged, backed up
+    // or journaled; each real attempt left a refusal receipt naming the file.
+    drop(holder);
+    assert_eq!(snapshot(&t.root), before);
+    assert!(!t.state.join("journal.json").exists());
+    assert_eq!(count("staging"), 0);
+    assert_eq!(count("backups"), backups_before);
+    let device = t.device_pub();
+    let all = receipts(&t.state);
+    assert_eq!(
+        all.len(),
+        receipts_before + 2,
+        "one per refused apply, none for the dry run"
+    );
+    let r = verify_receipt_file(all.last().unwrap(), &device).unwrap();
+    assert_eq!(r.result, "refused");
+    assert!(
+        r.detail.as_deref().unwrap_or("").contains("a.txt"),
+        "{:?}",
+        r.detail
+    );
+    // Let go: the same command installs.
+    t.apply(&t.bundle).assert().success();
+    assert_eq!(std::fs::read(&held[0]).unwrap(), b"two");
+    // Rollback would put a.txt back and remove b.txt: none may be held.
+    let after = snapshot(&t.root);
+    let holder = Holder::new(&[t.root.join("lrm/new/b.txt")]);
+    let rollback = || {
+        verifier()
+            .args(["rollback", "--root"])
+            .arg(&t.root)
+            .arg("--state")
+            .arg(&t.state)
+            .output()
+            .unwrap()
+    };
+    let out = rollback();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("b.txt"), "{}", stderr(&out));
+    drop(holder);
+    assert_eq!(snapshot(&t.root), after);
+    assert!(rollback().status.success());
+    assert_eq!(std::fs::read(&held[0]).unwrap(), b"one");
+}
+
+/// On Unix a rename over an open file works (the holder keeps the old
+/// one), so nothing is refused.
+#[cfg(unix)]
+#[test]
+fn files_held_open_do_not_stop_apply_on_unix() {
+    let t = upgrade_setup();
+    let _holder = Holder::new(&[t.root.join("lrm/a.txt")]);
+    t.apply(&t.bundle).assert().success();
+    assert_eq!(std::fs::read(t.root.join("lrm/a.txt")).unwrap(), b"two");
+}

@@ -61,6 +61,15 @@ error-io = E/A-Fehler ({ $what }) bei { $path }: { $detail }
 error-disk-full = Der Datenträger ist voll ({ $what } { $path }: { $detail }); es wurde nichts verändert.
 error-install-failed = Die Installation ist fehlgeschlagen: { $reason }; das Verzeichnis des Geräts wurde in den vorherigen Zustand zurückversetzt.
 error-no-space = Zu wenig freier Speicherplatz in { $dir }: die neuen Dateien brauchen { $needed } MiB, frei sind { $available } MiB; es wurde nichts verändert.
+error-files-in-use = { $count ->
+    [one] Eine Datei, die ersetzt oder entfernt würde, ist in einem anderen Programm geöffnet, daher wurde nichts verändert: { $files }
+   *[other] { $count } Dateien, die ersetzt oder entfernt würden, sind in anderen Programmen geöffnet, daher wurde nichts verändert: { $files }
+}
+in-use-file = { $path } (geöffnet in { $holders })
+in-use-holder = { $name } (PID { $pid })
+in-use-service = { $name }, Dienst { $service } (PID { $pid })
+in-use-unknown = einem Programm, das Windows nicht nennt
+in-use-more = und { $more } weitere
 error-restore-failed = Die Installation ist fehlgeschlagen: { $reason }; die Wiederherstellung ist EBENFALLS fehlgeschlagen: { $restore }. Die Sicherung liegt in { $backup }.
 
 hint-not-confirmed = Es wurde nichts verändert. Führen Sie jeden Schritt aus und starten Sie apply erneut mit Bestätigung (an der Eingabeaufforderung oder mit --confirm ID).
@@ -69,6 +78,7 @@ hint-usage = Prüfen Sie die Befehlszeile und die darin genannten Dateien.
 hint-refused = Installieren Sie diese Datei nicht. Besorgen Sie eine neue Kopie des Pakets vom Hersteller und prüfen Sie sie erneut.
 hint-not-applicable = Es wurde nichts verändert. Verwenden Sie das Paket für dieses Gerät oder prüfen Sie die Identitätsdatei.
 hint-install-failed = Es wurde nichts verändert. Beheben Sie die Ursache (Speicherplatz, Berechtigungen) und starten Sie apply erneut.
+hint-files-in-use = Schließen Sie das genannte Programm oder beenden Sie den Dienst, der die Dateien geöffnet hält (unter Dienste oder mit sc stop NAME), und starten Sie den Befehl dann erneut.
 hint-other = Wenden Sie sich mit dieser Meldung an den technischen Support des Herstellers.
 
 io-cannot-copy-to = Kopieren nicht möglich nach

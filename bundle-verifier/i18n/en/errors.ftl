@@ -62,6 +62,15 @@ error-io = { $what } { $path }: { $detail }
 error-disk-full = the disk is full ({ $what } { $path }: { $detail }); nothing was changed
 error-install-failed = install failed: { $reason }; the instrument root was restored to its previous state
 error-no-space = not enough free space in { $dir }: the new files need { $needed } MiB, { $available } MiB are free; nothing was changed
+error-files-in-use = { $count ->
+    [one] a file that would be replaced or removed is open in another program, so nothing was changed: { $files }
+   *[other] { $count } files that would be replaced or removed are open in other programs, so nothing was changed: { $files }
+}
+in-use-file = { $path } (open in { $holders })
+in-use-holder = { $name } (PID { $pid })
+in-use-service = { $name }, service { $service } (PID { $pid })
+in-use-unknown = a program Windows did not name
+in-use-more = and { $more } more
 error-restore-failed = install failed: { $reason }; restoring the root ALSO failed: { $restore }. Backups are in { $backup }
 
 hint-not-confirmed = Nothing was changed. Do each step, then run apply again and confirm it (at the prompt or with --confirm ID).
@@ -70,6 +79,7 @@ hint-usage = Check the command line and the files it names.
 hint-refused = Do not install this file. Get a fresh copy of the bundle from the vendor and check it again.
 hint-not-applicable = Nothing was changed. Use the bundle made for this instrument, or check the identity file.
 hint-install-failed = Nothing was changed. Fix the cause (disk space, permissions) and run apply again.
+hint-files-in-use = Close the program named, or stop the service that holds the files (in Services, or with sc stop NAME), then run the command again.
 hint-other = Contact the vendor's technical support with this message.
 
 # What a file operation could not do (`Error::io`); the path follows.

@@ -82,6 +82,15 @@ error-no-space = espace libre insuffisant dans { $dir }: les nouveaux fichiers n
     [one] { $available } MiB disponible
    *[other] { $available } MiB disponibles
 }; rien n'a été changé
+error-files-in-use = { $count ->
+    [one] un fichier qui serait remplacé ou supprimé est ouvert dans un autre programme, donc rien n'a été changé: { $files }
+   *[other] { $count } fichiers qui seraient remplacés ou supprimés sont ouverts dans d'autres programmes, donc rien n'a été changé: { $files }
+}
+in-use-file = { $path } (ouvert dans { $holders })
+in-use-holder = { $name } (PID { $pid })
+in-use-service = { $name }, service { $service } (PID { $pid })
+in-use-unknown = un programme que Windows ne nomme pas
+in-use-more = et { $more } de plus
 error-restore-failed = l'installation a échoué: { $reason }; la restauration du répertoire a ÉGALEMENT échoué: { $restore }. Les sauvegardes se trouvent dans { $backup }
 
 hint-not-confirmed = Rien n'a été changé. Effectuez chacune des étapes, puis relancez apply et confirmez-les (à l'invite ou avec --confirm ID).
@@ -90,6 +99,7 @@ hint-usage = Vérifiez la ligne de commande et les fichiers qu'elle indique.
 hint-refused = N'installez pas ce fichier. Procurez-vous une nouvelle copie du paquet auprès du fabricant et vérifiez-la à nouveau.
 hint-not-applicable = Rien n'a été changé. Utilisez le paquet prévu pour cet appareil, ou vérifiez le fichier d'identité.
 hint-install-failed = Rien n'a été changé. Corrigez la cause (espace disque, droits d'accès) puis relancez apply.
+hint-files-in-use = Fermez le programme indiqué, ou arrêtez le service qui tient les fichiers ouverts (dans Services, ou avec sc stop NAME), puis relancez la commande.
 hint-other = Contactez le support technique du fabricant en lui transmettant ce message.
 
 # Ce qu'une opération sur fichier n'a pas pu faire; le chemin suit.

@@ -480,6 +480,7 @@ pub fn error_code(e: &Error) -> &'static str {
         Io { .. } => "io",
         InstallFailed { .. } => "install_failed",
         NoSpace { .. } | DiskFull { .. } => "no_space",
+        FilesInUse { .. } => "files_in_use",
         RestoreFailed { .. } => "restore_failed",
         StateDirWritable { .. } | StateDirOwner { .. } | StateLink { .. } => "unsafe_state_dir",
         StateInsideRoot { .. } | RootInsideState { .. } => "state_root_overlap",

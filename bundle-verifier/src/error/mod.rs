@@ -16,6 +16,13 @@ use crate::format::manifest::{Confirm, ManifestError};
 use crate::format::read::InputKind;
 use crate::trust::IgnoredSignature;
 
+/// A file another program holds open, and the programs when known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldFile {
+    pub path: PathBuf,
+    pub holders: Vec<crate::platform::Holder>,
+}
+
 /// The documented exit codes (README, "Exit codes").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitClass {
@@ -221,6 +228,13 @@ pub enum Error {
         needed: u64,
         available: u64,
     },
+    /// Files to be replaced or removed are held open by other programs
+    /// (Windows): `total` of them, the first few in `files`. Nothing was
+    /// changed.
+    FilesInUse {
+        files: Vec<HeldFile>,
+        total: usize,
+    },
     RestoreFailed {
         reason: String,
         restore: String,
@@ -285,7 +299,9 @@ impl Error {
             | StateLink { .. }
             | StateInsideRoot { .. }
             | RootInsideState { .. } => ExitClass::Usage,
-            InstallFailed { .. } | NoSpace { .. } | DiskFull { .. } => ExitClass::InstallFailed,
+            InstallFailed { .. } | NoSpace { .. } | DiskFull { .. } | FilesInUse { .. } => {
+                ExitClass::InstallFailed
+            }
             Io { .. } | RestoreFailed { .. } => ExitClass::Other,
         }
     }

@@ -2,7 +2,7 @@
 //! English `Display` of [`Error`] comes from here, so English lives only in
 //! the catalogue.
 
-use crate::error::Error;
+use crate::error::{Error, HeldFile};
 use crate::format::manifest::Confirm;
 use crate::format::read::InputKind;
 use crate::i18n::{fl, Lang};
@@ -60,6 +60,39 @@ fn ignored_list(l: Lang, v: &[IgnoredSignature]) -> String {
         .join("; ")
 }
 
+/// "C:\\lrm\\app.exe (open in App (PID 7))", one per held file, then how
+/// many more there are.
+fn held_list(l: Lang, files: &[HeldFile], total: usize) -> String {
+    let mut out: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let holders = if f.holders.is_empty() {
+                fl!(l, "in-use-unknown")
+            } else {
+                f.holders
+                    .iter()
+                    .map(|h| match &h.service {
+                        Some(s) => fl!(
+                            l,
+                            "in-use-service",
+                            name = &h.name,
+                            service = s,
+                            pid = h.pid
+                        ),
+                        None => fl!(l, "in-use-holder", name = &h.name, pid = h.pid),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            fl!(l, "in-use-file", path = &f.path, holders = holders)
+        })
+        .collect();
+    if total > files.len() {
+        out.push(fl!(l, "in-use-more", more = total - files.len()));
+    }
+    out.join("; ")
+}
+
 fn confirm_list(l: Lang, c: &[Confirm]) -> String {
     c.iter()
         .map(|c| format!("[{}] {}", c.id, c.text_in(l.tag())))
@@ -81,6 +114,7 @@ impl Error {
         match self {
             Error::NotConfirmed { .. } => return fl!(lang, "hint-not-confirmed"),
             Error::Downgrade { .. } | Error::Replay { .. } => return fl!(lang, "hint-use-newest"),
+            Error::FilesInUse { .. } => return fl!(lang, "hint-files-in-use"),
             _ => {}
         }
         match self.class() {
@@ -343,6 +377,12 @@ fn instrument_error(e: &Error, l: Lang) -> Option<String> {
             needed = crate::error::mib(*needed),
             available = crate::error::mib(*available)
         ),
+        FilesInUse { files, total } => fl!(
+            l,
+            "error-files-in-use",
+            count = *total,
+            files = held_list(l, files, *total)
+        ),
         RestoreFailed {
             reason,
             restore,
@@ -356,4 +396,49 @@ fn instrument_error(e: &Error, l: Lang) -> Option<String> {
         ),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::Holder;
+
+    #[test]
+    fn files_in_use_name_each_file_its_holders_and_how_many_more() {
+        let holder = |name: &str, pid, service: Option<&str>| Holder {
+            name: name.into(),
+            pid,
+            service: service.map(Into::into),
+        };
+        let e = Error::FilesInUse {
+            files: vec![
+                HeldFile {
+                    path: "/root/lrm/bin/lrm".into(),
+                    holders: vec![
+                        holder("LRM Service", 4242, Some("lrmsvc")),
+                        holder("Notepad", 7, None),
+                    ],
+                },
+                HeldFile {
+                    path: "/root/lrm/a.txt".into(),
+                    holders: Vec::new(),
+                },
+            ],
+            total: 12,
+        };
+        let en = e.text(Lang::ENGLISH);
+        for part in [
+            "12 files that would be replaced or removed are open",
+            "/root/lrm/bin/lrm (open in LRM Service, service lrmsvc (PID 4242), Notepad (PID 7))",
+            "/root/lrm/a.txt (open in a program Windows did not name)",
+            "and 10 more",
+        ] {
+            assert!(en.contains(part), "{part} in {en}");
+        }
+        assert_eq!(e.class(), ExitClass::InstallFailed);
+        assert!(e.hint().contains("stop the service"), "{}", e.hint());
+        for l in Lang::all() {
+            assert!(e.text(l).contains("lrmsvc"));
+        }
+    }
 }

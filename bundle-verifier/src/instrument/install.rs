@@ -150,10 +150,11 @@ pub fn apply(
         }
         Err((error, mut receipt)) => {
             let error = disk_full(error);
+            // Files held open refuse like a misfit bundle: before any change.
             let refused = matches!(
                 error.class(),
                 crate::ExitClass::Refused | crate::ExitClass::NotApplicable
-            );
+            ) || matches!(error, Error::FilesInUse { .. });
             if refused && !opts.dry_run {
                 receipt = refusal_receipt(&state, identity, &root, &seen, &error).ok();
             }

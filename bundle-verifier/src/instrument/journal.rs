@@ -38,7 +38,7 @@ use crate::instrument::state::{
     write_json_atomic, Highest, InstalledRecord, StateDir,
 };
 use crate::platform::tree::Perm;
-use crate::platform::Tree;
+use crate::platform::{crosses_devices, Tree};
 
 /// Testing only: abort the process at the N-th crash point (1-based), so the
 /// crash test can kill the real binary at every step of an install.
@@ -238,11 +238,18 @@ fn tmp_name(dest: &Path, tag: &str) -> PathBuf {
 pub const TMP_NEW: &str = "bundle-new";
 const TMP_RESTORE: &str = "bundle-restore";
 
-/// Renames within one file system; across file systems, copies next to the
-/// destination and renames that, so the switch itself stays atomic.
+/// Renames within one file system; across file systems (and only then),
+/// copies next to the destination and renames that, so the switch itself
+/// stays atomic. Any other failure is the switch's error, which undoes it.
 pub fn move_into_place(src: &Tree, from: &Path, root: &Tree, to: &Path) -> Result<(), Error> {
-    if src.rename(from, root, to).is_ok() {
-        return Ok(());
+    match src.rename(from, root, to) {
+        Ok(()) => return Ok(()),
+        Err(e) if !crosses_devices(&e) => {
+            return Err(Error::io("cannot move file into place", root.display(to))(
+                e,
+            ))
+        }
+        Err(_) => {}
     }
     let tmp = tmp_name(to, TMP_NEW);
     copy_synced(src, from, root, &tmp)?;
@@ -257,6 +264,21 @@ pub fn file_sha256(tree: &Tree, rel: &Path) -> io::Result<Option<Sha256Digest>> 
     match tree.open_file_opt(rel)? {
         None => Ok(None),
         Some(f) => Ok(Some(hash_reader(f)?.0)),
+    }
+}
+
+/// Moves a backed-up file back over `dest`; across file systems (and only
+/// then) through a copy beside it.
+fn restore_one(st: &Tree, saved: &Path, root: &Tree, dest: &Path) -> Result<(), Error> {
+    let failed = Error::io("cannot restore the old file", root.display(dest));
+    match st.rename(saved, root, dest) {
+        Ok(()) => Ok(()),
+        Err(e) if crosses_devices(&e) => {
+            let tmp = tmp_name(dest, TMP_RESTORE);
+            copy_synced(st, saved, root, &tmp)?;
+            root.rename(&tmp, root, dest).map_err(failed)
+        }
+        Err(e) => Err(failed(e)),
     }
 }
 
@@ -293,13 +315,8 @@ fn restore_files(
                     .map_err(Error::io("cannot inspect", st.display(&saved)))?
                     .is_some();
                 if exists {
-                    if !st.same_file(&saved, root, dest) && st.rename(&saved, root, dest).is_err() {
-                        let tmp = tmp_name(dest, TMP_RESTORE);
-                        copy_synced(st, &saved, root, &tmp)?;
-                        root.rename(&tmp, root, dest).map_err(Error::io(
-                            "cannot restore the old file",
-                            root.display(dest),
-                        ))?;
+                    if !st.same_file(&saved, root, dest) {
+                        restore_one(st, &saved, root, dest)?;
                     }
                 } else {
                     // Moved back by an earlier, interrupted attempt: it must be the old file.

@@ -1,10 +1,11 @@
 //! Looking before apply changes anything: the root's paths (no links, no
-//! special files), the staging file system's free space, and the plan of
-//! what each target file does to the root. Reads the root; never writes it.
+//! special files), the staging file system's free space, the plan of what
+//! each target file does to the root, and whether another program holds a
+//! file to be replaced open. Reads the root; never writes it.
 
 use std::path::Path;
 
-use crate::error::Error;
+use crate::error::{Error, HeldFile};
 use crate::format::digest::hash_reader;
 use crate::format::manifest::Target;
 use crate::format::safepath::SafePath;
@@ -51,35 +52,22 @@ pub(crate) fn check_space(state: &StateDir, target: &Target) -> Result<(), Error
     crate::verify::ensure_free(&state.tree, &state.staging(), target)
 }
 
-/// Compares the target with what the root holds now.
+/// Compares the target with what the root holds now. Refuses (before
+/// anything changes) when another program holds a file to be replaced, or
+/// one it cannot even read to compare: see [`check_not_in_use`].
 pub(crate) fn plan(root: &Tree, target: &Target) -> Result<Vec<Op>, Error> {
     let mut ops = Vec::with_capacity(target.files.len());
+    let mut held = Vec::new();
     let mut files: Vec<_> = target.files.iter().collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     for f in files {
         let p = Path::new(f.path.as_str());
-        let (action, old) = match root
-            .open_file_opt(p)
-            .map_err(Error::io("cannot read", root.display(p)))?
-        {
-            None => (Action::Add, None),
-            Some(file) => {
-                let meta = file
-                    .metadata()
-                    .map_err(Error::io("cannot read", root.display(p)))?;
-                let old = hash_reader(file)
-                    .map_err(Error::io("cannot read", root.display(p)))?
-                    .0;
-                let same = meta.len() == f.size
-                    && crate::platform::exec_bit(&meta).is_none_or(|x| x == f.executable)
-                    && old == f.sha256;
-                let action = if same {
-                    Action::Unchanged
-                } else {
-                    Action::Replace
-                };
-                (action, Some(old))
+        let (action, old) = match look(root, p, f) {
+            Err(e) if crate::platform::held_elsewhere(&e) => {
+                held.push(&f.path);
+                continue;
             }
+            r => r.map_err(Error::io("cannot read", root.display(p)))?,
         };
         ops.push(Op {
             action,
@@ -89,7 +77,32 @@ pub(crate) fn plan(root: &Tree, target: &Target) -> Result<Vec<Op>, Error> {
             path: f.path.clone(),
         });
     }
+    // A file that could not be read is refused even if let go meanwhile:
+    // the plan has no step for it.
+    refuse_held(root, held, replaced(&ops))?;
     Ok(ops)
+}
+
+/// What installing `f` at `p` does, and the digest of the file there now.
+fn look(
+    root: &Tree,
+    p: &Path,
+    f: &crate::format::manifest::FileEntry,
+) -> std::io::Result<(Action, Option<crate::format::digest::Sha256Digest>)> {
+    let Some(file) = root.open_file_opt(p)? else {
+        return Ok((Action::Add, None));
+    };
+    let meta = file.metadata()?;
+    let old = hash_reader(file)?.0;
+    let same = meta.len() == f.size
+        && crate::platform::exec_bit(&meta).is_none_or(|x| x == f.executable)
+        && old == f.sha256;
+    let action = if same {
+        Action::Unchanged
+    } else {
+        Action::Replace
+    };
+    Ok((action, Some(old)))
 }
 
 pub(crate) fn dirs_to_create(root: &Tree, ops: &[Op]) -> Result<Vec<SafePath>, Error> {
@@ -111,4 +124,61 @@ pub(crate) fn dirs_to_create(root: &Tree, ops: &[Op]) -> Result<Vec<SafePath>, E
         }
     }
     Ok(out)
+}
+
+/// At most this many held files are named in the refusal; it counts the rest.
+const HELD_NAMED: usize = 10;
+
+/// Refuses, before anything changes, when another program holds a file
+/// in `paths` (to be replaced or removed) open: on Windows the rename over
+/// it would fail part-way through the switch, and a program that still has
+/// it open (a service) would go on running the old file. Names the
+/// programs where the system can tell. Never refuses on Unix.
+pub(crate) fn check_not_in_use<'a>(
+    root: &Tree,
+    paths: impl IntoIterator<Item = &'a SafePath>,
+) -> Result<(), Error> {
+    refuse_held(root, Vec::new(), paths)
+}
+
+/// [`check_not_in_use`] for `paths`, with `held` already known held.
+fn refuse_held<'a>(
+    root: &Tree,
+    mut held: Vec<&'a SafePath>,
+    paths: impl IntoIterator<Item = &'a SafePath>,
+) -> Result<(), Error> {
+    for p in paths {
+        let rel = Path::new(p.as_str());
+        if root
+            .held_open(rel)
+            .map_err(Error::io("cannot inspect", root.display(rel)))?
+        {
+            held.push(p);
+        }
+    }
+    if held.is_empty() {
+        return Ok(());
+    }
+    let files = held
+        .iter()
+        .take(HELD_NAMED)
+        .map(|p| {
+            let path = root.display(p.as_str());
+            HeldFile {
+                holders: crate::platform::holders(&path),
+                path,
+            }
+        })
+        .collect();
+    Err(Error::FilesInUse {
+        files,
+        total: held.len(),
+    })
+}
+
+/// The files an install replaces: those another program must not hold.
+fn replaced(ops: &[Op]) -> impl Iterator<Item = &SafePath> {
+    ops.iter()
+        .filter(|o| o.action == Action::Replace)
+        .map(|o| &o.path)
 }

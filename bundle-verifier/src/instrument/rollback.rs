@@ -10,6 +10,7 @@ use crate::instrument::journal::{
     file_sha256, finish_rollback, open_and_recover, open_root, Journal, Kind, Phase, Recovered,
     Transaction,
 };
+use crate::instrument::plan::check_not_in_use;
 use crate::instrument::receipt::ReleaseRef;
 use crate::instrument::state::{canonical_root, check_apart, now_rfc3339, read_json_opt, StateDir};
 
@@ -65,6 +66,9 @@ pub fn rollback(root: &Path, state: &Path, dry_run: bool) -> Result<RollbackRepo
     let Some(t) = last_install(&state, &root)? else {
         return Err(Error::NothingToRollBack { root });
     };
+    // Added files are removed, replaced ones put back: none may be held
+    // (nor could they be read for the check below).
+    check_not_in_use(&tree, t.changed().map(|o| &o.path))?;
     let mut changed = Vec::new();
     for op in t.changed() {
         let p = Path::new(op.path.as_str());

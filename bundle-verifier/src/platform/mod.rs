@@ -21,6 +21,40 @@ use std::fs::{File, Metadata};
 use std::io;
 use std::path::Path;
 
+#[cfg(test)]
+mod tests;
+
+/// A program that holds a file open, as the system names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Holder {
+    pub name: String,
+    pub pid: u32,
+    /// The service's short name when the program is a Windows service.
+    pub service: Option<String>,
+}
+
+/// Whether a rename failed only because its two names are on different
+/// file systems (EXDEV; `ERROR_NOT_SAME_DEVICE` on Windows): then, and only
+/// then, copying is the way to move a file. Any other failure (access
+/// denied, a sharing violation) would fail a copy the same way or worse,
+/// after a half-done change; it is an error.
+pub fn crosses_devices(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(os::CROSS_DEVICE)
+}
+
+/// Whether an open or a read failed because another process holds the
+/// file (Windows: a sharing or lock violation); never on Unix.
+pub fn held_elsewhere(e: &io::Error) -> bool {
+    e.raw_os_error().is_some_and(|c| os::HELD.contains(&c))
+}
+
+/// The programs that hold the file at `path` open, where the system can
+/// tell (the Restart Manager on Windows); empty elsewhere or when unknown.
+/// For messages only: `path` is not opened.
+pub fn holders(path: &Path) -> Vec<Holder> {
+    os::holders(path)
+}
+
 /// Creates a directory and its missing parents, writable by the owner only
 /// (`0755` on Unix, whatever the umask would allow others).
 pub fn create_dir_all(path: &Path) -> io::Result<()> {

@@ -305,8 +305,10 @@ impl Tree {
         Ok(())
     }
 
-    /// Renames `from` in this tree to `to` in `dest` (the same file system),
-    /// replacing a file there. Neither name is followed if it is a link.
+    /// Renames the file `from` in this tree to `to` in `dest` (the same
+    /// file system), replacing a file there. Neither name is followed if it
+    /// is a link. Across file systems it fails with an error that
+    /// [`super::crosses_devices`] recognises.
     pub fn rename(
         &self,
         from: impl AsRef<Path>,
@@ -315,7 +317,15 @@ impl Tree {
     ) -> io::Result<()> {
         let (a, an) = self.parent(from.as_ref())?;
         let (b, bn) = dest.parent(to.as_ref())?;
-        a.rename(an, &b, bn)
+        os::rename(&a, an, &b, bn)
+    }
+
+    /// Whether another process holds the file `rel` open so that it cannot
+    /// be replaced now (Windows); always false on Unix, where a rename over
+    /// an open file works. The file is not changed.
+    pub fn held_open(&self, rel: impl AsRef<Path>) -> io::Result<bool> {
+        let (dir, name) = self.parent(rel.as_ref())?;
+        os::held_open(&dir, name)
     }
 
     /// A second name `to` in `dest` for the file `from`; never replaces.
@@ -443,13 +453,10 @@ impl Tree {
     }
 
     /// Whether `a` here and `b` in `other` are the same file (Unix: same
-    /// device and inode); false where that cannot be told (Windows).
+    /// device and inode; Windows: same volume and file index).
     pub fn same_file(&self, a: impl AsRef<Path>, other: &Tree, b: impl AsRef<Path>) -> bool {
         match (self.open_file(a), other.open_file(b)) {
-            (Ok(x), Ok(y)) => match (x.metadata(), y.metadata()) {
-                (Ok(x), Ok(y)) => os::same_meta(&x, &y),
-                _ => false,
-            },
+            (Ok(x), Ok(y)) => os::same_file(&x, &y),
             _ => false,
         }
     }

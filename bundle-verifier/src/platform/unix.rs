@@ -62,8 +62,39 @@ pub fn sync_file_system(f: &File) -> io::Result<bool> {
 
 pub const SYNC_NEEDS_WRITE: bool = false;
 
-pub fn same_meta(a: &Metadata, b: &Metadata) -> bool {
-    a.dev() == b.dev() && a.ino() == b.ino()
+/// Same device and inode: two names of one file (a hard link).
+pub fn same_file(a: &File, b: &File) -> bool {
+    match (a.metadata(), b.metadata()) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// A rename that failed only because it crosses file systems.
+pub const CROSS_DEVICE: i32 = libc::EXDEV;
+
+/// `renameat(2)` relative to the two directory handles; it never follows a
+/// link at the last component, and directories are synced by the caller.
+pub fn rename(
+    a: &cap_std::fs::Dir,
+    from: &std::ffi::OsStr,
+    b: &cap_std::fs::Dir,
+    to: &std::ffi::OsStr,
+) -> io::Result<()> {
+    a.rename(from, b, to)
+}
+
+/// No error means "held by another process" on Unix.
+pub const HELD: &[i32] = &[];
+
+/// Unix lets a file be renamed over while others hold it open (they keep
+/// the old one), so nothing counts as held.
+pub fn held_open(_: &cap_std::fs::Dir, _: &std::ffi::OsStr) -> io::Result<bool> {
+    Ok(false)
+}
+
+pub fn holders(_: &Path) -> Vec<super::Holder> {
+    Vec::new()
 }
 
 pub fn check_private(m: &Metadata) -> Result<(), &'static str> {

@@ -7,6 +7,12 @@ use std::path::Path;
 
 use super::tree::Perm;
 
+mod in_use;
+pub use in_use::{held_open, holders, HELD};
+
+/// A rename that failed only because it crosses volumes.
+pub const CROSS_DEVICE: i32 = windows_sys::Win32::Foundation::ERROR_NOT_SAME_DEVICE as i32;
+
 pub fn create_dir_all(path: &Path) -> io::Result<()> {
     fs::create_dir_all(path)
 }
@@ -30,8 +36,155 @@ pub fn sync_file_system(_: &File) -> io::Result<bool> {
 /// A file can only be flushed through a handle opened for writing.
 pub const SYNC_NEEDS_WRITE: bool = true;
 
-pub fn same_meta(_: &Metadata, _: &Metadata) -> bool {
-    false
+/// Same volume and file index: two names of one file (a hard link).
+pub fn same_file(a: &File, b: &File) -> bool {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::Storage::FileSystem::{
+        GetFileInformationByHandle, BY_HANDLE_FILE_INFORMATION,
+    };
+    let id = |f: &File| {
+        // SAFETY: plain data; all zeroes is valid.
+        let mut i: BY_HANDLE_FILE_INFORMATION = unsafe { std::mem::zeroed() };
+        // SAFETY: an open handle and a buffer of the right type.
+        (unsafe { GetFileInformationByHandle(f.as_raw_handle(), &mut i) } != 0).then_some((
+            i.dwVolumeSerialNumber,
+            i.nFileIndexHigh,
+            i.nFileIndexLow,
+        ))
+    };
+    matches!((id(a), id(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// Renames the file `from` in `a` to `to` in `b`, replacing a file there.
+/// cap-std's rename on Windows joins the directory handles' paths and calls
+/// `std::fs::rename`, which opens the source itself: no flush and no
+/// write-through can be asked for, and `MoveFileExW` would take paths
+/// again. Instead the source is opened here as cap-std opens any file
+/// (relative to its directory handle, never through a link), flushed
+/// through that handle, and renamed through it (`NtSetInformationFile`,
+/// as `SetFileInformationByHandle` does) to a single name relative to the
+/// destination directory's handle. The handle is opened with
+/// `FILE_FLAG_WRITE_THROUGH`, which is what `MOVEFILE_WRITE_THROUGH` does
+/// inside `MoveFileExW`: NTFS commits the rename to its log before the call
+/// returns. There is no write-through flag among the rename flags.
+pub fn rename(
+    a: &cap_std::fs::Dir,
+    from: &std::ffi::OsStr,
+    b: &cap_std::fs::Dir,
+    to: &std::ffi::OsStr,
+) -> io::Result<()> {
+    use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt};
+    use cap_std::fs::OpenOptionsExt;
+    use windows_sys::Win32::Foundation::{GENERIC_READ, GENERIC_WRITE};
+    use windows_sys::Win32::Storage::FileSystem::{
+        DELETE, FILE_FLAG_WRITE_THROUGH, FILE_READ_ATTRIBUTES, SYNCHRONIZE,
+    };
+    let open = |access| {
+        let mut o = cap_std::fs::OpenOptions::new();
+        o.follow(FollowSymlinks::No);
+        o.access_mode(access).custom_flags(FILE_FLAG_WRITE_THROUGH);
+        a.open_with(from, &o).map(cap_std::fs::File::into_std)
+    };
+    // FlushFileBuffers needs a handle opened for writing; a read-only file
+    // refuses one, and is renamed unflushed (it was synced when written).
+    let (f, flush) = match open(GENERIC_READ | GENERIC_WRITE | DELETE) {
+        Ok(f) => (f, true),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            (open(DELETE | FILE_READ_ATTRIBUTES | SYNCHRONIZE)?, false)
+        }
+        Err(e) => return Err(e),
+    };
+    if !f.metadata()?.is_file() {
+        return Err(io::Error::other("only regular files are renamed"));
+    }
+    if flush {
+        f.sync_all()?;
+    }
+    rename_handle(&f, b, to)?;
+    if flush {
+        f.sync_all()?;
+    }
+    Ok(())
+}
+
+/// `NtSetInformationFile(FileRenameInformationEx)` with replace and POSIX
+/// semantics (a replaced file still open elsewhere with delete sharing
+/// keeps its data for that reader, as on Unix); where the system lacks the
+/// Ex class (before Windows 10 1709, or Wine), `FileRenameInformation` with
+/// replace. The native call, because `SetFileInformationByHandle` may read
+/// the name as a path of the current directory (Wine does) instead of
+/// relative to `RootDirectory`.
+fn rename_handle(f: &File, dir: &cap_std::fs::Dir, to: &std::ffi::OsStr) -> io::Result<()> {
+    use std::os::windows::ffi::OsStrExt;
+    use std::os::windows::io::AsRawHandle;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use windows_sys::Wdk::Storage::FileSystem::{
+        FileRenameInformation, FileRenameInformationEx, NtSetInformationFile,
+        FILE_RENAME_INFORMATION,
+    };
+    use windows_sys::Win32::Foundation::{
+        RtlNtStatusToDosError, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
+        STATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED,
+    };
+    use windows_sys::Win32::System::IO::IO_STATUS_BLOCK;
+    // ntifs.h
+    const FILE_RENAME_REPLACE_IF_EXISTS: u32 = 1;
+    const FILE_RENAME_POSIX_SEMANTICS: u32 = 2;
+    let name: Vec<u16> = to.encode_wide().collect();
+    let head = std::mem::offset_of!(FILE_RENAME_INFORMATION, FileName);
+    let size = head + std::mem::size_of_val(name.as_slice());
+    let size = size.max(std::mem::size_of::<FILE_RENAME_INFORMATION>());
+    // u64 words: aligned for the structure's handle.
+    let mut buf = vec![0u64; size.div_ceil(8)];
+    let info = buf.as_mut_ptr().cast::<FILE_RENAME_INFORMATION>();
+    let set = |class, flags: u32| {
+        // SAFETY: `buf` holds the structure and the name after it; the name
+        // length is in bytes, without a terminating NUL.
+        unsafe {
+            (*info).Anonymous.Flags = flags;
+            (*info).RootDirectory = dir.as_raw_handle();
+            (*info).FileNameLength = (name.len() * 2) as u32;
+            std::ptr::copy_nonoverlapping(
+                name.as_ptr(),
+                std::ptr::addr_of_mut!((*info).FileName).cast::<u16>(),
+                name.len(),
+            );
+            let mut io: IO_STATUS_BLOCK = std::mem::zeroed();
+            NtSetInformationFile(f.as_raw_handle(), &mut io, info.cast(), size as u32, class)
+        }
+    };
+    // Asked once per process: a system without the Ex class stays without.
+    static NO_EX: AtomicBool = AtomicBool::new(false);
+    let mut status = STATUS_NOT_SUPPORTED;
+    if !NO_EX.load(Ordering::Relaxed) {
+        status = set(
+            FileRenameInformationEx,
+            FILE_RENAME_REPLACE_IF_EXISTS | FILE_RENAME_POSIX_SEMANTICS,
+        );
+    }
+    if matches!(
+        status,
+        STATUS_INVALID_INFO_CLASS
+            | STATUS_INVALID_PARAMETER
+            | STATUS_NOT_IMPLEMENTED
+            | STATUS_NOT_SUPPORTED
+    ) {
+        // A file system without POSIX semantics (FAT) says "invalid
+        // parameter" too; only a missing class is remembered.
+        if status != STATUS_INVALID_PARAMETER {
+            NO_EX.store(true, Ordering::Relaxed);
+        }
+        // `ReplaceIfExists` is the union's first byte.
+        status = set(FileRenameInformation, 1);
+    }
+    if status >= 0 {
+        Ok(())
+    } else {
+        // SAFETY: maps a status code; no preconditions.
+        Err(io::Error::from_raw_os_error(
+            unsafe { RtlNtStatusToDosError(status) } as i32,
+        ))
+    }
 }
 
 /// Who may change the state directory is decided by its access control
