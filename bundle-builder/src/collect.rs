@@ -11,6 +11,7 @@ use bundle_verifier::format::safepath::SafePath;
 use bundle_verifier::Limits;
 
 use crate::platform;
+use crate::spec::ExecPatterns;
 use crate::BuildError;
 
 /// One payload file: its bundle path, where it is on disk, its size when
@@ -34,7 +35,15 @@ impl Collected {
     }
 }
 
-pub fn collect(dir: &Path, limits: &Limits) -> Result<Vec<Collected>, BuildError> {
+/// Lists `dir`'s files. With `executable` (the target's patterns), a file is
+/// executable iff a pattern matches its path, and a pattern that matches
+/// nothing is refused; without, the file's mode says (see
+/// [`platform::is_executable`]).
+pub fn collect(
+    dir: &Path,
+    executable: Option<&[String]>,
+    limits: &Limits,
+) -> Result<Vec<Collected>, BuildError> {
     let err = |path: &Path, msg: String| BuildError::Payload {
         path: path.to_owned(),
         msg,
@@ -43,6 +52,10 @@ pub fn collect(dir: &Path, limits: &Limits) -> Result<Vec<Collected>, BuildError
     if !meta.is_dir() {
         return Err(err(dir, "is not a directory".into()));
     }
+    let exec = executable
+        .map(ExecPatterns::new)
+        .transpose()
+        .map_err(|e| err(dir, e))?;
     let mut out = Vec::new();
     walk(dir, "", limits, &mut out)?;
     if out.is_empty() {
@@ -50,6 +63,26 @@ pub fn collect(dir: &Path, limits: &Limits) -> Result<Vec<Collected>, BuildError
             dir,
             "holds no files; a target must install at least one".into(),
         ));
+    }
+    if let Some(exec) = &exec {
+        let mut used = vec![false; exec.patterns.len()];
+        for c in &mut out {
+            let hits = exec.matching(c.path.as_str());
+            c.executable = !hits.is_empty();
+            for i in hits {
+                used[i] = true;
+            }
+        }
+        if let Some(i) = used.iter().position(|u| !u) {
+            return Err(err(
+                dir,
+                format!(
+                    "the executable pattern {:?} matches no file here; check its spelling \
+                     (patterns are case-sensitive, `*` stays within one directory, `**/` spans any)",
+                    exec.patterns[i]
+                ),
+            ));
+        }
     }
     // The tree check looks at paths only; digests are not known yet.
     let entries: Vec<FileEntry> = out.iter().map(|c| c.entry(Sha256Digest([0; 32]))).collect();

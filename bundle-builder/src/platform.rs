@@ -12,6 +12,10 @@ pub fn is_executable(meta: &Metadata) -> bool {
     imp::is_executable(meta)
 }
 
+/// Whether [`is_executable`] reads a real bit here. Where it does not, a
+/// target without an `executable` list gets no executable file.
+pub const RECORDS_EXEC_BITS: bool = cfg!(unix);
+
 /// Lets everyone read a finished bundle, which is public: temporary files
 /// start owner-only on Unix (mode 0644 then). Elsewhere the file keeps the
 /// access its directory gives it, and this does nothing.

@@ -99,6 +99,55 @@ pub struct TargetSpec {
     pub modes: Vec<String>,
     pub requires_version: Option<String>,
     pub files: PathBuf,
+    /// Glob patterns over the paths in `files` naming the executable files;
+    /// when given, the only source of executable bits (file modes ignored).
+    pub executable: Option<Vec<String>>,
+}
+
+/// A target's `executable` patterns, compiled. `*` and `?` stay within one
+/// path component, `**` spans any number; matching is case-sensitive, as
+/// bundle paths are. The same on every OS, so builds agree byte for byte.
+#[derive(Clone, Debug)]
+pub struct ExecPatterns {
+    pub patterns: Vec<String>,
+    set: globset::GlobSet,
+}
+
+impl ExecPatterns {
+    pub fn new(patterns: &[String]) -> Result<Self, String> {
+        let mut set = globset::GlobSetBuilder::new();
+        for p in patterns {
+            // An escape to globset, a separator to a Windows user: refused.
+            if p.contains('\\') {
+                return Err(format!(
+                    "executable pattern {p:?}: use `/` between directories, not `\\`"
+                ));
+            }
+            if p.is_empty() || p.starts_with('/') {
+                return Err(format!(
+                    "executable pattern {p:?}: give a path relative to the target's `files` directory, such as \"bin/*\""
+                ));
+            }
+            let glob = globset::GlobBuilder::new(p)
+                .literal_separator(true)
+                .backslash_escape(false)
+                .build()
+                .map_err(|e| format!("executable pattern {p:?}: {}", e.kind()))?;
+            set.add(glob);
+        }
+        let set = set
+            .build()
+            .map_err(|e| format!("executable patterns: {e}"))?;
+        Ok(ExecPatterns {
+            patterns: patterns.to_vec(),
+            set,
+        })
+    }
+
+    /// The indices of the patterns that match `path` (a path in the target).
+    pub fn matching(&self, path: &str) -> Vec<usize> {
+        self.set.matches(path)
+    }
 }
 
 impl Spec {
@@ -164,6 +213,9 @@ impl Spec {
         }
         let mut seen = Vec::new();
         for t in &spec.targets {
+            if let Some(p) = &t.executable {
+                ExecPatterns::new(p).map_err(|e| err(format!("target {:?}: {e}", t.model)))?;
+            }
             if t.modes.is_empty() {
                 return Err(err(format!("target {:?} lists no modes", t.model)));
             }
@@ -288,6 +340,63 @@ mod tests {
             "title = \"T\"",
             "[[confirm]]\nid = \"backup\"\ntext = \"Saved.\"\ntext_de = \"Gesichert.\"",
             "`text_de` is no longer read; give every language in `text`: text = { en = \"…\", de = \"…\" }",
+        );
+    }
+
+    fn exec(patterns: &[&str]) -> Result<ExecPatterns, String> {
+        ExecPatterns::new(&patterns.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn executable_patterns_match_paths_in_the_target() {
+        let e = exec(&["bin/*", "**/*.exe", "tools/run-?.sh"]).unwrap();
+        let hits = |p: &str| e.matching(p);
+        assert_eq!(hits("bin/tool"), [0]);
+        // `*` stays within one directory; `**/` spans any, none included.
+        assert!(hits("bin/sub/tool").is_empty());
+        assert_eq!(hits("setup.exe"), [1]);
+        assert_eq!(hits("a/b/c/setup.exe"), [1]);
+        assert_eq!(hits("bin/setup.exe"), [0, 1]);
+        assert_eq!(hits("tools/run-1.sh"), [2]);
+        assert!(hits("tools/run-10.sh").is_empty());
+        // Case-sensitive, as bundle paths are; anchored at the target's top.
+        assert!(hits("BIN/tool").is_empty());
+        assert!(hits("setup.EXE").is_empty());
+        assert!(hits("lib/bin/tool").is_empty());
+        assert!(hits("bin").is_empty());
+        let none = exec(&[]).unwrap();
+        assert!(none.matching("bin/tool").is_empty());
+    }
+
+    #[test]
+    fn bad_executable_patterns_are_refused_with_the_spec_named() {
+        for (p, why) in [
+            ("bin\\*", "use `/` between directories"),
+            ("/bin/*", "relative to the target's `files` directory"),
+            ("", "relative to the target's `files` directory"),
+            ("bin/[a", "unclosed character class"),
+            ("{a,b", "unclosed alternate group"),
+        ] {
+            let text = format!(
+                "[release]\nid = \"R\"\nversion = \"1.0.0\"\nsequence = 1\ntitle = \"T\"\n{TARGET}executable = [{p:?}]\n"
+            );
+            let e = Spec::parse(&text, Path::new("release.toml"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("release.toml"), "{e}");
+            assert!(
+                e.contains(&format!("target \"M\": executable pattern {p:?}")),
+                "{e}"
+            );
+            assert!(e.contains(why), "{e:?} does not say {why:?}");
+        }
+        let text = format!(
+            "[release]\nid = \"R\"\nversion = \"1.0.0\"\nsequence = 1\ntitle = \"T\"\n{TARGET}executable = [\"bin/*\"]\n"
+        );
+        let s = Spec::parse(&text, Path::new("release.toml")).unwrap();
+        assert_eq!(
+            s.targets[0].executable.as_deref(),
+            Some(&["bin/*".to_owned()][..])
         );
     }
 }

@@ -107,6 +107,7 @@ fn spec(base: &Path) -> Spec {
             modes: vec!["Dx".into(), "RUO".into()],
             requires_version: None,
             files: "payload".into(),
+            executable: None,
         }],
         base: base.to_owned(),
         confirm: Vec::new(),

@@ -29,6 +29,9 @@ pub fn build(a: BuildArgs) -> Result<(), BuildError> {
         sbom,
     };
     let r = build_bundle(&spec, signer.as_ref(), &out, &opts)?;
+    for w in &r.warnings {
+        eprintln!("warning: {w}");
+    }
     if json {
         println!(
             "{}",

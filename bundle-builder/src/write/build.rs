@@ -18,6 +18,7 @@ use super::payload::{write_payload, Place};
 use super::sbom::read_sbom;
 use super::selfcheck::{check_and_persist, SelfCheck};
 use crate::collect::{collect, Collected};
+use crate::platform;
 use crate::{BuildError, Spec};
 
 #[derive(Clone, Debug)]
@@ -64,6 +65,9 @@ pub struct BuildReport {
     pub files: usize,
     pub blobs: usize,
     pub uncompressed_bytes: u64,
+    /// What the build did that the vendor may not have meant.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl BuildReport {
@@ -97,6 +101,7 @@ impl BuildReport {
             files: manifest.targets.iter().map(|t| t.files.len()).sum(),
             blobs: manifest.blobs.len(),
             uncompressed_bytes: manifest.blobs.iter().map(|b| b.size).sum(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -144,7 +149,11 @@ fn build_placed(
     // List every target's files; they are read and hashed while compressing.
     let mut lists = Vec::new();
     for t in &spec.targets {
-        lists.push(collect(&spec.files_dir(t), &opts.limits)?);
+        lists.push(collect(
+            &spec.files_dir(t),
+            t.executable.as_deref(),
+            &opts.limits,
+        )?);
     }
     let all: Vec<&Collected> = lists.iter().flatten().collect();
     let draft = Draft {
@@ -239,10 +248,30 @@ fn build_placed(
     Ok((
         BuildReport {
             bundle_size,
+            warnings: exec_warnings(spec),
             ..report
         },
         in_place,
     ))
+}
+
+/// Targets whose executable files nobody named, on a build machine that
+/// cannot tell them from their modes: they install with none executable.
+fn exec_warnings(spec: &Spec) -> Vec<String> {
+    if platform::RECORDS_EXEC_BITS {
+        return Vec::new();
+    }
+    spec.targets
+        .iter()
+        .filter(|t| t.executable.is_none())
+        .map(|t| {
+            format!(
+                "target {:?}: no file is marked executable, as this system records no executable bits; \
+                 name them in the spec with `executable = [\"bin/*\"]`, or write `executable = []` if there are none",
+                t.model
+            )
+        })
+        .collect()
 }
 
 /// With carried trust roots, checks the way instruments will that the
@@ -385,7 +414,7 @@ mod tests {
         let lists: Vec<_> = spec
             .targets
             .iter()
-            .map(|t| collect(&spec.files_dir(t), &limits).unwrap())
+            .map(|t| collect(&spec.files_dir(t), t.executable.as_deref(), &limits).unwrap())
             .collect();
         let sbom = spec.sbom_path().map(|p| read_sbom(&p, &limits).unwrap());
         let key = test_key();

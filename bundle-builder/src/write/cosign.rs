@@ -2,11 +2,10 @@
 //! SBOM and payload bytes are copied, never re-made.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::Path;
 
 use bundle_keys::signing::Signer;
-use bundle_keys::PublicKey;
 use bundle_verifier::format::envelope::{EnvelopeReader, MEMBER_PAYLOAD, MEMBER_SBOM};
 use bundle_verifier::format::manifest::Manifest;
 use bundle_verifier::trust::SignatureFile;
@@ -17,7 +16,8 @@ use super::selfcheck::{check_and_persist, SelfCheck};
 use crate::BuildError;
 
 /// Adds one more signature to a bundle; the manifest bytes stay the same.
-/// The bundle is rewritten beside itself and renamed over the original.
+/// The bundle is rewritten beside itself, checked with the verifier
+/// library, and only then renamed over the original.
 pub fn cosign(
     bundle: &Path,
     signer: &dyn Signer,
@@ -25,11 +25,11 @@ pub fn cosign(
 ) -> Result<SignatureFile, BuildError> {
     let f = File::open(bundle).map_err(BuildError::io("cannot open", bundle))?;
     let mut env = EnvelopeReader::new(BufReader::with_capacity(1 << 20, f));
-    let front = env.read_front(limits).map_err(BuildError::Bundle)?;
-    let mut sigs = SignatureFile::parse(&front.signatures, limits).map_err(BuildError::Bundle)?;
+    let head = env.read_front(limits).map_err(BuildError::Bundle)?;
+    let mut sigs = SignatureFile::parse(&head.signatures, limits).map_err(BuildError::Bundle)?;
     let manifest =
-        Manifest::parse(&front.manifest, limits).map_err(|e| BuildError::Bundle(e.into()))?;
-    sigs.insert(signer.key_id().clone(), signer.sign(&front.manifest)?);
+        Manifest::parse(&head.manifest, limits).map_err(|e| BuildError::Bundle(e.into()))?;
+    sigs.insert(signer.key_id().clone(), signer.sign(&head.manifest)?);
     let sbom = match &manifest.sbom {
         Some(s) => Some(
             env.read_member(MEMBER_SBOM, s.size.min(limits.max_sbom_bytes))
@@ -40,40 +40,17 @@ pub fn cosign(
     let size = env
         .read_header(MEMBER_PAYLOAD, manifest.payload.size)
         .map_err(BuildError::Bundle)?;
-    write_and_check(
-        bundle,
-        &front.trust_roots,
-        sbom.as_deref(),
-        &front.manifest,
-        &sigs,
-        env.inner_mut(),
-        size,
-        (signer.public_key(), limits, SelfCheck::Deep),
-    )?;
-    Ok(sigs)
-}
-
-/// Writes the container to a temporary file beside `out`, checks it with
-/// the verifier library, and only then renames it to `out`.
-#[allow(clippy::too_many_arguments)]
-fn write_and_check(
-    out: &Path,
-    trust_roots: &[(u64, Vec<u8>)],
-    sbom: Option<&[u8]>,
-    manifest: &[u8],
-    sigs: &SignatureFile,
-    payload: &mut impl Read,
-    payload_size: u64,
-    check: (&PublicKey, &Limits, SelfCheck),
-) -> Result<u64, BuildError> {
-    let tmp = new_temp(out)?;
-    let sigs = sigs.to_canonical_bytes();
+    let tmp = new_temp(bundle)?;
+    let sig_bytes = sigs.to_canonical_bytes();
     let front = Front {
-        trust_roots,
-        manifest,
-        sigs: &sigs,
-        sbom,
+        trust_roots: &head.trust_roots,
+        manifest: &head.manifest,
+        sigs: &sig_bytes,
+        sbom: sbom.as_deref(),
     };
-    write_container_to(&tmp, &front, payload, payload_size, out)?;
-    check_and_persist(tmp, out, check)
+    write_container_to(&tmp, &front, env.inner_mut(), size, bundle)?;
+    // Windows refuses to rename over a file that is still open.
+    drop(env);
+    check_and_persist(tmp, bundle, (signer.public_key(), limits, SelfCheck::Deep))?;
+    Ok(sigs)
 }
