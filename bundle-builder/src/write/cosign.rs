@@ -6,7 +6,6 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use bundle_keys::signing::Signer;
-use bundle_keys::PublicKey;
 use bundle_verifier::format::envelope::{EnvelopeReader, MEMBER_PAYLOAD, MEMBER_SBOM};
 use bundle_verifier::format::manifest::Manifest;
 use bundle_verifier::trust::SignatureFile;
@@ -40,7 +39,7 @@ pub fn cosign(
     let size = env
         .read_header(MEMBER_PAYLOAD, manifest.payload.size)
         .map_err(BuildError::Bundle)?;
-    write_and_check(
+    let tmp = write_beside(
         bundle,
         &front.trust_roots,
         sbom.as_deref(),
@@ -48,15 +47,16 @@ pub fn cosign(
         &sigs,
         env.inner_mut(),
         size,
-        (signer.public_key(), limits, SelfCheck::Deep),
     )?;
+    // Windows renames nothing over a file that is still open.
+    drop(env);
+    check_and_persist(tmp, bundle, (signer.public_key(), limits, SelfCheck::Deep))?;
     Ok(sigs)
 }
 
-/// Writes the container to a temporary file beside `out`, checks it with
-/// the verifier library, and only then renames it to `out`.
-#[allow(clippy::too_many_arguments)]
-fn write_and_check(
+/// Writes the container to a temporary file beside `out`; the caller
+/// checks it with the verifier library and only then renames it to `out`.
+fn write_beside(
     out: &Path,
     trust_roots: &[(u64, Vec<u8>)],
     sbom: Option<&[u8]>,
@@ -64,8 +64,7 @@ fn write_and_check(
     sigs: &SignatureFile,
     payload: &mut impl Read,
     payload_size: u64,
-    check: (&PublicKey, &Limits, SelfCheck),
-) -> Result<u64, BuildError> {
+) -> Result<tempfile::NamedTempFile, BuildError> {
     let tmp = new_temp(out)?;
     let sigs = sigs.to_canonical_bytes();
     let front = Front {
@@ -75,5 +74,5 @@ fn write_and_check(
         sbom,
     };
     write_container_to(&tmp, &front, payload, payload_size, out)?;
-    check_and_persist(tmp, out, check)
+    Ok(tmp)
 }
