@@ -169,6 +169,19 @@ fn unportable_names_are_refused() {
         ("p/PROGRA~1", "8.3 short name"),
         ("p/com\u{b9}.log", "reserved device name"),
     ] {
+        // Windows cannot hold these names (a device, a separator, a data
+        // stream, a dot it strips); the others it can.
+        let unholdable = [
+            "p/CON",
+            "p/aux.txt",
+            "p/back\\slash",
+            "p/colon:name",
+            "p/trailing.",
+            "p/com\u{b9}.log",
+        ];
+        if cfg!(windows) && unholdable.contains(&name) {
+            continue;
+        }
         let c = Case::new();
         c.file("p/ok.txt", "a");
         c.file(name, "x");
@@ -177,6 +190,10 @@ fn unportable_names_are_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "a case-insensitive file system holds only one of the two names"
+)]
 fn names_equal_when_case_is_ignored_are_refused() {
     let c = Case::new();
     c.file("p/Readme.txt", "a");

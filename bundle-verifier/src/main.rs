@@ -28,6 +28,7 @@ fn main() -> ExitCode {
     ) {
         bundle_verifier::platform::default_sigpipe();
     }
+    let _console = bundle_verifier::platform::utf8_console();
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
     let (json, result) = match cli.cmd {
         Cmd::Completions { shell } => cli::completions(shell),

@@ -300,6 +300,8 @@ pub fn extract(
     ensure_free(&dir, &parent, &target)?;
     let sink = sink_for(&target, dir, Path::new(""));
     read_payload(&mut o.env, &o.manifest, Some(&sink), limits, progress)?;
+    // Windows renames no directory that is open, and the sink holds it.
+    drop(sink);
     let staged = tmp.keep();
     std::fs::rename(&staged, out).map_err(|e| {
         let _ = std::fs::remove_dir_all(&staged);

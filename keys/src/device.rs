@@ -2,6 +2,8 @@
 //! at the instrument. It is deliberately separate from release signing
 //! ([`signing`](crate::signing)): an instrument can sign what it did, never a bundle.
 
+// LF on every OS: the default is CRLF on Windows.
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF;
 use std::path::Path;
 
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
@@ -45,7 +47,7 @@ impl DeviceKey {
     pub fn with_pem<T>(&self, write: impl FnOnce(&[u8]) -> T) -> T {
         let pem = self
             .secret
-            .to_pkcs8_pem(Default::default())
+            .to_pkcs8_pem(LF)
             .expect("encoding a valid Ed25519 secret key cannot fail");
         write(pem.as_bytes())
     }
@@ -63,7 +65,7 @@ impl DeviceKey {
     pub fn write_pem_file(&self, path: &Path) -> Result<(), KeyError> {
         let pem = self
             .secret
-            .to_pkcs8_pem(Default::default())
+            .to_pkcs8_pem(LF)
             .expect("encoding a valid Ed25519 secret key cannot fail");
         let err = |source| KeyError::Write {
             path: path.to_owned(),

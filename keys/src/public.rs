@@ -105,9 +105,11 @@ impl PublicKey {
         Self::from_pem(&text)
     }
 
+    /// The SPKI PEM, with LF line ends on every OS (the default is CRLF on
+    /// Windows), so a key file or printout is the same bytes everywhere.
     pub fn to_pem(&self) -> String {
         self.key
-            .to_public_key_pem(Default::default())
+            .to_public_key_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
             .expect("encoding a valid Ed25519 public key cannot fail")
     }
 

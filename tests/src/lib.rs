@@ -14,10 +14,12 @@ pub mod trust_kit;
 
 /// The repository root.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("tests/ has a parent")
-        .to_owned()
+        .expect("tests/ has a parent");
+    // With its drive on Windows: under Wine the compile-time path is a
+    // Unix one, which would name the current drive only.
+    std::path::absolute(dir).expect("the repository has an absolute path")
 }
 
 /// The example release shipped in `examples/fsn2022-1230`.
@@ -137,7 +139,14 @@ pub fn snapshot(root: &Path) -> BTreeMap<String, (char, u32, Vec<u8>)> {
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let p = e.path();
-            let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+            // `/` between names on every OS, so tests name entries one way.
+            let rel: Vec<_> = p
+                .strip_prefix(base)
+                .unwrap()
+                .iter()
+                .map(|n| n.to_string_lossy())
+                .collect();
+            let rel = rel.join("/");
             let m = std::fs::symlink_metadata(&p).unwrap();
             #[cfg(unix)]
             let mode = std::os::unix::fs::PermissionsExt::mode(&m.permissions());
@@ -199,8 +208,8 @@ pub fn write_release(
 /// The example release spec with its relative paths (payload directories,
 /// SBOM) made absolute, so that an edited copy works from any directory.
 pub fn example_spec_text() -> String {
-    let dir = example();
-    let dir = dir.to_str().expect("UTF-8 path");
+    // `/` also on Windows: a `\` in a TOML string is an escape.
+    let dir = example().to_str().expect("UTF-8 path").replace('\\', "/");
     std::fs::read_to_string(example().join("release.toml"))
         .unwrap()
         .replace("\"payload/", &format!("\"{dir}/payload/"))

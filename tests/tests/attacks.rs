@@ -352,7 +352,6 @@ fn links_and_special_files_in_the_root_stop_the_install_before_any_write() {
 
 /// A hard link in the root must not let the install write through it into
 /// a file outside the root: files are replaced by rename, never rewritten.
-#[cfg(unix)]
 #[test]
 fn apply_replaces_a_hard_linked_root_file_without_writing_through_the_link() {
     let f = Fixture::new(&Keys::new());

@@ -52,6 +52,10 @@ fn audited() -> Vendor {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the recipe is a POSIX shell script (openssl, sha256sum, zstd, jq)"
+)]
 fn audit_recipe_verifies_signature_payload_installed_files_and_trust_root() {
     let v = audited();
     let out = run_recipe(v.s.dir.path());
@@ -70,6 +74,10 @@ fn audit_recipe_verifies_signature_payload_installed_files_and_trust_root() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the recipe is a POSIX shell script (openssl, sha256sum, zstd, jq)"
+)]
 fn audit_recipe_fails_on_a_changed_manifest() {
     let v = audited();
     let b = v.path("fsn2022-1230.bundle");
@@ -84,6 +92,10 @@ fn audit_recipe_fails_on_a_changed_manifest() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the recipe is a POSIX shell script (openssl, sha256sum, zstd, jq)"
+)]
 fn audit_recipe_fails_on_a_changed_sbom() {
     let v = audited();
     let b = v.path("fsn2022-1230.bundle");
@@ -98,6 +110,10 @@ fn audit_recipe_fails_on_a_changed_sbom() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "the recipe is a POSIX shell script (openssl, sha256sum, zstd, jq)"
+)]
 fn audit_recipe_fails_on_a_changed_installed_file() {
     let v = audited();
     std::fs::write(v.path("instrument-root/lrm/bin/lrm-guard"), "tampered").unwrap();

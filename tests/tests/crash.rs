@@ -42,6 +42,20 @@ struct Suite {
     recovery_deaths: std::sync::atomic::AtomicUsize,
 }
 
+/// Whether the process died by `std::process::abort`: SIGABRT on Unix,
+/// the fail-fast status 0xC0000409 on Windows.
+fn aborted(status: std::process::ExitStatus) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        status.signal() == Some(6)
+    }
+    #[cfg(not(unix))]
+    {
+        status.code() == Some(0xC000_0409_u32 as i32)
+    }
+}
+
 fn files(prefix: &str, n: usize, tag: &str) -> Vec<(String, String)> {
     (0..n)
         .map(|i| (format!("{prefix}{i}.txt"), format!("{tag} {i}\n")))
@@ -229,11 +243,10 @@ fn every_point(
         if status.success() {
             return n - 1;
         }
-        #[cfg(unix)]
-        {
-            use std::os::unix::process::ExitStatusExt;
-            assert_eq!(status.signal(), Some(6), "{name}: crash point {n} aborts");
-        }
+        assert!(
+            aborted(status),
+            "{name}: crash point {n} aborts: {status:?}"
+        );
         if suite.nested_every > 0 && n % suite.nested_every == 0 {
             // A crash during recovery is recovered the same way.
             for m in 1..=3 {
@@ -247,7 +260,7 @@ fn every_point(
                     .stderr(Stdio::null())
                     .status()
                     .unwrap();
-                if status.code().is_some() {
+                if !aborted(status) {
                     break;
                 }
                 suite

@@ -57,6 +57,10 @@ fn with_token(mut c: Command, conf: &Path, key: &str) -> Command {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs SoftHSM2, a Linux PKCS#11 module, and softhsm2-util"
+)]
 fn softhsm_token_keys_build_cosign_and_sign_a_trust_root_that_verifies() {
     let v = Vendor::new();
     let conf = token(v.s.dir.path());
@@ -111,6 +115,10 @@ fn softhsm_token_keys_build_cosign_and_sign_a_trust_root_that_verifies() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs SoftHSM2, a Linux PKCS#11 module, and softhsm2-util"
+)]
 fn softhsm_wrong_pin_or_unknown_key_is_a_clear_usage_error() {
     let s = Scratch::new();
     let conf = token(s.dir.path());

@@ -34,6 +34,7 @@ fn verify_with(bundle: &Path, public: &Path) {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "runs the openssl command-line tool")]
 fn encrypted_key_is_pbes2_pkcs8_that_openssl_reads_with_the_same_passphrase() {
     let s = Scratch::new();
     let pass_file = s.path("pass.txt");
@@ -95,6 +96,7 @@ fn encrypted_key_is_pbes2_pkcs8_that_openssl_reads_with_the_same_passphrase() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "runs the openssl command-line tool")]
 fn a_key_encrypted_by_openssl_signs_with_its_passphrase() {
     let s = Scratch::new();
     ok(Command::new("openssl")
@@ -118,6 +120,7 @@ fn a_key_encrypted_by_openssl_signs_with_its_passphrase() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "runs the openssl command-line tool")]
 fn plain_key_is_pkcs8_v1_that_openssl_reads() {
     let s = Scratch::new();
     let (key, public) = s.keygen("rel");

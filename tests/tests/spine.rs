@@ -423,6 +423,10 @@ fn a_failed_install_restores_the_root_and_exits_5() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "creating a symbolic link needs a privilege on Windows"
+)]
 fn a_symlink_in_the_root_where_the_bundle_writes_is_refused() {
     let f = fixture();
     let root = f.s.instrument_root("root");

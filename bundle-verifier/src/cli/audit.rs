@@ -7,6 +7,7 @@ use bundle_verifier::i18n::Lang;
 use bundle_verifier::Limits;
 
 use super::args::ReportArgs;
+use super::out::out;
 use super::{print_json, Failure, Outcome};
 
 pub fn run_report(a: ReportArgs, lang: Lang) -> Outcome {
@@ -23,11 +24,11 @@ pub fn run_report(a: ReportArgs, lang: Lang) -> Outcome {
         };
         let r = report::report(&a.receipts, &registry, &release)?;
         match a.form.as_deref() {
-            Some("html") => print!("{}", form::html(&r, lang)),
-            Some(_) => print!("{}", form::markdown(&r, lang)),
+            Some("html") => out!("{}", form::html(&r, lang)),
+            Some(_) => out!("{}", form::markdown(&r, lang)),
             None if a.json => print_json(&r),
-            None if a.csv => print!("{}", report::to_csv(&r)),
-            None => print!("{}", report::to_table(&r, lang)),
+            None if a.csv => out!("{}", report::to_csv(&r)),
+            None => out!("{}", report::to_table(&r, lang)),
         }
         Ok(())
     })();

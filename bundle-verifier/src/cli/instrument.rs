@@ -7,6 +7,7 @@ use bundle_verifier::instrument::state::StateDir;
 use bundle_verifier::{Error, ExitClass, Identity, Limits};
 
 use super::args::{ApplyArgs, CheckInstalledArgs, DeviceCmd, ReceiptsCmd, RollbackArgs, ScanArgs};
+use super::out::{out, outln};
 use super::read::print_signatures;
 use super::{name, print_json, progress_bar, recovered, release_name, Failure, Outcome, Terminal};
 
@@ -42,11 +43,11 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
     let count = |a: Action| r.changes.iter().filter(|c| c.action == a).count();
     let id = &r.identity;
     if let Some(rec) = &r.recovered {
-        println!("{}", recovered(lang, rec));
+        outln!("{}", recovered(lang, rec));
     }
     let release = name(lang, &r.release.id, &r.release.version, r.release.sequence);
     if r.result == "dry-run" {
-        println!("{}", fl!(lang, "dry-run"));
+        outln!("{}", fl!(lang, "dry-run"));
     } else {
         let model = match &id.udi_di {
             Some(u) => format!("{} {u}", id.model),
@@ -60,12 +61,12 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
             serial = &id.serial,
             mode = &id.mode
         );
-        println!("{text}");
+        outln!("{text}");
     }
     print_signatures(lang, &r.signatures);
     if let Some(b) = &r.installed_before {
         let before = release_name(lang, b);
-        println!("  {}", fl!(lang, "installed-before", release = before));
+        outln!("  {}", fl!(lang, "installed-before", release = before));
     }
     let text = fl!(
         lang,
@@ -74,7 +75,7 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
         replace = count(Action::Replace),
         same = count(Action::Unchanged)
     );
-    println!("  {text}");
+    outln!("  {text}");
     let (add, replace) = (fl!(lang, "verb-add"), fl!(lang, "verb-replace"));
     let width = add.chars().count().max(replace.chars().count()).max(8);
     for c in &r.changes {
@@ -83,13 +84,13 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
             Action::Replace => &replace,
             Action::Unchanged => continue,
         };
-        println!("    {verb:width$} {}", visible(c.path.as_str()));
+        outln!("    {verb:width$} {}", visible(c.path.as_str()));
     }
     if r.result == "dry-run" {
         for c in &r.release.confirm {
             let text = c.text_in(lang.tag()).to_owned();
             let line = fl!(lang, "needs-confirmation", id = &c.id, text = text);
-            println!("  {line}");
+            outln!("  {line}");
         }
     }
     for c in &r.confirmations {
@@ -97,23 +98,23 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
             "flag" => fl!(lang, "how-flag"),
             _ => fl!(lang, "how-terminal"),
         };
-        println!("  {}", fl!(lang, "confirmed", id = &c.id, how = how));
+        outln!("  {}", fl!(lang, "confirmed", id = &c.id, how = how));
     }
     if let Some(b) = &r.backup {
-        println!("  {}", fl!(lang, "backup-kept", dir = b));
+        outln!("  {}", fl!(lang, "backup-kept", dir = b));
     }
     if let Some(b) = &r.backup_to {
-        println!("  {}", fl!(lang, "backup-copy", dir = b));
+        outln!("  {}", fl!(lang, "backup-copy", dir = b));
     }
     if let Some(p) = &r.receipt {
-        println!("  {}", fl!(lang, "receipt", path = p));
+        outln!("  {}", fl!(lang, "receipt", path = p));
     }
     if let (true, Some(k)) = (r.device_key_created, &r.device_key) {
-        println!("  {}", fl!(lang, "device-key-created", id = k.as_str()));
+        outln!("  {}", fl!(lang, "device-key-created", id = k.as_str()));
     }
     if !r.other_modes.is_empty() {
         let modes = r.other_modes.join(", ");
-        println!("  {}", fl!(lang, "other-modes", modes = modes));
+        outln!("  {}", fl!(lang, "other-modes", modes = modes));
     }
 }
 
@@ -137,7 +138,7 @@ pub fn run_rollback(a: RollbackArgs, lang: Lang) -> Outcome {
                 mode = mode,
                 files = files
             );
-            println!("{text}");
+            outln!("{text}");
         } else {
             let text = fl!(
                 lang,
@@ -146,17 +147,17 @@ pub fn run_rollback(a: RollbackArgs, lang: Lang) -> Outcome {
                 mode = mode,
                 files = files
             );
-            println!("{text}");
+            outln!("{text}");
         }
         match &r.installed_now {
             Some(x) => {
                 let now = release_name(lang, x);
-                println!("  {}", fl!(lang, "installed-now", release = now));
+                outln!("  {}", fl!(lang, "installed-now", release = now));
             }
-            None => println!("  {}", fl!(lang, "installed-now-nothing")),
+            None => outln!("  {}", fl!(lang, "installed-now-nothing")),
         }
         if let Some(p) = &r.receipt {
-            println!("  {}", fl!(lang, "receipt", path = p));
+            outln!("  {}", fl!(lang, "receipt", path = p));
         }
         Ok(())
     })();
@@ -181,8 +182,8 @@ pub fn run_device(cmd: DeviceCmd, lang: Lang) -> Outcome {
                         "public_key_file": state.device_pub_path(),
                     }));
                 } else {
-                    println!("{}", fl!(lang, "device-created", id = k.key_id().as_str()));
-                    print!("{pem}");
+                    outln!("{}", fl!(lang, "device-created", id = k.key_id().as_str()));
+                    out!("{pem}");
                 }
                 Ok(())
             })();
@@ -192,7 +193,7 @@ pub fn run_device(cmd: DeviceCmd, lang: Lang) -> Outcome {
             let r = (|| -> Result<(), Failure> {
                 let state = StateDir::open(&state)?;
                 let (k, _) = state.device_key(false)?;
-                print!("{}", k.public_key().to_pem());
+                out!("{}", k.public_key().to_pem());
                 Ok(())
             })();
             (false, r)
@@ -208,7 +209,7 @@ pub fn run_receipts(cmd: ReceiptsCmd, lang: Lang) -> Outcome {
             print_json(&serde_json::json!({"ok": true, "exported": r}));
         } else {
             let n = r.receipts.len();
-            println!("{}", fl!(lang, "exported", count = n, dir = &r.to));
+            outln!("{}", fl!(lang, "exported", count = n, dir = &r.to));
         }
         Ok(())
     })();
@@ -231,9 +232,9 @@ pub fn run_check_installed(a: CheckInstalledArgs, lang: Lang) -> Outcome {
             print_json(&r);
         } else {
             if r.ok {
-                println!("{}", fl!(lang, "check-ok", files = r.files_checked));
+                outln!("{}", fl!(lang, "check-ok", files = r.files_checked));
             } else {
-                println!("{}", fl!(lang, "check-differs"));
+                outln!("{}", fl!(lang, "check-differs"));
             }
             for i in &r.installed {
                 let text = fl!(
@@ -243,7 +244,7 @@ pub fn run_check_installed(a: CheckInstalledArgs, lang: Lang) -> Outcome {
                     mode = &i.mode,
                     when = &i.installed_at
                 );
-                println!("  {text}");
+                outln!("  {text}");
             }
             for (label, list) in [
                 (fl!(lang, "check-modified"), &r.modified),
@@ -251,11 +252,11 @@ pub fn run_check_installed(a: CheckInstalledArgs, lang: Lang) -> Outcome {
                 (fl!(lang, "check-unexpected"), &r.unexpected),
             ] {
                 for f in list {
-                    println!("    {label:11} {}", visible(f));
+                    outln!("    {label:11} {}", visible(f));
                 }
             }
             if !r.ok {
-                println!("  {}", fl!(lang, "check-advice"));
+                outln!("  {}", fl!(lang, "check-advice"));
             }
         }
         if r.ok {
@@ -283,7 +284,7 @@ pub fn run_scan(a: ScanArgs, lang: Lang) -> Outcome {
             return Ok(());
         }
         if found.is_empty() {
-            println!("{}", fl!(lang, "scan-none", dir = &a.dir));
+            outln!("{}", fl!(lang, "scan-none", dir = &a.dir));
             return Ok(());
         }
         let labels = [
@@ -312,10 +313,10 @@ pub fn run_scan(a: ScanArgs, lang: Lang) -> Outcome {
                         .as_ref()
                         .map(|x| release_name(lang, x))
                         .unwrap_or_default();
-                    println!("{:width$} {release}  {file}", labels[0]);
+                    outln!("{:width$} {release}  {file}", labels[0]);
                     if !e.other_modes.is_empty() {
                         let modes = e.other_modes.join(", ");
-                        println!("  {}", fl!(lang, "other-modes", modes = modes));
+                        outln!("  {}", fl!(lang, "other-modes", modes = modes));
                     }
                 }
                 Some(err) => {
@@ -324,11 +325,11 @@ pub fn run_scan(a: ScanArgs, lang: Lang) -> Outcome {
                     } else {
                         &labels[2]
                     };
-                    println!("{label:width$} {file}\n{:width$} {}", "", err.text(lang));
+                    outln!("{label:width$} {file}\n{:width$} {}", "", err.text(lang));
                 }
             }
         }
-        println!("{}", fl!(lang, "scan-unverified-payload"));
+        outln!("{}", fl!(lang, "scan-unverified-payload"));
         Ok(())
     })();
     (a.json, r)

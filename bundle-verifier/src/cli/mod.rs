@@ -5,6 +5,7 @@
 pub mod args;
 pub mod audit;
 pub mod instrument;
+pub mod out;
 pub mod read;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -17,6 +18,8 @@ use bundle_verifier::instrument::journal::{Kind, Recovered};
 use bundle_verifier::instrument::receipt::ReleaseRef;
 use bundle_verifier::{Error, ExitClass};
 use serde::Serialize;
+
+use out::outln;
 
 /// How a command ended: `json` says whether it printed JSON.
 pub type Outcome = (bool, Result<(), Failure>);
@@ -55,7 +58,7 @@ pub fn report_failure(lang: Lang, json: bool, failure: Failure) -> u8 {
             "ok": false, "exit_code": code, "error": e.to_string(), "hint": e.hint(),
             "receipt": receipt,
         });
-        println!("{v}");
+        outln!("{v}");
     }
     eprintln!(
         "{}: {}\n  {}",
@@ -122,7 +125,7 @@ pub fn name(lang: Lang, id: &str, version: &str, sequence: u64) -> String {
 
 /// A labelled line of `verify` and `inspect`: `  label     text`.
 pub fn labelled(label: String, text: String) {
-    println!("  {label:9} {text}");
+    outln!("  {label:9} {text}");
 }
 
 /// The technician at the terminal: a progress bar, and prompts for confirmations.
@@ -156,7 +159,7 @@ impl Ui for Terminal {
 }
 
 pub fn print_json(v: &impl Serialize) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(v).expect("reports serialise")
     );
@@ -181,14 +184,14 @@ pub fn progress_bar(bundle: &Path, label: String) -> indicatif::ProgressBar {
 pub fn completions(shell: clap_complete::Shell) -> Outcome {
     let mut cmd = <args::Cli as clap::CommandFactory>::command();
     let name = cmd.get_name().to_owned();
-    clap_complete::generate(shell, &mut cmd, name, &mut std::io::stdout());
+    clap_complete::generate(shell, &mut cmd, name, &mut out::Stdout);
     (false, Ok(()))
 }
 
 pub fn manpage() -> Outcome {
     let man = clap_mangen::Man::new(<args::Cli as clap::CommandFactory>::command());
     let r = man
-        .render(&mut std::io::stdout())
+        .render(&mut out::Stdout)
         .map_err(|e| Error::io("cannot write", "standard output")(e).into());
     (false, r)
 }

@@ -14,6 +14,7 @@ use bundle_verifier::{
 };
 
 use super::args::{ExtractArgs, InspectArgs, VerifyArgs};
+use super::out::outln;
 use super::{labelled, name, print_json, progress_bar, Failure, Outcome};
 
 pub fn run_verify(a: VerifyArgs, lang: Lang) -> Outcome {
@@ -50,14 +51,14 @@ pub fn run_inspect(a: InspectArgs, lang: Lang) -> Outcome {
             print_json(&i);
             return Ok(());
         }
-        println!("{}", fl!(lang, "unverified"));
+        outln!("{}", fl!(lang, "unverified"));
         let r = &i.manifest.release;
         release_line(lang, &r.id, &r.version, r.sequence, r.title_in(lang.tag()));
         let notes = r.notes_in(lang.tag());
         if !notes.is_empty() {
             labelled(fl!(lang, "label-notes"), visible(notes).into_owned());
         }
-        println!(
+        outln!(
             "  {}",
             fl!(
                 lang,
@@ -67,7 +68,7 @@ pub fn run_inspect(a: InspectArgs, lang: Lang) -> Outcome {
         );
         if !i.trust_roots.is_empty() {
             let v: Vec<String> = i.trust_roots.iter().map(|v| v.to_string()).collect();
-            println!("  {}", fl!(lang, "carries-roots", versions = v.join(", ")));
+            outln!("  {}", fl!(lang, "carries-roots", versions = v.join(", ")));
         }
         labelled(
             fl!(lang, "label-manifest"),
@@ -110,7 +111,7 @@ pub fn run_extract(a: ExtractArgs, lang: Lang) -> Outcome {
                 let kind = format!("{} {}", r.sbom.format.name(), r.sbom.spec_version);
                 let n = r.sbom.components.len();
                 let out = &r.out;
-                println!(
+                outln!(
                     "{}",
                     fl!(
                         lang,
@@ -145,7 +146,7 @@ pub fn run_extract(a: ExtractArgs, lang: Lang) -> Outcome {
                 mode = &r.mode,
                 out = &r.out
             );
-            println!("{text}");
+            outln!("{text}");
         }
         Ok(())
     })();
@@ -162,7 +163,7 @@ fn release_line(lang: Lang, id: &str, version: &str, sequence: u64, title: &str)
 
 fn print_verified(lang: Lang, r: &VerifyReport) {
     let bundle = &r.bundle;
-    println!("{}", fl!(lang, "verified", bundle = bundle));
+    outln!("{}", fl!(lang, "verified", bundle = bundle));
     let rel = r.release();
     release_line(
         lang,
@@ -225,11 +226,11 @@ fn print_sbom(lang: Lang, s: &SbomSummary) {
             .as_deref()
             .map(|p| format!("  {p}"))
             .unwrap_or_default();
-        println!("            {} {version}{purl}", c.name);
+        outln!("            {} {version}{purl}", c.name);
     }
     if s.components.len() > SBOM_SHOWN {
         let more = s.components.len() - SBOM_SHOWN;
-        println!("            {}", fl!(lang, "sbom-more", more = more));
+        outln!("            {}", fl!(lang, "sbom-more", more = more));
     }
 }
 
@@ -242,18 +243,18 @@ pub fn print_signatures(lang: Lang, v: &Verified) {
         threshold = v.threshold,
         judged_by = judged_by(lang, v.trust_root)
     );
-    println!("  {text}");
+    outln!("  {text}");
     for s in &v.ignored {
         let why = s.why.text(lang);
         let text = fl!(lang, "not-counted", key_id = s.key_id.as_str(), why = why);
-        println!("  {text}");
+        outln!("  {text}");
     }
     for n in &v.trust_root_updates {
-        println!("  {}", fl!(lang, "trust-root-accepted", version = *n));
+        outln!("  {}", fl!(lang, "trust-root-accepted", version = *n));
     }
     let day = v.judged_on.to_string();
     let clock = v.clock.text(lang);
-    println!("  {}", fl!(lang, "expiry-judged", day = day, clock = clock));
+    outln!("  {}", fl!(lang, "expiry-judged", day = day, clock = clock));
 }
 
 pub fn trust_show(path: &Path, json: bool, lang: Lang) -> Outcome {
@@ -281,27 +282,27 @@ fn show_root(path: &Path, json: bool, lang: Lang) -> Result<(), Error> {
         issued = s.issued.to_string(),
         path = path
     );
-    println!("{head}");
+    outln!("{head}");
     match &status {
         Ok(()) => {
             let t = s.root_threshold;
-            println!("  {}", fl!(lang, "trust-show-valid", threshold = t));
+            outln!("  {}", fl!(lang, "trust-show-valid", threshold = t));
         }
-        Err(e) => println!(
+        Err(e) => outln!(
             "  {}",
             fl!(lang, "trust-show-invalid", problem = e.text(lang))
         ),
     }
     let (t, n) = (s.root_threshold, s.root_keys.len());
-    println!(
+    outln!(
         "  {}",
         fl!(lang, "trust-show-root-keys", threshold = t, count = n)
     );
     for k in &s.root_keys {
-        println!("    {}", k.key_id);
+        outln!("    {}", k.key_id);
     }
     let (t, n) = (s.release_threshold, s.release_keys.len());
-    println!(
+    outln!(
         "  {}",
         fl!(lang, "trust-show-release-keys", threshold = t, count = n)
     );
@@ -321,10 +322,10 @@ fn show_root(path: &Path, json: bool, lang: Lang) -> Result<(), Error> {
             expires = expires,
             models = models
         );
-        println!("    {text}");
+        outln!("    {text}");
     }
     let revoked = key_list(lang, &s.revoked);
-    println!("  {}", fl!(lang, "trust-show-revoked", ids = revoked));
+    outln!("  {}", fl!(lang, "trust-show-revoked", ids = revoked));
     let signers: Vec<_> = doc
         .file
         .signatures
@@ -332,6 +333,6 @@ fn show_root(path: &Path, json: bool, lang: Lang) -> Result<(), Error> {
         .map(|s| s.key_id.clone())
         .collect();
     let signers = key_list(lang, &signers);
-    println!("  {}", fl!(lang, "trust-show-signed-by", ids = signers));
+    outln!("  {}", fl!(lang, "trust-show-signed-by", ids = signers));
     Ok(())
 }

@@ -17,6 +17,9 @@ use windows as os;
 pub mod tree;
 pub use tree::Tree;
 
+/// What [`utf8_console`] changed, undone when it drops.
+pub use os::Console;
+
 use std::fs::{File, Metadata};
 use std::io;
 use std::path::Path;
@@ -100,11 +103,26 @@ pub fn default_sigpipe() {
     os::default_sigpipe()
 }
 
-/// The user's preferred languages, best first: on Unix the first of
-/// `LC_ALL`, `LC_MESSAGES` and `LANG` that is set (as POSIX says), on
-/// Windows the user's UI languages.
+/// Makes the console show UTF-8 while the returned guard lives (Windows:
+/// the console's output code page, when standard output is a console;
+/// redirected output is UTF-8 everywhere). Nothing on Unix.
+pub fn utf8_console() -> Console {
+    os::utf8_console()
+}
+
+/// The user's preferred languages, best first: the first of `LC_ALL`,
+/// `LC_MESSAGES` and `LANG` that is set (as POSIX says), then on Windows
+/// the user's UI languages. (Windows sets none of the variables itself;
+/// Git Bash, MSYS2 and scripts do, and mean it.)
 pub fn preferred_languages() -> Vec<String> {
-    os::preferred_languages()
+    let mut langs: Vec<String> = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty())
+        .into_iter()
+        .collect();
+    langs.extend(os::ui_languages());
+    langs
 }
 
 /// Whether an I/O error means the disk (or the user's quota) is full.

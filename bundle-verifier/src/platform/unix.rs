@@ -163,13 +163,16 @@ pub fn default_sigpipe() {
     }
 }
 
-pub fn preferred_languages() -> Vec<String> {
-    ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|v| !v.is_empty())
-        .into_iter()
-        .collect()
+/// Terminals take UTF-8 as it is; nothing to change or undo.
+pub struct Console;
+
+pub fn utf8_console() -> Console {
+    Console
+}
+
+/// Unix has no languages beyond the locale variables.
+pub fn ui_languages() -> Vec<String> {
+    Vec::new()
 }
 
 #[cfg(test)]
