@@ -63,6 +63,8 @@ type RegisterResources = unsafe extern "system" fn(
     u32,
     *const *const u16,
 ) -> u32;
+/// What `GetProcAddress` returns, before it is given its real signature.
+type Proc = unsafe extern "system" fn() -> isize;
 type GetList =
     unsafe extern "system" fn(u32, *mut u32, *mut u32, *mut RM_PROCESS_INFO, *mut u32) -> u32;
 
@@ -98,10 +100,12 @@ fn rm() -> Option<&'static Rm> {
         // signature; the library stays loaded for the process.
         unsafe {
             Some(Rm {
-                start: std::mem::transmute::<_, StartSession>(f(b"RmStartSession\0")?),
-                end: std::mem::transmute::<_, EndSession>(f(b"RmEndSession\0")?),
-                register: std::mem::transmute::<_, RegisterResources>(f(b"RmRegisterResources\0")?),
-                list: std::mem::transmute::<_, GetList>(f(b"RmGetList\0")?),
+                start: std::mem::transmute::<Proc, StartSession>(f(b"RmStartSession\0")?),
+                end: std::mem::transmute::<Proc, EndSession>(f(b"RmEndSession\0")?),
+                register: std::mem::transmute::<Proc, RegisterResources>(f(
+                    b"RmRegisterResources\0",
+                )?),
+                list: std::mem::transmute::<Proc, GetList>(f(b"RmGetList\0")?),
             })
         }
     })
