@@ -915,11 +915,16 @@ fn a_second_verifier_on_the_same_state_directory_waits_its_turn() {
         .assert()
         .success();
     let lock = std::fs::OpenOptions::new()
+        .read(true)
         .write(true)
         .open(t.state.join("lock"))
         .unwrap();
-    // Not `lock()`: Wine refuses a waiting lock on a whole file.
-    lock.try_lock().unwrap();
+    // Wine may release the lock of the exited `device init` a moment late.
+    let since = std::time::Instant::now();
+    while let Err(e) = lock.try_lock() {
+        assert!(since.elapsed().as_secs() < 10, "cannot lock: {e}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let before = snapshot(&t.root);
     let out = t
         .apply(&t.bundle)
