@@ -915,11 +915,11 @@ fn a_second_verifier_on_the_same_state_directory_waits_its_turn() {
         .assert()
         .success();
     let lock = std::fs::OpenOptions::new()
+        .read(true)
         .write(true)
         .open(t.state.join("lock"))
         .unwrap();
-    // Not `lock()`: Wine refuses a waiting lock on a whole file.
-    lock.try_lock().unwrap();
+    lock.lock().unwrap();
     let before = snapshot(&t.root);
     let out = t
         .apply(&t.bundle)
@@ -929,7 +929,8 @@ fn a_second_verifier_on_the_same_state_directory_waits_its_turn() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("another bundle-verifier is using the state directory"));
     assert_eq!(snapshot(&t.root), before);
-    lock.unlock().unwrap();
+    // Closing releases the lock; Wine 8 refuses to unlock a whole file.
+    drop(lock);
     t.apply(&t.bundle)
         .args(["--confirm", "backup"])
         .assert()
