@@ -7,6 +7,9 @@ use std::path::Path;
 
 use super::tree::Perm;
 
+mod acl;
+pub use acl::*;
+
 pub fn create_dir_all(path: &Path) -> io::Result<()> {
     fs::create_dir_all(path)
 }
