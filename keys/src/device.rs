@@ -126,8 +126,6 @@ mod tests {
         k.public_key().verify_strict(b"receipt", &sig).unwrap();
         assert!(k.public_key().verify_strict(b"receipT", &sig).is_err());
         assert!(matches!(k.write_pem_file(&p), Err(KeyError::Exists { .. })));
-        if let Some(mode) = platform::permission_bits(&std::fs::metadata(&p).unwrap()) {
-            assert_eq!(mode, 0o600);
-        }
+        platform::assert_owner_only(&p);
     }
 }

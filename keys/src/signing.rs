@@ -299,10 +299,7 @@ mod tests {
         let prefix = dir.path().join("rel");
         let k = FileKey::generate();
         k.write_pair(&prefix).unwrap();
-        let meta = std::fs::metadata(with_suffix(&prefix, "key")).unwrap();
-        if let Some(mode) = platform::permission_bits(&meta) {
-            assert_eq!(mode, 0o600);
-        }
+        platform::assert_owner_only(&with_suffix(&prefix, "key"));
         assert!(matches!(
             k.write_pair(&prefix),
             Err(KeyError::Exists { .. })

@@ -389,8 +389,9 @@ impl StateDir {
             .tree
             .create_temp(Path::new(Self::DEVICE_KEY), Perm::Private)
             .map_err(Error::io("cannot write", &path))?;
-        let linked = k
-            .with_pem(|pem| io::Write::write_all(&mut f, pem))
+        // Before the secret is written: no other local user may read it.
+        let linked = crate::platform::owner_only(&f)
+            .and_then(|()| k.with_pem(|pem| io::Write::write_all(&mut f, pem)))
             .and_then(|()| f.sync_all())
             .and_then(|()| self.tree.hard_link(&tmp, &self.tree, Self::DEVICE_KEY));
         drop(f);
@@ -584,5 +585,17 @@ mod tests {
         ));
         assert_eq!(new, old);
         assert!(serde_json::from_str::<Kept>(r#"{"release":{"id":"R"}}"#).is_err());
+    }
+
+    #[test]
+    fn the_device_key_is_readable_by_its_owner_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir::open(&dir.path().join("state")).unwrap();
+        let (k, created) = state.device_key(true).unwrap();
+        assert!(created);
+        crate::platform::assert_owner_only(&state.device_key_path());
+        let (again, created) = state.device_key(true).unwrap();
+        assert!(!created);
+        assert_eq!(again.public_key(), k.public_key());
     }
 }

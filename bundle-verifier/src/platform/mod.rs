@@ -79,6 +79,21 @@ pub fn exec_bit(m: &Metadata) -> Option<bool> {
     os::exec_bit(m)
 }
 
+/// Makes a file just created with `Perm::Private`, before a byte is
+/// written to it, readable by its owner alone where its mode did not
+/// already: on Windows a protected access list for the owner, SYSTEM and
+/// Administrators (nothing inherited); nothing to do on Unix (mode 0600).
+pub fn owner_only(f: &File) -> io::Result<()> {
+    os::owner_only(f)
+}
+
+/// Asserts that `path` is readable by its owner alone, as [`owner_only`]
+/// and `Perm::Private` leave it (read back from the file system).
+#[cfg(test)]
+pub fn assert_owner_only(path: &Path) {
+    os::assert_owner_only(path)
+}
+
 /// Asks the OS to start writing a finished file now, without waiting, so a
 /// later sync finds little left to do. A hint: nothing where unsupported.
 pub fn start_writeback(f: &File) {

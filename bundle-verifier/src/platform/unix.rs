@@ -29,6 +29,18 @@ pub fn file_mode(o: &mut cap_std::fs::OpenOptions, perm: Perm) {
     });
 }
 
+/// Mode 0600 (`Perm::Private`) already keeps others out.
+pub fn owner_only(_: &File) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+pub fn assert_owner_only(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{path:?}");
+}
+
 pub fn dir_builder() -> cap_std::fs::DirBuilder {
     use cap_std::fs::DirBuilderExt as _;
     let mut b = cap_std::fs::DirBuilder::new();

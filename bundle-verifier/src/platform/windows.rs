@@ -13,6 +13,9 @@ pub use in_use::{held_open, holders, HELD};
 /// A rename that failed only because it crosses volumes.
 pub const CROSS_DEVICE: i32 = windows_sys::Win32::Foundation::ERROR_NOT_SAME_DEVICE as i32;
 
+mod acl;
+pub use acl::*;
+
 pub fn create_dir_all(path: &Path) -> io::Result<()> {
     fs::create_dir_all(path)
 }
