@@ -162,10 +162,6 @@ fn building_twice_gives_identical_bytes() {
 }
 
 #[test]
-#[cfg_attr(
-    windows,
-    ignore = "the vectors mark a file executable; the builder reads that from Unix modes"
-)]
 fn vectors_rebuild_byte_identical_and_verify() {
     let vectors = repo().join("tests/vectors");
     let key = vectors.join("v1-minimal/test-key");

@@ -5,6 +5,7 @@
 //! [`crate::platform`].
 
 pub mod check;
+mod commit;
 pub mod export;
 pub mod identity;
 pub mod install;
