@@ -50,6 +50,15 @@ fi
 # One Wine server for the whole run instead of one per test binary.
 "$wineserver" -p60 2>/dev/null || true   # fails if one runs already
 
+# A second drive on another file system, for state and backups on another
+# volume than the root (tests/tests/platform.rs).
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  other=$(mktemp -d /dev/shm/wine-drive.XXXXXX)
+  trap 'rm -rf "$other"' EXIT
+  ln -sfn "$other" "$WINEPREFIX/dosdevices/q:"
+  export BUNDLE_TEST_OTHER_DRIVE='Q:\'
+fi
+
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=$PWD/tests/wine/runner.sh
 echo "== cargo test --target $target (under Wine)"
 cargo test --locked --target "$target" --workspace "$@"

@@ -185,3 +185,72 @@ fn a_closed_output_pipe_is_no_panic() {
         );
     }
 }
+
+/// A directory on another volume than the scratch directory: the Wine
+/// harness maps one as a drive (`BUNDLE_TEST_OTHER_DRIVE`); on Linux
+/// `/dev/shm` is a tmpfs of its own.
+fn other_volume() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("BUNDLE_TEST_OTHER_DRIVE") {
+        return Some(PathBuf::from(d));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let shm = Path::new("/dev/shm");
+        let tmp = std::fs::metadata(std::env::temp_dir()).ok()?;
+        match std::fs::metadata(shm) {
+            Ok(m) if m.is_dir() && m.dev() != tmp.dev() => return Some(shm.to_owned()),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[test]
+fn state_and_backup_copy_on_another_volume_than_the_root_work() {
+    let Some(other) = other_volume() else {
+        eprintln!("no second volume here (set BUNDLE_TEST_OTHER_DRIVE); nothing to test");
+        return;
+    };
+    let t = setup();
+    let far = tempfile::tempdir_in(&other).expect("a directory on the other volume");
+    let (root, state) = (t.s.path("root"), far.path().join("state"));
+    let extra = far.path().join("stick");
+    std::fs::create_dir_all(&root).unwrap();
+    let run = |c: &mut Command, what: &str| {
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{what}: {}", text(&out.stderr));
+    };
+    let clean = |what: &str| {
+        let out = check(&root, &state);
+        assert!(out.status.success(), "{what}: {}", text(&out.stdout));
+    };
+    // Staging is on the state's volume: the switch copies across volumes
+    // (only a cross-device rename may fall back to that).
+    run(&mut apply(&t, &t.v1, &root, &state), "install");
+    clean("after install");
+    run(
+        apply(&t, &t.v2, &root, &state)
+            .arg("--backup-to")
+            .arg(&extra),
+        "upgrade with --backup-to",
+    );
+    clean("after upgrade");
+    assert_eq!(std::fs::read(root.join("lrm/bin/tool")).unwrap(), b"v2");
+    let saved: Vec<PathBuf> = std::fs::read_dir(&extra)
+        .unwrap()
+        .map(|e| e.unwrap().path().join("files/lrm/bin/tool"))
+        .collect();
+    assert_eq!(saved.len(), 1, "one transaction's copy on the other volume");
+    assert_eq!(std::fs::read(&saved[0]).unwrap(), b"v1");
+    run(
+        verifier()
+            .args(["rollback", "--root"])
+            .arg(&root)
+            .arg("--state")
+            .arg(&state),
+        "rollback",
+    );
+    clean("after rollback");
+    assert_eq!(std::fs::read(root.join("lrm/bin/tool")).unwrap(), b"v1");
+}
