@@ -37,8 +37,8 @@ impl Collected {
 
 /// Lists `dir`'s files. With `executable` (the target's patterns), a file is
 /// executable iff a pattern matches its path, and a pattern that matches
-/// nothing is refused; without, the file's mode says (see
-/// [`platform::is_executable`]).
+/// nothing is refused; without, the file's mode says (on Unix; on Windows
+/// nothing is executable then).
 pub fn collect(
     dir: &Path,
     executable: Option<&[String]>,
