@@ -45,6 +45,15 @@ fn apply(t: &Setup, bundle: &Path, root: &Path, state: &Path) -> Command {
     apply_cmd(bundle, &t.public, &nextseq_dx(), root, state)
 }
 
+fn rollback(root: &Path, state: &Path) -> Command {
+    let mut c = verifier();
+    c.args(["rollback", "--root"])
+        .arg(root)
+        .arg("--state")
+        .arg(state);
+    c
+}
+
 fn check(root: &Path, state: &Path) -> Output {
     verifier()
         .args(["check-installed", "--json", "--root"])
@@ -108,14 +117,7 @@ fn install_upgrade_reinstall_and_rollback_work_and_check_installed_stays_clean()
     clean("after reinstall");
     run(&mut apply(&t, &t.v2, &root, &state), "upgrade");
     clean("after upgrade");
-    run(
-        verifier()
-            .args(["rollback", "--root"])
-            .arg(&root)
-            .arg("--state")
-            .arg(&state),
-        "rollback",
-    );
+    run(&mut rollback(&root, &state), "rollback");
     clean("after rollback");
     assert_eq!(std::fs::read(root.join("lrm/bin/tool")).unwrap(), b"v1");
     // Records, receipts and messages name paths the way people write them.
@@ -243,14 +245,7 @@ fn state_and_backup_copy_on_another_volume_than_the_root_work() {
         .collect();
     assert_eq!(saved.len(), 1, "one transaction's copy on the other volume");
     assert_eq!(std::fs::read(&saved[0]).unwrap(), b"v1");
-    run(
-        verifier()
-            .args(["rollback", "--root"])
-            .arg(&root)
-            .arg("--state")
-            .arg(&state),
-        "rollback",
-    );
+    run(&mut rollback(&root, &state), "rollback");
     clean("after rollback");
     assert_eq!(std::fs::read(root.join("lrm/bin/tool")).unwrap(), b"v1");
 }

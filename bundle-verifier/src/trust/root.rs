@@ -40,10 +40,7 @@ impl TrustedKeys {
     pub fn from_state_dir(state: &Path) -> Result<Self, Error> {
         match Tree::open_ambient(state) {
             Ok(tree) => Self::from_state(&tree),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::Config(format!(
-                "no trust root is installed on this instrument ({} does not exist); give --trust-root ROOT.json for the first apply",
-                state.display()
-            ))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(not_installed(state)),
             Err(e) => Err(Error::io("cannot open", state)(e)),
         }
     }
@@ -53,10 +50,7 @@ impl TrustedKeys {
     pub fn from_state(state: &Tree) -> Result<Self, Error> {
         match read_installed(state)? {
             Some(doc) => Self::from_root(doc),
-            None => Err(Error::Config(format!(
-                "no trust root is installed on this instrument ({} does not exist); give --trust-root ROOT.json for the first apply",
-                state.display(installed_rel()).display()
-            ))),
+            None => Err(not_installed(&state.display(installed_rel()))),
         }
     }
 
@@ -215,6 +209,14 @@ pub fn read_root_file(path: &Path) -> Result<RootDocument, Error> {
         source_name: path.display().to_string(),
         error,
     })
+}
+
+/// No trust root at `missing` (the state directory or its root file).
+fn not_installed(missing: &Path) -> Error {
+    Error::Config(format!(
+        "no trust root is installed on this instrument ({} does not exist); give --trust-root ROOT.json for the first apply",
+        missing.display()
+    ))
 }
 
 /// `trust/root.json`, relative to the state directory.
