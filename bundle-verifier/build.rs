@@ -5,7 +5,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("i18n");
+    // Read when the script runs, not when it was compiled: a compiled
+    // script may be reused for a checkout in another place.
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let dir = Path::new(&manifest_dir).join("i18n");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut langs: Vec<String> = std::fs::read_dir(&dir)
         .expect("i18n folder")
