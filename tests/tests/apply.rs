@@ -539,7 +539,8 @@ fn check_installed_finds_a_changed_a_missing_and_an_added_file() {
     std::fs::remove_file(t.root.join("lrm/PATCH-FSN2022-1230.txt")).unwrap();
     std::fs::write(t.root.join("lrm/bin/backdoor"), "#!/bin/sh\n").unwrap();
     let out = check("en");
-    assert_eq!(out.status.code(), Some(3));
+    // 6: checked, and not as it should be (3 is a refused bundle).
+    assert_eq!(out.status.code(), Some(6));
     let text = stdout(&out);
     assert!(
         text.contains("modified    lrm/config/remote-access.json"),

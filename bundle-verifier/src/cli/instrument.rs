@@ -262,7 +262,7 @@ pub fn run_check_installed(a: CheckInstalledArgs, lang: Lang) -> Outcome {
         if r.ok {
             Ok(())
         } else {
-            Err(Failure::Found(ExitClass::Refused))
+            Err(Failure::Found(ExitClass::NotAsItShouldBe))
         }
     })();
     (a.json, r)
