@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use bundle_verifier::format::manifest::{check_texts, Texts};
 use bundle_verifier::format::read::read_at_most;
+use bundle_verifier::format::safepath::SafePath;
 use bundle_verifier::Limits;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
@@ -102,6 +103,10 @@ pub struct TargetSpec {
     /// Glob patterns over the paths in `files` naming the executable files;
     /// when given, the only source of executable bits (file modes ignored).
     pub executable: Option<Vec<String>>,
+    /// Directories (relative to `files`) the release owns: an install moves
+    /// files in them that the release does not carry into its backup.
+    #[serde(default)]
+    pub owns: Vec<String>,
 }
 
 /// A target's `executable` patterns, compiled. `*` and `?` stay within one
@@ -218,6 +223,14 @@ impl Spec {
             }
             if t.modes.is_empty() {
                 return Err(err(format!("target {:?} lists no modes", t.model)));
+            }
+            for d in &t.owns {
+                SafePath::parse(d, &limits).map_err(|e| {
+                    err(format!(
+                        "target {:?}: owns {d:?}: {e}; give a directory relative to the target's `files` directory, such as \"bin\"",
+                        t.model
+                    ))
+                })?;
             }
             for m in &t.modes {
                 let pair = (t.model.clone(), m.clone());

@@ -37,6 +37,7 @@ fn manifest(confirm: Vec<Confirm>) -> Manifest {
             }],
             mode: "Dx".into(),
             model: "M".into(),
+            owns: vec![],
             requires_version: None,
             udi_di: vec![],
         }],

@@ -19,6 +19,7 @@ use super::sbom::read_sbom;
 use super::selfcheck::{check_and_persist, SelfCheck};
 use crate::collect::{collect, Collected};
 use crate::platform;
+use crate::spec::TargetSpec;
 use crate::{BuildError, Spec};
 
 #[derive(Clone, Debug)]
@@ -154,6 +155,7 @@ fn build_placed(
             t.executable.as_deref(),
             &opts.limits,
         )?);
+        check_owns(spec, t, lists.last().expect("pushed"))?;
     }
     let all: Vec<&Collected> = lists.iter().flatten().collect();
     let draft = Draft {
@@ -434,4 +436,24 @@ mod tests {
             .collect();
         assert_eq!(draft.plan(&digests).offset(size), Some(start));
     }
+}
+
+/// Refuses an owned directory that is not a directory of the target's
+/// payload: the release would empty a place it puts nothing into.
+fn check_owns(spec: &Spec, t: &TargetSpec, files: &[Collected]) -> Result<(), BuildError> {
+    for d in &t.owns {
+        if !files
+            .iter()
+            .any(|f| f.path.ancestors().any(|a| a == d.as_str()))
+        {
+            return Err(BuildError::Payload {
+                path: spec.files_dir(t),
+                msg: format!(
+                    "target {:?} owns {d:?}, which is not a directory of this payload; name a directory in it that holds files of the release",
+                    t.model
+                ),
+            });
+        }
+    }
+    Ok(())
 }

@@ -7,8 +7,10 @@ use bundle_verifier::format::digest::Sha256Digest;
 use bundle_verifier::format::manifest::{
     Blob, Confirm, Manifest, Payload, Release, Target, MANIFEST_FORMAT,
 };
+use bundle_verifier::format::safepath::SafePath;
 use bundle_verifier::format::sbom::SbomRef;
 use bundle_verifier::trust::SignatureFile;
+use bundle_verifier::Limits;
 
 use super::container::{Count, Front};
 use crate::collect::Collected;
@@ -48,6 +50,13 @@ impl Draft<'_> {
                     files: entries.clone(),
                     mode: mode.clone(),
                     model: t.model.clone(),
+                    owns: t
+                        .owns
+                        .iter()
+                        .map(|d| {
+                            SafePath::parse(d, &Limits::default()).expect("checked by Spec::parse")
+                        })
+                        .collect(),
                     requires_version: t.requires_version.clone(),
                     udi_di: t.udi_di.clone(),
                 });

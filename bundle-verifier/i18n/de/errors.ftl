@@ -121,3 +121,5 @@ input-manifest = installiertes Manifest
 input-signatures = installierte Signaturen
 input-sbom = Stückliste (SBOM)
 input-spec = Freigabebeschreibung
+hint-changed-since-install = Stellen Sie zuerst die signierten Dateien des Releases mit `apply --reinstall` und dem Bundle des Releases wieder her, dann starten Sie rollback erneut.
+hint-nothing-to-roll-back = Jede Installation in dieses Verzeichnis mit diesem Statusverzeichnis ist bereits zurückgenommen: es ist wieder wie vor der ersten. Prüfen Sie --root und --state.

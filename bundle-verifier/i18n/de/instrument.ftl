@@ -54,3 +54,9 @@ exported = { $count ->
     [one] { $count } Beleg und der öffentliche Geräteschlüssel wurden nach { $dir } kopiert.
    *[other] { $count } Belege und der öffentliche Geräteschlüssel wurden nach { $dir } kopiert.
 }
+known-not-adopted = nicht übernommen: { $path } (nicht von diesem Release installiert; check-installed meldet sie weiterhin)
+known-not-adopted-more = nicht übernommen: { $count } weitere Dateien
+known-moved = in die Sicherung verschoben: { $path } (in einem Verzeichnis, das dem Release gehört)
+known-moved-more = in die Sicherung verschoben: { $count } weitere Dateien
+known-set-aside = in die Sicherung beiseitegelegt: { $path } (nicht im Verzeichnisbaum vor dem Release)
+known-set-aside-more = in die Sicherung beiseitegelegt: { $count } weitere Dateien

@@ -124,3 +124,5 @@ input-manifest = installed manifest
 input-signatures = installed signatures
 input-sbom = SBOM
 input-spec = release spec
+hint-changed-since-install = Put the release's signed files back first with `apply --reinstall` and the release's bundle, then run rollback again.
+hint-nothing-to-roll-back = Every install into this root made with this state directory is rolled back already: the root is as it was before the first of them. Check --root and --state.

@@ -56,3 +56,9 @@ exported = { $count ->
     [one] Copied { $count } receipt and the device public key to { $dir }.
    *[other] Copied { $count } receipts and the device public key to { $dir }.
 }
+known-not-adopted = not adopted: { $path } (not installed by this release; check-installed goes on reporting it)
+known-not-adopted-more = not adopted: { $count } more files
+known-moved = moved into the backup: { $path } (in a directory the release owns)
+known-moved-more = moved into the backup: { $count } more files
+known-set-aside = set aside into the backup: { $path } (not in the tree before the release)
+known-set-aside-more = set aside into the backup: { $count } more files

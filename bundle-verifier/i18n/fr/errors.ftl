@@ -143,3 +143,5 @@ input-manifest = manifeste installé
 input-signatures = signatures installées
 input-sbom = nomenclature logicielle (SBOM)
 input-spec = description de la version
+hint-changed-since-install = Remettez d'abord en place les fichiers signés de la version avec `apply --reinstall` et le bundle de la version, puis relancez rollback.
+hint-nothing-to-roll-back = Toutes les installations dans cette racine faites avec ce répertoire d'état sont déjà annulées : elle est comme avant la première. Vérifiez --root et --state.

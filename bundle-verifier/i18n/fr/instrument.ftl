@@ -59,3 +59,9 @@ exported = { $count ->
     [one] { $count } reçu et la clé publique de l'appareil ont été copiés dans { $dir }.
    *[other] { $count } reçus et la clé publique de l'appareil ont été copiés dans { $dir }.
 }
+known-not-adopted = non adopté : { $path } (non installé par cette version ; check-installed continue de le signaler)
+known-not-adopted-more = non adoptés : { $count } fichiers de plus
+known-moved = déplacé dans la sauvegarde : { $path } (dans un répertoire qui appartient à la version)
+known-moved-more = déplacés dans la sauvegarde : { $count } fichiers de plus
+known-set-aside = mis de côté dans la sauvegarde : { $path } (absent de l'arborescence d'avant la version)
+known-set-aside-more = mis de côté dans la sauvegarde : { $count } fichiers de plus

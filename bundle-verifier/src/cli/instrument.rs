@@ -3,6 +3,7 @@
 
 use bundle_verifier::i18n::{fl, visible, Lang};
 use bundle_verifier::instrument::install::{apply, Action, ApplyOptions, ApplyReport};
+use bundle_verifier::instrument::known::{install_notes, rollback_notes};
 use bundle_verifier::instrument::state::StateDir;
 use bundle_verifier::{Error, ExitClass, Identity, Limits};
 
@@ -100,6 +101,9 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
         };
         outln!("  {}", fl!(lang, "confirmed", id = &c.id, how = how));
     }
+    for line in install_notes(lang, &r.not_adopted, &r.moved) {
+        outln!("  {line}");
+    }
     if let Some(b) = &r.backup {
         outln!("  {}", fl!(lang, "backup-kept", dir = b));
     }
@@ -155,6 +159,9 @@ pub fn run_rollback(a: RollbackArgs, lang: Lang) -> Outcome {
                 outln!("  {}", fl!(lang, "installed-now", release = now));
             }
             None => outln!("  {}", fl!(lang, "installed-now-nothing")),
+        }
+        for line in rollback_notes(lang, &r.set_aside) {
+            outln!("  {line}");
         }
         if let Some(p) = &r.receipt {
             outln!("  {}", fl!(lang, "receipt", path = p));

@@ -115,6 +115,8 @@ impl Error {
             Error::NotConfirmed { .. } => return fl!(lang, "hint-not-confirmed"),
             Error::Downgrade { .. } | Error::Replay { .. } => return fl!(lang, "hint-use-newest"),
             Error::FilesInUse { .. } => return fl!(lang, "hint-files-in-use"),
+            Error::ChangedSinceInstall { .. } => return fl!(lang, "hint-changed-since-install"),
+            Error::NothingToRollBack { .. } => return fl!(lang, "hint-nothing-to-roll-back"),
             _ => {}
         }
         match self.class() {

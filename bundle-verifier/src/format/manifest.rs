@@ -114,6 +114,10 @@ pub struct Target {
     pub files: Vec<FileEntry>,
     pub mode: String,
     pub model: String,
+    /// Directories the release owns: on install, files in them that the
+    /// release does not carry are moved into the backup. Omitted when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owns: Vec<SafePath>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requires_version: Option<String>,
     pub udi_di: Vec<String>,
@@ -453,7 +457,30 @@ fn validate_target(
         SafePath::parse(f.path.as_str(), limits)
             .map_err(|e| invalid(format!("{name}: {:?}: {e}", f.path.as_str())))?;
     }
-    check_tree(name, &t.files)
+    check_tree(name, &t.files)?;
+    check_owns(name, t, limits)
+}
+
+/// Each owned directory is a directory of the target's files (a strict
+/// ancestor of one of them), so an install never empties a place it does
+/// not put files into.
+fn check_owns(name: &str, t: &Target, limits: &Limits) -> Result<(), ManifestError> {
+    check_count("owned directories", t.owns.len(), limits.max_files)?;
+    for d in &t.owns {
+        SafePath::parse(d.as_str(), limits)
+            .map_err(|e| invalid(format!("{name}: owns {:?}: {e}", d.as_str())))?;
+        if !t
+            .files
+            .iter()
+            .any(|f| f.path.ancestors().any(|a| a == d.as_str()))
+        {
+            return Err(invalid(format!(
+                "{name}: owns {:?}, which is not a directory of its files",
+                d.as_str()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_count(what: &'static str, found: usize, limit: usize) -> Result<(), ManifestError> {

@@ -9,6 +9,7 @@ use bundle_keys::device::DeviceKey;
 use crate::error::Error;
 use crate::format::safepath::SafePath;
 use crate::instrument::journal::*;
+use crate::instrument::known::{known_listing, saved_listing};
 use crate::instrument::receipt::RESULT_INSTALLED;
 use crate::instrument::state::{
     copy_atomic, json_size, remove_all, write_json_atomic, Highest, InstalledRecord, StateDir,
@@ -83,11 +84,14 @@ pub fn commit_install(
         crash_point();
     }
     let paths: Vec<&SafePath> = t.ops.iter().map(|o| &o.path).collect();
-    write_json_atomic(
-        st,
-        StateDir::installed(mode, ".tree.json"),
-        &list_dirs(root, &paths),
-    )?;
+    // Names found that were not known before are not adopted (known.rs):
+    // a repair must not make a planted file look expected.
+    let previous = match &t.installed_before {
+        Some(r) if r.root == t.root => saved_listing(state, &backup)?,
+        _ => None,
+    };
+    let (listing, _) = known_listing(root, &paths, previous.as_ref());
+    write_json_atomic(st, StateDir::installed(mode, ".tree.json"), &listing)?;
     crash_point();
     let record = InstalledRecord {
         installed_at: t.started.clone(),

@@ -19,12 +19,15 @@ pub use crate::instrument::journal::Action;
 use crate::instrument::journal::{
     commit_install, open_and_recover, Journal, Kind, Op, Phase, Recovered, Transaction,
 };
+use crate::instrument::known::{current_listing, known_listing, owned_foreign, Moved};
 pub use crate::instrument::plan::FREE_SPACE_ENV;
-use crate::instrument::plan::{check_root_paths, check_space, dirs_to_create, plan};
+use crate::instrument::plan::{
+    check_not_in_use, check_root_paths, check_space, dirs_to_create, plan,
+};
 use crate::instrument::receipt::{BundleRef, Confirmation, Receipt, ReleaseRef, RESULT_REFUSED};
 use crate::instrument::state::{
-    canonical_root, check_apart, now_rfc3339, remove_all, write_atomic_in, InstalledRecord,
-    StateDir,
+    canonical_root, check_apart, now_rfc3339, read_json_opt, remove_all, write_atomic_in,
+    InstalledRecord, StateDir,
 };
 use crate::instrument::switch::{switch_or_undo, STAGED_MANIFEST, STAGED_SIGNATURES};
 use crate::platform::Tree;
@@ -91,6 +94,13 @@ pub struct ApplyReport {
     pub other_modes: Vec<String>,
     /// An interrupted install or rollback this run finished or undid first.
     pub recovered: Option<Recovered>,
+    /// Files found in the release's directories that it did not install and
+    /// that were not there before it: left in place and not adopted, so
+    /// `check-installed` goes on reporting them.
+    pub not_adopted: Vec<String>,
+    /// Files in directories the release owns that it does not carry: moved
+    /// into the backup (`moved/`).
+    pub moved: Vec<String>,
 }
 
 /// Why apply did not install, with the receipt that records it.
@@ -243,6 +253,7 @@ fn run(
     check_sequence(state, &identity.mode, &release, opts.reinstall).map_err(no_receipt)?;
     check_root_paths(tree, target).map_err(no_receipt)?;
     check_space(state, target).map_err(no_receipt)?;
+    let found = foreign(state, identity, roots, target, &release, opts).map_err(no_receipt)?;
     if opts.dry_run {
         // Every byte is checked, nothing is written: no staging.
         read_payload(
@@ -255,9 +266,9 @@ fn run(
         .map_err(no_receipt)?;
         let ops = plan(tree, target).map_err(no_receipt)?;
         let before = installed_before.as_ref();
-        return Ok(planned_report(
-            &o, identity, target, &ops, before, seen, opts,
-        ));
+        let mut report = planned_report(&o, identity, target, &ops, before, seen, opts);
+        found.describe(&mut report);
+        return Ok(report);
     }
     seen.confirmations = confirm(&release.confirm, opts, ui).map_err(no_receipt)?;
 
@@ -274,6 +285,7 @@ fn run(
     let ops = plan(tree, target).map_err(no_receipt)?;
     let before = installed_before.as_ref();
     let mut report = planned_report(&o, identity, target, &ops, before, seen, opts);
+    found.describe(&mut report);
 
     let (key, created) = state.device_key(true).map_err(no_receipt)?;
     let started = now_rfc3339();
@@ -288,13 +300,17 @@ fn run(
         phase: Phase::Prepare,
         rollback: None,
         staging: Some(state.abs(&staging.rel)),
+        repairs: Vec::new(),
+        set_aside: Vec::new(),
         transaction: Transaction {
             backup_to: backup_to.clone(),
+            base: found.base,
             bundle: seen.bundle.clone().expect("set above"),
             confirmations: seen.confirmations.clone(),
             created_dirs,
             identity: identity.clone(),
             installed_before,
+            moved: found.moved,
             ops,
             release,
             root: root.to_owned(),
@@ -426,7 +442,62 @@ fn planned_report<R>(
         device_key_created: false,
         other_modes: o.manifest.other_modes(target),
         recovered: None,
+        not_adopted: Vec::new(),
+        moved: Vec::new(),
     }
+}
+
+/// What an install finds in the root that is not the release's, and which
+/// install it repairs.
+struct Found {
+    base: Option<String>,
+    moved: Vec<Moved>,
+    not_adopted: Vec<String>,
+}
+
+impl Found {
+    fn describe(&self, report: &mut ApplyReport) {
+        report.not_adopted = self.not_adopted.clone();
+        report.moved = self.moved.iter().map(|m| m.path.to_string()).collect();
+    }
+}
+
+fn foreign(
+    state: &StateDir,
+    identity: &Identity,
+    roots: Roots,
+    target: &Target,
+    release: &Release,
+    opts: &ApplyOptions,
+) -> Result<Found, Error> {
+    let (root, tree) = (roots.path, roots.tree);
+    let previous = current_listing(state, &identity.mode, root)?;
+    let moved = owned_foreign(tree, target, &opts.limits)?;
+    check_not_in_use(tree, moved.iter().map(|m| &m.path))?;
+    let paths: Vec<&SafePath> = target.files.iter().map(|f| &f.path).collect();
+    let (_, mut not_adopted) = known_listing(tree, &paths, previous.as_ref());
+    let gone: std::collections::HashSet<&str> = moved.iter().map(|m| m.path.as_str()).collect();
+    not_adopted.retain(|f| !gone.contains(f.as_str()));
+    // The same release again is a repair of its first install.
+    let base = match state.installed_record(&identity.mode)? {
+        Some(r)
+            if r.root == root
+                && r.release.id == release.id
+                && r.release.sequence == release.sequence =>
+        {
+            let t: Option<Transaction> = read_json_opt(
+                &state.tree,
+                StateDir::backup_rel(&r.transaction).join("transaction.json"),
+            )?;
+            Some(t.and_then(|t| t.base).unwrap_or(r.transaction))
+        }
+        _ => None,
+    };
+    Ok(Found {
+        base,
+        moved,
+        not_adopted,
+    })
 }
 
 /// Downgrade protection: the sequence must exceed the highest ever applied

@@ -29,18 +29,18 @@ use crate::format::manifest::Release;
 use crate::format::read::InputKind;
 use crate::format::safepath::SafePath;
 use crate::instrument::identity::Identity;
+use crate::instrument::known::{move_back, Moved};
 use crate::instrument::receipt::{
     BundleRef, Confirmation, FileChange, Receipt, ReleaseRef, RESULT_INTERRUPTED,
-    RESULT_ROLLED_BACK,
 };
 use crate::instrument::state::{
-    copy_synced, read_in, read_json_opt, remove_all, write_atomic_in, write_json_atomic,
-    InstalledRecord, StateDir,
+    copy_synced, read_json_opt, remove_all, write_json_atomic, InstalledRecord, StateDir,
 };
 use crate::platform::tree::Perm;
 use crate::platform::{crosses_devices, Tree};
 
 pub use crate::instrument::commit::{commit_install, release_commit_space, reserve_commit_space};
+pub use crate::instrument::rollback::finish_rollback;
 
 /// Testing only: abort the process at the N-th crash point (1-based), so the
 /// crash test can kill the real binary at every step of an install.
@@ -82,12 +82,20 @@ pub struct Op {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transaction {
     pub backup_to: Option<PathBuf>,
+    /// For a repair (the installed release applied again): the install it
+    /// repairs, the first of the release. Rollback goes back to before that.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
     pub bundle: BundleRef,
     pub confirmations: Vec<Confirmation>,
     /// Directories the install creates, parents first.
     pub created_dirs: Vec<SafePath>,
     pub identity: Identity,
     pub installed_before: Option<InstalledRecord>,
+    /// Files in owned directories the release does not carry, moved into
+    /// the backup's `moved/`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved: Vec<Moved>,
     /// Every file of the target; `unchanged` ones are not touched.
     pub ops: Vec<Op>,
     #[serde(deserialize_with = "crate::instrument::state::stored_release")]
@@ -124,6 +132,13 @@ pub struct Journal {
     pub phase: Phase,
     /// The rollback's own name (its receipt), for `kind = rollback`.
     pub rollback: Option<String>,
+    /// A rollback's files that the release did not install, set aside into
+    /// `backups/<rollback>/moved/` (phase `prepare`) before the restore.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_aside: Vec<Moved>,
+    /// Repairs of the install being rolled back, undone with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repairs: Vec<String>,
     pub staging: Option<PathBuf>,
     pub transaction: Transaction,
 }
@@ -271,7 +286,7 @@ pub fn file_sha256(tree: &Tree, rel: &Path) -> io::Result<Option<Sha256Digest>> 
 
 /// Moves a backed-up file back over `dest`; across file systems (and only
 /// then) through a copy beside it.
-fn restore_one(st: &Tree, saved: &Path, root: &Tree, dest: &Path) -> Result<(), Error> {
+pub(super) fn restore_one(st: &Tree, saved: &Path, root: &Tree, dest: &Path) -> Result<(), Error> {
     let failed = Error::io("cannot restore the old file", root.display(dest));
     match st.rename(saved, root, dest) {
         Ok(()) => Ok(()),
@@ -287,7 +302,7 @@ fn restore_one(st: &Tree, saved: &Path, root: &Tree, dest: &Path) -> Result<(), 
 /// Puts the old tree back: removes added files, moves each backed-up file
 /// back over its path, removes created directories. Safe to repeat after a
 /// crash at any point, because each step checks what is already done.
-fn restore_files(
+pub(super) fn restore_files(
     root: &Tree,
     state: &StateDir,
     t: &Transaction,
@@ -342,9 +357,14 @@ fn restore_files(
     for d in &dirs {
         root.sync_dir(d);
     }
+    let backup = files.parent().expect("files/ is in a backup");
+    move_back(root, &state.tree, &t.moved, &backup.join("moved"))?;
     for d in t.created_dirs.iter().rev() {
         let p = Path::new(d.as_str());
         match root.remove_dir(p) {
+            // A file put there since (not the release's) keeps it; it was
+            // set aside where it could be (see `rollback`).
+            Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => {}
             Err(e) if e.kind() != io::ErrorKind::NotFound => {
                 return Err(Error::io("cannot remove directory", root.display(p))(e))
             }
@@ -500,10 +520,11 @@ pub fn list_dirs(root: &Tree, paths: &[&SafePath]) -> Listing {
     out
 }
 
-const RECORD_SUFFIXES: [&str; 4] = [".json", ".manifest.json", ".signatures.json", ".tree.json"];
+pub(super) const RECORD_SUFFIXES: [&str; 4] =
+    [".json", ".manifest.json", ".signatures.json", ".tree.json"];
 
 /// The kind (and so the size limit) of a record file by its suffix.
-fn record_kind(suffix: &str) -> InputKind {
+pub(super) fn record_kind(suffix: &str) -> InputKind {
     match suffix {
         ".manifest.json" => InputKind::Manifest,
         ".signatures.json" => InputKind::Signatures,
@@ -529,60 +550,4 @@ pub fn save_previous_records(state: &StateDir, mode: &str, backup: &Path) -> Res
     }
     st.sync_dir(&prev);
     Ok(())
-}
-
-/// Restores the files and the records of the install in `j.transaction`,
-/// marks it rolled back and writes the rollback receipt. Idempotent.
-pub fn finish_rollback(
-    state: &StateDir,
-    root: &Tree,
-    mut j: Journal,
-    key: &DeviceKey,
-) -> Result<PathBuf, Error> {
-    let t = j.transaction.clone();
-    let st = &state.tree;
-    let backup = StateDir::backup_rel(&t.transaction);
-    if j.phase != Phase::Commit {
-        restore_files(root, state, &t, &backup.join("files"))?;
-        j.write(state, Phase::Commit)?;
-    }
-    let mode = &t.identity.mode;
-    let current = state.installed_record(mode)?;
-    if current.as_ref().map(|r| &r.transaction) == Some(&t.transaction) {
-        let prev = backup.join("previous");
-        // The main record goes last: until it changes, a repeat sees this transaction.
-        for s in RECORD_SUFFIXES.iter().rev() {
-            let saved = prev.join(format!("record{s}"));
-            let dest = StateDir::installed(mode, s);
-            match read_in(st, &saved, record_kind(s))? {
-                Some(bytes) => write_atomic_in(st, &dest, &bytes)?,
-                None => remove_all(st, &dest)?,
-            }
-            crash_point();
-        }
-    }
-    let name = j.rollback.clone().unwrap_or_else(|| t.transaction.clone());
-    write_json_atomic(
-        st,
-        backup.join("rolled-back.json"),
-        &serde_json::json!({ "rollback": name }),
-    )?;
-    crash_point();
-    let files = file_changes(&t, true);
-    let receipt = write_receipt(
-        state,
-        key,
-        &t,
-        ReceiptParts {
-            action: "rollback",
-            result: RESULT_ROLLED_BACK,
-            detail: None,
-            files,
-            installed_before: Some((&t.release).into()),
-            installed_after: before(&t),
-            name: format!("{name}-rollback"),
-        },
-    )?;
-    Journal::remove(state)?;
-    Ok(receipt)
 }

@@ -10,6 +10,7 @@ pub mod export;
 pub mod identity;
 pub mod install;
 pub mod journal;
+pub mod known;
 mod plan;
 pub mod receipt;
 pub mod rollback;

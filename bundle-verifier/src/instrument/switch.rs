@@ -14,6 +14,7 @@ use crate::instrument::journal::{
     crash_point, move_into_place, release_commit_space, reserve_commit_space,
     save_previous_records, undo_install, Action, Journal, Phase, Transaction,
 };
+use crate::instrument::known::{move_out, moved_dir};
 use crate::instrument::receipt::RESULT_FAILED;
 use crate::instrument::state::{copy_synced, write_json_atomic, StateDir};
 use crate::platform::Tree;
@@ -147,6 +148,8 @@ fn back_up(state: &StateDir, root: &Tree, t: &Transaction, staged: &Path) -> Res
 /// Creates the new directories and renames staged files over their paths.
 fn switch_in(root: &Tree, st: &Tree, t: &Transaction, staged: &Path) -> Result<(), Error> {
     let fail_at: Option<usize> = std::env::var(FAULT_ENV).ok().and_then(|v| v.parse().ok());
+    // Files of owned directories the release does not carry go into the backup first.
+    move_out(root, st, &t.moved, &moved_dir(&t.transaction))?;
     for d in &t.created_dirs {
         let p = Path::new(d.as_str());
         match root.create_dir(p) {
