@@ -304,6 +304,26 @@ fn standing_under_newest_root(
     Ok(threshold.saturating_sub(1))
 }
 
+/// Refuses an owned directory that is not a directory of the target's
+/// payload: the release would empty a place it puts nothing into.
+fn check_owns(spec: &Spec, t: &TargetSpec, files: &[Collected]) -> Result<(), BuildError> {
+    for d in &t.owns {
+        if !files
+            .iter()
+            .any(|f| f.path.ancestors().any(|a| a == d.as_str()))
+        {
+            return Err(BuildError::Payload {
+                path: spec.files_dir(t),
+                msg: format!(
+                    "target {:?} owns {d:?}, which is not a directory of this payload; name a directory in it that holds files of the release",
+                    t.model
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use bundle_verifier::format::envelope::{EnvelopeReader, MEMBER_PAYLOAD, MEMBER_SBOM};
@@ -436,24 +456,4 @@ mod tests {
             .collect();
         assert_eq!(draft.plan(&digests).offset(size), Some(start));
     }
-}
-
-/// Refuses an owned directory that is not a directory of the target's
-/// payload: the release would empty a place it puts nothing into.
-fn check_owns(spec: &Spec, t: &TargetSpec, files: &[Collected]) -> Result<(), BuildError> {
-    for d in &t.owns {
-        if !files
-            .iter()
-            .any(|f| f.path.ancestors().any(|a| a == d.as_str()))
-        {
-            return Err(BuildError::Payload {
-                path: spec.files_dir(t),
-                msg: format!(
-                    "target {:?} owns {d:?}, which is not a directory of this payload; name a directory in it that holds files of the release",
-                    t.model
-                ),
-            });
-        }
-    }
-    Ok(())
 }
