@@ -101,6 +101,7 @@ io-cannot-read-free-space-of = Freier Speicherplatz nicht lesbar für
 io-cannot-remove = Entfernen nicht möglich
 io-cannot-remove-directory = Verzeichnis kann nicht entfernt werden
 io-cannot-restore-the-old-file = Die alte Datei kann nicht wiederhergestellt werden
+io-cannot-move-into-the-backup = Kann nicht in die Sicherung verschoben werden
 io-cannot-sync = Schreiben auf den Datenträger nicht möglich
 io-cannot-sync-staged-files-on-the-file-system-of = Zwischendateien können nicht auf den Datenträger geschrieben werden, Dateisystem von
 io-cannot-write = Schreiben nicht möglich

@@ -103,6 +103,7 @@ io-cannot-read-free-space-of = cannot read free space of
 io-cannot-remove = cannot remove
 io-cannot-remove-directory = cannot remove directory
 io-cannot-restore-the-old-file = cannot restore the old file
+io-cannot-move-into-the-backup = cannot move into the backup
 io-cannot-sync = cannot sync
 io-cannot-sync-staged-files-on-the-file-system-of = cannot sync staged files on the file system of
 io-cannot-write = cannot write

@@ -123,6 +123,7 @@ io-cannot-read-free-space-of = impossible de lire l'espace libre de
 io-cannot-remove = impossible de supprimer
 io-cannot-remove-directory = impossible de supprimer le répertoire
 io-cannot-restore-the-old-file = impossible de restaurer l'ancien fichier
+io-cannot-move-into-the-backup = impossible de déplacer dans la sauvegarde
 io-cannot-sync = impossible d'écrire sur le disque
 io-cannot-sync-staged-files-on-the-file-system-of = impossible d'écrire sur le disque les fichiers préparés du système de fichiers de
 io-cannot-write = impossible d'écrire

@@ -524,6 +524,7 @@ mod tests {
             let mut m2 = m.clone();
             // Every optional field present at once, in each struct.
             m2.targets[0].requires_version = Some(">=1.0.0".into());
+            m2.targets[0].owns = vec![SafePath::parse("bin", &Limits::default()).unwrap()];
             m2.release.confirm.push(Confirm {
                 id: "z".into(),
                 text: Texts::en("t").with("de", "ü").with("pt-br", "ç"),
@@ -567,5 +568,41 @@ mod tests {
                 found: "offline-patch-bundle/2".into()
             })
         );
+    }
+
+    #[test]
+    fn an_owned_directory_must_hold_files_of_its_target_and_is_omitted_when_none() {
+        let good = std::str::from_utf8(VECTORS[0]).unwrap();
+        let with = |d: &str| {
+            let mut m = Manifest::parse(VECTORS[0], &Limits::default()).unwrap();
+            m.targets[0].owns = vec![SafePath::parse(d, &Limits::default()).unwrap()];
+            m.validate(&Limits::default())
+        };
+        assert_eq!(with("bin"), Ok(()));
+        for bad in ["bin/run.sh", "lib", "hello.txt/x"] {
+            let e = with(bad).unwrap_err().to_string();
+            assert!(e.contains("not a directory of its files"), "{bad}: {e}");
+        }
+        // Spliced where canonical order puts it: after "model", before "requires_version".
+        let empty = good.replacen(
+            r#""requires_version""#,
+            r#""owns":[],"requires_version""#,
+            1,
+        );
+        assert_ne!(empty, good);
+        assert_eq!(
+            Manifest::parse(empty.as_bytes(), &Limits::default()),
+            Err(ManifestError::NotCanonical)
+        );
+        // A path that is not safe is refused while the manifest is read.
+        let escape = good.replacen(
+            r#""requires_version""#,
+            r#""owns":["../x"],"requires_version""#,
+            1,
+        );
+        assert!(matches!(
+            Manifest::parse(escape.as_bytes(), &Limits::default()),
+            Err(ManifestError::Schema(_))
+        ));
     }
 }
