@@ -40,7 +40,7 @@ check-installed-release = { $release } im Modus { $mode }, installiert { $when }
 check-modified = verändert
 check-missing = fehlt
 check-unexpected = unerwartet
-check-advice = Bei Verdacht auf Manipulation wenden Sie sich an den Hersteller; `apply --reinstall` stellt die signierten Dateien wieder her.
+check-advice = Bei Verdacht auf Manipulation wenden Sie sich an den Hersteller; `apply --reinstall` stellt die signierten Dateien wieder her (Dateien, die das Release nicht installiert hat, bleiben und werden weiter gemeldet).
 
 scan-none = Keine Pakete in { $dir } gefunden.
 scan-applies = PASST

@@ -42,7 +42,7 @@ check-installed-release = { $release } in mode { $mode }, installed { $when }
 check-modified = modified
 check-missing = missing
 check-unexpected = unexpected
-check-advice = If you suspect tampering, contact the vendor; `apply --reinstall` puts the signed files back.
+check-advice = If you suspect tampering, contact the vendor; `apply --reinstall` puts the signed files back (files the release did not install stay, and are reported again).
 
 scan-none = No bundles found in { $dir }.
 scan-applies = APPLIES

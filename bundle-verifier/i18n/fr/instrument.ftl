@@ -45,7 +45,7 @@ check-installed-release = { $release } en mode { $mode }, installé le { $when }
 check-modified = modifié
 check-missing = manquant
 check-unexpected = inattendu
-check-advice = En cas de soupçon de falsification, contactez le fabricant; `apply --reinstall` remet en place les fichiers signés.
+check-advice = En cas de soupçon de falsification, contactez le fabricant; `apply --reinstall` remet en place les fichiers signés (les fichiers que la version n'a pas installés restent, et sont toujours signalés).
 
 scan-none = Aucun paquet trouvé dans { $dir }.
 scan-applies = APPLICABLE

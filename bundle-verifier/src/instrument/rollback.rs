@@ -46,8 +46,12 @@ pub struct RollbackReport {
     pub recovered: Option<Recovered>,
 }
 
-/// Committed installs into `root` not rolled back yet, oldest first.
-fn open_installs(state: &StateDir, root: &Path) -> Result<Vec<Transaction>, Error> {
+/// The committed installs into `root` not rolled back yet, newest first,
+/// read one at a time (a transaction lists every file of its release).
+fn open_installs<'a>(
+    state: &'a StateDir,
+    root: &'a Path,
+) -> Result<impl Iterator<Item = Result<Transaction, Error>> + 'a, Error> {
     let st = &state.tree;
     let mut names: Vec<String> = st
         .names("backups")
@@ -56,51 +60,52 @@ fn open_installs(state: &StateDir, root: &Path) -> Result<Vec<Transaction>, Erro
         .map(|n| n.to_string_lossy().into_owned())
         .collect();
     names.sort();
-    let mut out = Vec::new();
-    for n in &names {
-        let dir = StateDir::backup_rel(n);
+    let open = move |n: String| -> Result<Option<Transaction>, Error> {
+        let dir = StateDir::backup_rel(&n);
         let done = dir.join("rolled-back.json");
         if st
             .kind(&done)
             .map_err(Error::io("cannot inspect", st.display(&done)))?
             .is_some()
         {
-            continue;
+            return Ok(None);
         }
-        let Some(t) = read_json_opt::<Transaction>(st, dir.join("transaction.json"))? else {
-            continue;
-        };
-        if t.root == root {
-            out.push(t);
-        }
-    }
-    Ok(out)
+        let t = read_json_opt::<Transaction>(st, dir.join("transaction.json"))?;
+        Ok(t.filter(|t| t.root == root))
+    };
+    Ok(names
+        .into_iter()
+        .rev()
+        .filter_map(move |n| open(n).transpose()))
 }
 
 /// The install to undo (the first of the release installed last) and the
 /// repairs of it.
 fn to_undo(state: &StateDir, root: &Path) -> Result<Option<(Transaction, Vec<String>)>, Error> {
-    let open = open_installs(state, root)?;
-    let Some(last) = open.last().cloned() else {
+    let mut open = open_installs(state, root)?;
+    let Some(last) = open.next().transpose()? else {
         return Ok(None);
     };
     let Some(base) = last.base.clone() else {
-        return Ok(Some((last.clone(), Vec::new())));
+        return Ok(Some((last, Vec::new())));
     };
-    let repairs = open
-        .iter()
-        .filter(|t| t.base.as_ref() == Some(&base))
-        .map(|t| t.transaction.clone())
-        .collect();
-    match open.into_iter().find(|t| t.transaction == base) {
-        Some(t) => Ok(Some((t, repairs))),
-        None => Err(Error::Config(format!(
-            "the backup of install {base}, which {} repaired, is missing from {}; \
-             the tree before that install cannot be restored",
-            last.transaction,
-            state.backups().display()
-        ))),
+    let mut repairs = vec![last.transaction.clone()];
+    for t in open {
+        let t = t?;
+        if t.transaction == base {
+            repairs.reverse();
+            return Ok(Some((t, repairs)));
+        }
+        if t.base.as_ref() == Some(&base) {
+            repairs.push(t.transaction);
+        }
     }
+    Err(Error::Config(format!(
+        "the backup of install {base}, which {} repaired, is missing from {}; \
+         the tree before that install cannot be restored",
+        last.transaction,
+        state.backups().display()
+    )))
 }
 
 /// Rolls back the release installed last into `root` to the tree before
@@ -133,6 +138,7 @@ pub fn rollback(root: &Path, state: &Path, dry_run: bool) -> Result<RollbackRepo
         });
     }
     let set_aside = foreign_files(&state, &tree, &t)?;
+    check_not_in_use(&tree, set_aside.iter().map(|m| &m.path))?;
     let mut report = RollbackReport {
         result: if dry_run { "dry-run" } else { "rolled-back" },
         transaction: t.transaction.clone(),
