@@ -80,6 +80,7 @@ hint-not-applicable = Es wurde nichts verändert. Verwenden Sie das Paket für d
 hint-install-failed = Es wurde nichts verändert. Beheben Sie die Ursache (Speicherplatz, Berechtigungen) und starten Sie apply erneut.
 hint-files-in-use = Schließen Sie das genannte Programm oder beenden Sie den Dienst, der die Dateien geöffnet hält (unter Dienste oder mit sc stop NAME), und starten Sie den Befehl dann erneut.
 hint-other = Wenden Sie sich mit dieser Meldung an den technischen Support des Herstellers.
+hint-not-as-it-should-be = Die Prüfung hat Abweichungen gefunden: siehe die Liste oben; stellen Sie das Gerät wieder her (apply --reinstall oder rollback) oder melden Sie es.
 
 io-cannot-copy-to = Kopieren nicht möglich nach
 io-cannot-create = Anlegen nicht möglich

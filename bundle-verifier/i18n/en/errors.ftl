@@ -81,6 +81,7 @@ hint-not-applicable = Nothing was changed. Use the bundle made for this instrume
 hint-install-failed = Nothing was changed. Fix the cause (disk space, permissions) and run apply again.
 hint-files-in-use = Close the program named, or stop the service that holds the files (in Services, or with sc stop NAME), then run the command again.
 hint-other = Contact the vendor's technical support with this message.
+hint-not-as-it-should-be = The check found differences: see the list above, and restore the instrument (apply --reinstall, or rollback) or report it.
 
 # What a file operation could not do (`Error::io`); the path follows.
 io-cannot-copy-to = cannot copy to

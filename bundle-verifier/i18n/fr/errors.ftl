@@ -101,6 +101,7 @@ hint-not-applicable = Rien n'a été changé. Utilisez le paquet prévu pour cet
 hint-install-failed = Rien n'a été changé. Corrigez la cause (espace disque, droits d'accès) puis relancez apply.
 hint-files-in-use = Fermez le programme indiqué, ou arrêtez le service qui tient les fichiers ouverts (dans Services, ou avec sc stop NAME), puis relancez la commande.
 hint-other = Contactez le support technique du fabricant en lui transmettant ce message.
+hint-not-as-it-should-be = La vérification a trouvé des écarts : voir la liste ci-dessus ; rétablissez l'instrument (apply --reinstall ou rollback) ou signalez-le.
 
 # Ce qu'une opération sur fichier n'a pas pu faire; le chemin suit.
 io-cannot-copy-to = impossible de copier vers

@@ -436,6 +436,7 @@ pub fn class_name(c: ExitClass) -> &'static str {
         ExitClass::Refused => "refused",
         ExitClass::NotApplicable => "not_applicable",
         ExitClass::InstallFailed => "install_failed",
+        ExitClass::NotAsItShouldBe => "not_as_it_should_be",
     }
 }
 
@@ -523,6 +524,7 @@ mod tests {
             ExitClass::Refused,
             ExitClass::NotApplicable,
             ExitClass::InstallFailed,
+            ExitClass::NotAsItShouldBe,
         ]
         .map(|c| class_name(c).to_owned())
         .to_vec();

@@ -36,6 +36,9 @@ pub enum ExitClass {
     NotApplicable = 4,
     /// 5: the install failed and the root was restored.
     InstallFailed = 5,
+    /// 6: checked, and not as it should be (check-installed found files
+    /// that differ). A finding, not an error: no [`Error`] has this class.
+    NotAsItShouldBe = 6,
 }
 
 /// Every way the reader can fail. The English text comes from the message

@@ -123,6 +123,7 @@ impl Error {
             ExitClass::NotApplicable => fl!(lang, "hint-not-applicable"),
             ExitClass::InstallFailed => fl!(lang, "hint-install-failed"),
             ExitClass::Other => fl!(lang, "hint-other"),
+            ExitClass::NotAsItShouldBe => fl!(lang, "hint-not-as-it-should-be"),
         }
     }
 }
