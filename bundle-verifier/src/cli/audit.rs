@@ -4,7 +4,7 @@ use std::path::Path;
 
 use bundle_verifier::audit::{form, registry::Registry, report};
 use bundle_verifier::i18n::Lang;
-use bundle_verifier::Limits;
+use bundle_verifier::{ExitClass, Limits};
 
 use super::args::ReportArgs;
 use super::out::out;
@@ -29,6 +29,10 @@ pub fn run_report(a: ReportArgs, lang: Lang) -> Outcome {
             None if a.json => print_json(&r),
             None if a.csv => out!("{}", report::to_csv(&r)),
             None => out!("{}", report::to_table(&r, lang)),
+        }
+        // Any serial × mode not patched, or a receipt in doubt: the answer is "no".
+        if !r.summary.all_patched {
+            return Err(Failure::Found(ExitClass::NotAsItShouldBe));
         }
         Ok(())
     })();
