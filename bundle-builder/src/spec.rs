@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use bundle_verifier::format::manifest::{check_texts, Texts};
+use bundle_verifier::format::manifest::{check_texts, validate_notice, Notice, Texts};
 use bundle_verifier::format::read::read_at_most;
 use bundle_verifier::Limits;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -38,6 +38,10 @@ pub struct ReleaseSpec {
     pub notes: SpecTexts,
     /// CycloneDX or SPDX 2 JSON SBOM of the release, carried signed.
     pub sbom: Option<PathBuf>,
+    /// `[release.notice]`: the field safety notice's `id`, `date` and
+    /// `return_to`, signed in the manifest for the auditor's form.
+    #[serde(default)]
+    pub notice: Option<Notice>,
 }
 
 /// `[[confirm]] id = "backup" text = "..."` or
@@ -194,6 +198,9 @@ impl Spec {
             &limits,
         )
         .map_err(text_err)?;
+        if let Some(n) = &spec.release.notice {
+            validate_notice(n).map_err(text_err)?;
+        }
         for c in &spec.confirm {
             if c.text_de.is_some() {
                 return Err(err(format!(
