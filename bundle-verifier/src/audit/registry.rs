@@ -12,6 +12,7 @@ use std::path::Path;
 use bundle_keys::{KeyError, KeyId, PublicKey};
 use serde::Deserialize;
 
+use crate::format::digest::Sha256Digest;
 use crate::format::read::{read_input, InputKind};
 use crate::{Error, Limits};
 
@@ -128,6 +129,9 @@ impl DeviceEntry {
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
     pub devices: Vec<Device>,
+    /// SHA-256 of the registry file's bytes, which the report prints so the
+    /// paper can be tied to the file it was made from.
+    pub sha256: Option<Sha256Digest>,
     by_serial: HashMap<String, usize>,
     by_key: HashMap<KeyId, usize>,
 }
@@ -189,8 +193,10 @@ impl Registry {
                 keys,
             });
         }
-        Registry::new(devices)
-            .map_err(|msg| Error::Config(format!("device registry {}: {msg}", path.display())))
+        let mut registry = Registry::new(devices)
+            .map_err(|msg| Error::Config(format!("device registry {}: {msg}", path.display())))?;
+        registry.sha256 = Some(Sha256Digest::of(bytes));
+        Ok(registry)
     }
 
     /// Checks the entries (unique serials and keys, at least one mode, one
@@ -230,6 +236,7 @@ impl Registry {
         }
         Ok(Registry {
             devices,
+            sha256: None,
             by_serial,
             by_key,
         })

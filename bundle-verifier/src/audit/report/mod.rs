@@ -15,6 +15,7 @@ use bundle_keys::KeyId;
 use serde::Serialize;
 
 use crate::audit::registry::{Device, Registry};
+use crate::format::digest::Sha256Digest;
 use crate::i18n::Lang;
 use crate::instrument::receipt::{
     peek_receipt, read_receipt_file, verify_receipt, Receipt, ReleaseRef, RESULT_FAILED,
@@ -23,11 +24,13 @@ use crate::instrument::receipt::{
 use crate::Error;
 
 mod note;
+pub mod release;
 mod table;
 #[cfg(test)]
 mod tests;
 
 pub use note::Note;
+pub use release::{read_bundle, BundleEvidence, Product};
 pub use table::{status_word, to_csv, to_table};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -120,7 +123,15 @@ pub struct Summary {
 pub struct Report {
     pub report: &'static str,
     pub release: String,
+    /// When this report was made (UTC, RFC 3339).
+    pub generated: String,
     pub receipts_read: usize,
+    /// SHA-256 of the registry file the report was made from.
+    pub registry_sha256: Option<Sha256Digest>,
+    /// The release's bundle (`--bundle`): its manifest digest, the notice
+    /// and the products; absent when only a release ID was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<BundleEvidence>,
     pub summary: Summary,
     /// Instruments patched in one mode only first, then in registry order.
     pub rows: Vec<Row>,
@@ -374,7 +385,10 @@ pub fn report(receipts: &Path, registry: &Registry, release: &str) -> Result<Rep
     let mut out = Report {
         report: REPORT_FORMAT,
         release: release.to_owned(),
+        generated: crate::instrument::state::now_rfc3339(),
         receipts_read: files.len(),
+        registry_sha256: registry.sha256,
+        bundle: None,
         summary: Summary::default(),
         rows: Vec::new(),
         unknown_receipts: Vec::new(),
