@@ -57,7 +57,10 @@ impl Device {
 
     /// The key that must sign receipts from `mode`, if the mode is expected.
     pub fn key_of(&self, mode: &str) -> Option<&PublicKey> {
-        self.modes.iter().position(|m| m == mode).map(|i| &self.keys[i])
+        self.modes
+            .iter()
+            .position(|m| m == mode)
+            .map(|i| &self.keys[i])
     }
 
     /// The modes whose receipts `key` signs.
@@ -167,9 +170,9 @@ impl Registry {
         let base = path.parent().unwrap_or(Path::new("."));
         let mut devices = Vec::with_capacity(file.device.len());
         for d in file.device {
-            let installs = d
-                .installs()
-                .map_err(|msg| Error::Config(format!("device registry {}: {msg}", path.display())))?;
+            let installs = d.installs().map_err(|msg| {
+                Error::Config(format!("device registry {}: {msg}", path.display()))
+            })?;
             let (mut modes, mut keys) = (Vec::new(), Vec::new());
             for (mode, file) in installs {
                 let key_path = base.join(&file);

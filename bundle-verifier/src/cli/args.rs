@@ -194,7 +194,11 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FLEET.toml")]
     pub registry: PathBuf,
     /// Release ID, or a bundle file whose release ID to use (not needed with --bundle).
-    #[arg(long, value_name = "RELEASE_ID|BUNDLE", required_unless_present = "bundle")]
+    #[arg(
+        long,
+        value_name = "RELEASE_ID|BUNDLE",
+        required_unless_present = "bundle"
+    )]
     pub release: Option<String>,
     /// The release's bundle: the form quotes its notice, lists its products and
     /// prints its manifest digest. Checked with --trust-root or --trusted-key;

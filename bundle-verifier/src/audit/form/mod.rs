@@ -306,7 +306,11 @@ fn fill(r: &Report, t: &Text) -> Filled {
 /// the manifest's order (quantity 0 where the registry has none), then any
 /// other model the registry lists; without, the registry's instrument
 /// models by name, then the standalone installs.
-fn checklist(r: &Report, mut models: Vec<(String, bool, Vec<String>)>, t: &Text) -> Vec<ProductLine> {
+fn checklist(
+    r: &Report,
+    mut models: Vec<(String, bool, Vec<String>)>,
+    t: &Text,
+) -> Vec<ProductLine> {
     let line = |model: String, standalone: bool, serials: Vec<String>| {
         if standalone {
             ProductLine {

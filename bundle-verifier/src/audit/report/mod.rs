@@ -234,8 +234,10 @@ fn judge(reg: &Registry, file: String, bytes: &[u8]) -> Evidence {
             why: format!(
                 "signed by key {key_id}, not by {}'s registered device key {}",
                 dev.serial,
-                dev.key_of(&id.mode)
-                    .map_or_else(|| dev.keys[0].key_id().to_string(), |k| k.key_id().to_string())
+                dev.key_of(&id.mode).map_or_else(
+                    || dev.keys[0].key_id().to_string(),
+                    |k| k.key_id().to_string()
+                )
             ),
             mode: id.mode,
             file,
