@@ -406,4 +406,30 @@ mod tests {
             Some(&["bin/*".to_owned()][..])
         );
     }
+
+    #[test]
+    fn a_notice_table_is_read_and_its_date_checked() {
+        let notice = "title = \"T\"\n[release.notice]\nid = \"FSN2022-1230\"\ndate = \"2022-05-04\"\nreturn_to = \"qa@example.com\"";
+        let s = parse(notice, "").unwrap();
+        let n = s.release.notice.unwrap();
+        assert_eq!(
+            (n.id.as_str(), n.date.as_str()),
+            ("FSN2022-1230", "2022-05-04")
+        );
+        assert!(parse("title = \"T\"", "").unwrap().release.notice.is_none());
+        for (bad, why) in [
+            ("2022-5-4", "YYYY-MM-DD"),
+            ("2022-13-01", "YYYY-MM-DD"),
+            ("04.05.2022", "YYYY-MM-DD"),
+            ("", "printable"),
+        ] {
+            refused(&notice.replace("2022-05-04", bad), "", why);
+        }
+        refused(
+            &notice.replace("qa@example.com", "a\\u001b[2Jb"),
+            "",
+            "printable",
+        );
+        refused(&format!("{notice}\nphone = \"1\""), "", "unknown field");
+    }
 }

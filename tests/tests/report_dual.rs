@@ -419,3 +419,56 @@ fn csv_starts_with_a_byte_order_mark_and_splits_at_the_chosen_delimiter() {
     let out = d.report(&["--release", "FSN2022-1230", "--csv-delimiter", ";"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_signed_notice_is_data_on_the_form_and_a_malformed_one_is_refused() {
+    use e2e_tests::attacks::Keys;
+    use e2e_tests::craft::Parts;
+    let d = patched_fleet("Labor Beispiel GmbH");
+    let keys = Keys::new();
+    let public = d.s.path("trusted.pub");
+    keys.write_trusted(&public);
+    let hostile = d.s.path("hostile.bundle");
+    let parts = Parts::base().edit(|m| {
+        m["release"]["notice"] = serde_json::json!({
+            "id": "\"}@page{size:A3}</style><script>alert(1)</script>",
+            "date": "2022-05-04",
+            "return_to": "<a href=\"http://evil\">x</a> \u{202e}txt.exe",
+        });
+    });
+    std::fs::write(&hostile, parts.signed_by(&keys.trusted)).unwrap();
+    let (bundle, key) = (hostile.to_str().unwrap(), public.to_str().unwrap());
+    let out = d.report(&["--bundle", bundle, "--trusted-key", key, "--form", "html"]);
+    let html = String::from_utf8(out.stdout).unwrap();
+    let doc = parse(&html);
+    assert!(
+        !html.contains("<script>") && !html.contains("<a href"),
+        "{html}"
+    );
+    let style: String = doc
+        .descendants()
+        .find(|n| n.has_tag_name("style"))
+        .and_then(|n| n.text())
+        .unwrap()
+        .to_owned();
+    assert!(
+        !style.contains("size:A3"),
+        "the notice ends no CSS string: {style}"
+    );
+    assert!(
+        text_of(&doc, "notice").unwrap().contains("<script>"),
+        "shown as text"
+    );
+    assert!(!html.contains('\u{202e}'), "bidi control shown, not obeyed");
+
+    // A notice date that is no date: the manifest is refused (exit 3).
+    let bad = d.s.path("bad.bundle");
+    let parts = Parts::base().edit(|m| {
+        m["release"]["notice"] =
+            serde_json::json!({"id": "N", "date": "4 May 2022", "return_to": "x"});
+    });
+    std::fs::write(&bad, parts.signed_by(&keys.trusted)).unwrap();
+    let out = d.report(&["--bundle", bad.to_str().unwrap(), "--trusted-key", key]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM-DD"));
+}
