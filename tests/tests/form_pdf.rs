@@ -65,6 +65,15 @@ fn page_text(pdf: &Path, n: usize) -> String {
     t.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// serial, example identity, model, expected modes, modes applied.
+type Planned = (
+    String,
+    &'static str,
+    &'static str,
+    Vec<&'static str>,
+    Vec<&'static str>,
+);
+
 /// Ten instruments: six dual-boot NextSeqs patched in both modes (one state
 /// directory each), two MiSeqDx patched in Dx only, two standalone installs
 /// (one patched). Returns the scratch dir, the bundle and its key.
@@ -75,7 +84,7 @@ fn fleet() -> (Scratch, PathBuf, PathBuf) {
     std::fs::create_dir_all(s.path("fleet/keys")).unwrap();
     let mut registry = String::new();
     let instruments = example().join("instruments");
-    let plan: Vec<(String, &str, &str, Vec<&str>, Vec<&str>)> = (0..6)
+    let plan: Vec<Planned> = (0..6)
         .map(|i| {
             (
                 format!("NB55{i:04}"),
