@@ -190,7 +190,8 @@ pub struct ReportArgs {
     /// Folder of receipts (`receipts export` from many instruments; searched recursively).
     #[arg(long, value_name = "DIR")]
     pub receipts: PathBuf,
-    /// Device registry (TOML): serial, model, UDI-DI, company, modes, device key.
+    /// Device registry (TOML): serial, model, UDI-DI, company, and per mode
+    /// the device key (one key for all modes, or one per [[device.install]]).
     #[arg(long, value_name = "FLEET.toml")]
     pub registry: PathBuf,
     /// Release ID, or a bundle file whose release ID to use (not needed with --bundle).
