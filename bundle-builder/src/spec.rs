@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use bundle_verifier::format::manifest::{check_texts, Texts};
+use bundle_verifier::format::manifest::{check_texts, validate_notice, Notice, Texts};
 use bundle_verifier::format::read::read_at_most;
 use bundle_verifier::format::safepath::SafePath;
 use bundle_verifier::Limits;
@@ -39,6 +39,10 @@ pub struct ReleaseSpec {
     pub notes: SpecTexts,
     /// CycloneDX or SPDX 2 JSON SBOM of the release, carried signed.
     pub sbom: Option<PathBuf>,
+    /// `[release.notice]`: the field safety notice's `id`, `date` and
+    /// `return_to`, signed in the manifest for the auditor's form.
+    #[serde(default)]
+    pub notice: Option<Notice>,
 }
 
 /// `[[confirm]] id = "backup" text = "..."` or
@@ -199,6 +203,9 @@ impl Spec {
             &limits,
         )
         .map_err(text_err)?;
+        if let Some(n) = &spec.release.notice {
+            validate_notice(n).map_err(text_err)?;
+        }
         for c in &spec.confirm {
             if c.text_de.is_some() {
                 return Err(err(format!(
@@ -411,5 +418,31 @@ mod tests {
             s.targets[0].executable.as_deref(),
             Some(&["bin/*".to_owned()][..])
         );
+    }
+
+    #[test]
+    fn a_notice_table_is_read_and_its_date_checked() {
+        let notice = "title = \"T\"\n[release.notice]\nid = \"FSN2022-1230\"\ndate = \"2022-05-04\"\nreturn_to = \"qa@example.com\"";
+        let s = parse(notice, "").unwrap();
+        let n = s.release.notice.unwrap();
+        assert_eq!(
+            (n.id.as_str(), n.date.as_str()),
+            ("FSN2022-1230", "2022-05-04")
+        );
+        assert!(parse("title = \"T\"", "").unwrap().release.notice.is_none());
+        for (bad, why) in [
+            ("2022-5-4", "YYYY-MM-DD"),
+            ("2022-13-01", "YYYY-MM-DD"),
+            ("04.05.2022", "YYYY-MM-DD"),
+            ("", "printable"),
+        ] {
+            refused(&notice.replace("2022-05-04", bad), "", why);
+        }
+        refused(
+            &notice.replace("qa@example.com", "a\\u001b[2Jb"),
+            "",
+            "printable",
+        );
+        refused(&format!("{notice}\nphone = \"1\""), "", "unknown field");
     }
 }

@@ -22,6 +22,7 @@ fn manifest(confirm: Vec<Confirm>) -> Manifest {
             confirm,
             id: "R".into(),
             notes: Texts::default(),
+            notice: None,
             sequence: 1,
             title: Texts::en("t"),
             version: "1".into(),

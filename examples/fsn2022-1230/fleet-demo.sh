@@ -25,37 +25,38 @@ step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
 "$builder" build "$here/release.toml" --key "$work/release.key" --out "$work/FSN2022-1230.bundle" >/dev/null
 mkdir -p "$work/fleet/keys" "$work/collected"
 
-# One instrument: its own root and state directory (one device key for both
-# boot modes), an identity per mode, and its entry in the vendor's registry.
+# One instrument: each boot mode is its own install (root, state directory,
+# device key), as on a real dual-boot instrument; an identity per mode; and
+# its entry in the vendor's registry, one [[device.install]] per mode.
 instrument() { # SERIAL EXAMPLE_IDENTITY MODES COMPANY
     local serial=$1 example=$2 modes=$3 company=$4 mode
-    mkdir -p "$work/$serial"
-    cp -R "$here/instrument-root" "$work/$serial/root"
-    for mode in $modes; do
-        sed -e "s/^serial = .*/serial = \"$serial\"/" -e "s/^mode = .*/mode = \"$mode\"/" \
-            "$here/instruments/$example" >"$work/$serial/$mode.toml"
-    done
-    "$verifier" device init --state "$work/$serial/state" >/dev/null
-    "$verifier" device pubkey --state "$work/$serial/state" >"$work/fleet/keys/$serial.pub"
-    local model udi list
+    local model udi
     model=$(sed -n 's/^model = //p' "$here/instruments/$example")
     udi=$(sed -n 's/^udi_di = //p' "$here/instruments/$example")
-    list=$(printf '"%s", ' $modes)
     {
         echo "[[device]]"
         echo "serial = \"$serial\""
         echo "model = $model"
         [ -n "$udi" ] && echo "udi_di = $udi"
         echo "company = \"$company\""
-        echo "modes = [${list%, }]"
-        echo "public_key_file = \"keys/$serial.pub\""
-        echo
     } >>"$work/fleet/fleet.toml"
+    for mode in $modes; do
+        mkdir -p "$work/$serial/$mode"
+        cp -R "$here/instrument-root" "$work/$serial/$mode/root"
+        sed -e "s/^serial = .*/serial = \"$serial\"/" -e "s/^mode = .*/mode = \"$mode\"/" \
+            "$here/instruments/$example" >"$work/$serial/$mode/identity.toml"
+        "$verifier" device init --state "$work/$serial/$mode/state" >/dev/null
+        "$verifier" device pubkey --state "$work/$serial/$mode/state" \
+            >"$work/fleet/keys/$serial-$mode.pub"
+        printf '[[device.install]]\nmode = "%s"\npublic_key_file = "keys/%s-%s.pub"\n' \
+            "$mode" "$serial" "$mode" >>"$work/fleet/fleet.toml"
+    done
+    echo >>"$work/fleet/fleet.toml"
 }
 apply() { # SERIAL MODE
     "$verifier" apply "$work/FSN2022-1230.bundle" --trusted-key "$work/release.pub" \
-        --instrument "$work/$1/$2.toml" --root "$work/$1/root" --state "$work/$1/state" \
-        --confirm backup >/dev/null
+        --instrument "$work/$1/$2/identity.toml" --root "$work/$1/$2/root" \
+        --state "$work/$1/$2/state" --confirm backup >/dev/null
     echo "applied on $1 in mode $2"
 }
 
@@ -71,19 +72,23 @@ apply M70123 Dx
 apply LRM-PC-0042 RUO
 
 printf '\n\033[1m== 2. Each instrument exports its signed receipts; the customer collects them\033[0m\n'
-for serial in NB551234 M70123 NB551299 LRM-PC-0042; do
-    "$verifier" receipts export --state "$work/$serial/state" --to "$work/collected/$serial"
+for install in NB551234/Dx NB551234/RUO M70123/Dx M70123/RUO NB551299/Dx NB551299/RUO \
+    LRM-PC-0042/RUO; do
+    "$verifier" receipts export --state "$work/$install/state" \
+        --to "$work/collected/${install/\//-}"
 done
 
 step "3. Auditor: the vendor's device registry" cat "$work/fleet/fleet.toml"
-# The report exits 3 while any serial × mode is not patched: that is its answer.
+# The report exits 6 while any serial × mode is not patched: that is its answer.
 step "4. Auditor: which serial × mode is patched" \
     "$verifier" report --receipts "$work/collected" --registry "$work/fleet/fleet.toml" \
-    --release FSN2022-1230 || true
+    --bundle "$work/FSN2022-1230.bundle" --trusted-key "$work/release.pub" || true
 "$verifier" report --receipts "$work/collected" --registry "$work/fleet/fleet.toml" \
-    --release FSN2022-1230 --form html --lang de >"$work/Rueckmeldeformular.html" || true
+    --bundle "$work/FSN2022-1230.bundle" --trusted-key "$work/release.pub" \
+    --form html --lang de >"$work/Rueckmeldeformular.html" || true
 "$verifier" report --receipts "$work/collected" --registry "$work/fleet/fleet.toml" \
-    --release FSN2022-1230 --form md --lang en >"$work/verification-form.md" || true
+    --bundle "$work/FSN2022-1230.bundle" --trusted-key "$work/release.pub" \
+    --form md --lang en >"$work/verification-form.md" || true
 printf '\n\033[1m== 5. The notice'"'"'s verification form, filled from the evidence\033[0m\n'
 echo "German, printable: $work/Rueckmeldeformular.html"
 echo "English, Markdown: $work/verification-form.md"

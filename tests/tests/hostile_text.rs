@@ -15,9 +15,12 @@ use serde_json::json;
 const FAKE: &str = "\u{1b}[2J\u{1b}[32mOK: authentic\u{1b}]8;;http://evil/\u{7}click\u{1b}]8;;\u{7}\u{202e}txt.exe";
 
 /// A hidden character other than line ends (CSV lines end in CR LF, as
-/// RFC 4180 says).
+/// RFC 4180 says) and the byte-order mark the CSV starts with (for
+/// spreadsheets; anywhere else it counts).
 fn hidden_in(out: &[u8]) -> Option<char> {
-    String::from_utf8_lossy(out)
+    let text = String::from_utf8_lossy(out);
+    text.strip_prefix('\u{feff}')
+        .unwrap_or(&text)
         .chars()
         .find(|&c| !matches!(c, '\n' | '\r') && is_hidden(c))
 }

@@ -99,6 +99,7 @@ fn spec(base: &Path) -> Spec {
             title: SpecTexts(Texts::en("property test")),
             notes: SpecTexts::default(),
             sbom: None,
+            notice: None,
         },
         targets: vec![TargetSpec {
             model: "NextSeq 550Dx".into(),

@@ -159,11 +159,11 @@ impl Fleet {
         c
     }
 
-    /// `report` with `args`; stdout.
+    /// `report` with `args`; stdout. Exit 6 (not all patched) is an answer too.
     fn report(&self, args: &[&str]) -> String {
         let out = self.report_cmd().args(args).output().unwrap();
         assert!(
-            out.status.success(),
+            matches!(out.status.code(), Some(0 | 6)),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
@@ -451,7 +451,7 @@ fn report_classifies_every_serial_and_mode_of_a_simulated_fleet_in_json_csv_and_
     assert!(lines
         .next()
         .unwrap()
-        .starts_with("serial,mode,model,udi_di,company,status"));
+        .starts_with("\u{feff}serial,mode,model,udi_di,company,status"));
     let from_csv: BTreeMap<(String, String), String> = lines
         .map(|l| {
             let c: Vec<&str> = l.splitn(7, ',').collect();
@@ -570,7 +570,7 @@ fn form_in_english_and_german_carries_every_field_of_the_notice_in_html_and_mark
             .find(|n| n.has_tag_name("style"))
             .and_then(|n| n.text())
             .unwrap();
-        assert!(style.contains("@media print"));
+        assert!(style.contains("@page{size:A4"), "{style}");
         let md = f.report(&["--form", "md", "--lang", lang]);
         for field in form_fields(lang) {
             assert!(text.contains(field), "{lang} HTML form lacks {field:?}");

@@ -77,6 +77,7 @@ impl Draft<'_> {
                     .collect(),
                 id: spec.release.id.clone(),
                 notes: spec.release.notes.0.clone(),
+                notice: spec.release.notice.clone(),
                 sequence: spec.release.sequence,
                 title: spec.release.title.0.clone(),
                 version: spec.release.version.clone(),

@@ -60,6 +60,20 @@ form-annex = Annex: status per serial number and mode
 form-mode = Mode
 form-status-col = Status
 form-when = Installed (receipt time)
+form-notice = Field safety notice { $id } of { $date }
+form-return-to = Return this form, signed, to: { $to }
+form-unverified = UNVERIFIED: the bundle's signatures were not checked (no --trust-root or --trusted-key was given); the notice details above are not confirmed as the vendor's.
+form-more-in-annex = and { $n } more (see the annex)
+form-none = (none)
+form-generated = Generated (UTC)
+form-receipts-read = Receipts read
+form-registry-sha256 = Device registry SHA-256
+form-manifest-sha256 = Release manifest SHA-256
+form-bundle = Release bundle
+form-bundle-verified = signatures checked
+form-bundle-unverified = signatures NOT checked (unverified)
+form-page = Page
+form-page-of = of
 
 # Why a row of the report has its status.
 note-no-receipt = no receipt shows release { $release } installed

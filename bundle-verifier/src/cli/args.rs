@@ -190,16 +190,33 @@ pub struct ReportArgs {
     /// Folder of receipts (`receipts export` from many instruments; searched recursively).
     #[arg(long, value_name = "DIR")]
     pub receipts: PathBuf,
-    /// Device registry (TOML): serial, model, UDI-DI, company, modes, device key.
+    /// Device registry (TOML): serial, model, UDI-DI, company, and per mode
+    /// the device key (one key for all modes, or one per [[device.install]]).
     #[arg(long, value_name = "FLEET.toml")]
     pub registry: PathBuf,
-    /// Release ID, or a bundle file whose release ID to use.
-    #[arg(long, value_name = "RELEASE_ID|BUNDLE")]
-    pub release: String,
+    /// Release ID, or a bundle file whose release ID to use (not needed with --bundle).
+    #[arg(
+        long,
+        value_name = "RELEASE_ID|BUNDLE",
+        required_unless_present = "bundle"
+    )]
+    pub release: Option<String>,
+    /// The release's bundle: the form quotes its notice, lists its products and
+    /// prints its manifest digest. Checked with --trust-root or --trusted-key;
+    /// without them it is read as is and the form says "unverified".
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: Trust,
     #[arg(long, group = "format")]
     pub json: bool,
+    /// One line per serial × mode, UTF-8 with a byte-order mark (for spreadsheets).
     #[arg(long, group = "format")]
     pub csv: bool,
+    /// The field separator of --csv: ',' (default), ';' (spreadsheets set to
+    /// German and other locales that write decimal commas), '|' or 'tab'.
+    #[arg(long, value_name = "CHAR", default_value = ",", requires = "csv", value_parser = [",", ";", "|", "tab"])]
+    pub csv_delimiter: String,
     /// The notice's verification form, filled from the evidence (language: --lang).
     #[arg(long, group = "format", value_name = "html|md", value_parser = ["html", "md"])]
     pub form: Option<String>,

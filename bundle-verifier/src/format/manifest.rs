@@ -55,11 +55,26 @@ pub struct Release {
     pub id: String,
     /// Release notes per language; `{}` when the release has none.
     pub notes: Texts,
+    /// The field safety notice this release answers; absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<Notice>,
     /// Monotonic release counter; an instrument never goes back to a lower one.
     pub sequence: u64,
     /// The title per language; English is required.
     pub title: Texts,
     pub version: String,
+}
+
+/// The notice a release answers, as the auditor's form quotes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notice {
+    /// Its date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Its reference, e.g. `FSN2022-1230`.
+    pub id: String,
+    /// Where the customer sends the signed form (an address, e-mail or fax).
+    pub return_to: String,
 }
 
 /// One precondition the technician confirms before install, in English and
@@ -354,6 +369,9 @@ fn validate_release(r: &Release, limits: &Limits) -> Result<(), ManifestError> {
         false,
         limits,
     )?;
+    if let Some(n) = &r.notice {
+        validate_notice(n)?;
+    }
     check_count("confirmation steps", r.confirm.len(), MAX_CONFIRM)?;
     let mut ids = BTreeSet::new();
     for c in &r.confirm {
@@ -376,6 +394,36 @@ fn validate_release(r: &Release, limits: &Limits) -> Result<(), ManifestError> {
             true,
             limits,
         )?;
+    }
+    Ok(())
+}
+
+/// A notice's fields: short printable text, the date a calendar date.
+pub fn validate_notice(n: &Notice) -> Result<(), ManifestError> {
+    for (what, text, max) in [
+        ("notice id", &n.id, 128),
+        ("notice date", &n.date, 10),
+        ("notice return_to", &n.return_to, 512),
+    ] {
+        if text.trim().is_empty() || text.len() > max || text.chars().any(char::is_control) {
+            return Err(invalid(format!(
+                "{what} {text:?} must be 1 to {max} printable characters"
+            )));
+        }
+    }
+    let d: Vec<&str> = n.date.split('-').collect();
+    let num = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
+    let ok = d.len() == 3
+        && num(d[0], 4)
+        && num(d[1], 2)
+        && num(d[2], 2)
+        && (1..=12).contains(&d[1].parse::<u8>().unwrap_or(0))
+        && (1..=31).contains(&d[2].parse::<u8>().unwrap_or(0));
+    if !ok {
+        return Err(invalid(format!(
+            "notice date {:?} must be a date YYYY-MM-DD",
+            n.date
+        )));
     }
     Ok(())
 }

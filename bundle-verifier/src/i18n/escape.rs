@@ -76,7 +76,8 @@ pub fn csv_cell(s: &str) -> String {
     } else {
         s.into_owned()
     };
-    if s.contains([',', ';', '"', '\n', '\r']) {
+    // Quoted whenever it holds any separator `--csv-delimiter` may choose.
+    if s.contains([',', ';', '|', '\t', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s

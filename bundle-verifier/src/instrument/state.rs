@@ -119,6 +119,7 @@ pub(crate) fn stored_release<'de, D: serde::Deserializer<'de>>(d: D) -> Result<R
                 .collect(),
             id: r.id,
             notes: plain(r.notes),
+            notice: None,
             sequence: r.sequence,
             title: plain(r.title),
             version: r.version,

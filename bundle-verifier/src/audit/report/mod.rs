@@ -15,6 +15,7 @@ use bundle_keys::KeyId;
 use serde::Serialize;
 
 use crate::audit::registry::{Device, Registry};
+use crate::format::digest::Sha256Digest;
 use crate::i18n::Lang;
 use crate::instrument::receipt::{
     peek_receipt, read_receipt_file, verify_receipt, Receipt, ReleaseRef, RESULT_FAILED,
@@ -23,11 +24,13 @@ use crate::instrument::receipt::{
 use crate::Error;
 
 mod note;
+pub mod release;
 mod table;
 #[cfg(test)]
 mod tests;
 
 pub use note::Note;
+pub use release::{read_bundle, BundleEvidence, Product};
 pub use table::{status_word, to_csv, to_table};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -120,7 +123,15 @@ pub struct Summary {
 pub struct Report {
     pub report: &'static str,
     pub release: String,
+    /// When this report was made (UTC, RFC 3339).
+    pub generated: String,
     pub receipts_read: usize,
+    /// SHA-256 of the registry file the report was made from.
+    pub registry_sha256: Option<Sha256Digest>,
+    /// The release's bundle (`--bundle`): its manifest digest, the notice
+    /// and the products; absent when only a release ID was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<BundleEvidence>,
     pub summary: Summary,
     /// Instruments patched in one mode only first, then in registry order.
     pub rows: Vec<Row>,
@@ -184,14 +195,19 @@ fn judge(reg: &Registry, file: String, bytes: &[u8]) -> Evidence {
     let index = |d: &Device| reg.index_of(&d.serial);
     if let Some(dev) = reg.by_key(&key_id) {
         let device = index(dev);
-        return match verify_receipt(bytes, &dev.public_key) {
+        let key = dev
+            .keys
+            .iter()
+            .find(|k| k.key_id() == &key_id)
+            .expect("indexed by this key");
+        return match verify_receipt(bytes, key) {
             Err(e) => Evidence::Invalid {
                 device,
                 mode: claimed.identity.mode,
                 file,
                 why: e.to_string(),
             },
-            Ok(r) => match identity_mismatch(dev, &r) {
+            Ok(r) => match identity_mismatch(dev, &key_id, &r) {
                 Some(why) => Evidence::Invalid {
                     device,
                     mode: r.identity.mode,
@@ -215,13 +231,16 @@ fn judge(reg: &Registry, file: String, bytes: &[u8]) -> Evidence {
     match reg.by_serial(&id.serial) {
         Some(dev) => Evidence::Invalid {
             device: index(dev),
-            mode: id.mode,
-            file,
             why: format!(
                 "signed by key {key_id}, not by {}'s registered device key {}",
                 dev.serial,
-                dev.public_key.key_id()
+                dev.key_of(&id.mode).map_or_else(
+                    || dev.keys[0].key_id().to_string(),
+                    |k| k.key_id().to_string()
+                )
             ),
+            mode: id.mode,
+            file,
         },
         None => Evidence::Unknown(UnknownReceipt {
             file,
@@ -238,8 +257,22 @@ fn judge(reg: &Registry, file: String, bytes: &[u8]) -> Evidence {
 }
 
 /// Why a correctly signed receipt does not describe the registered device.
-fn identity_mismatch(dev: &Device, r: &Receipt) -> Option<String> {
+fn identity_mismatch(dev: &Device, key: &KeyId, r: &Receipt) -> Option<String> {
     let id = &r.identity;
+    // On a dual-boot instrument each mode is its own install with its own
+    // key: a receipt from one mode's key says nothing about the other mode.
+    let modes = dev.modes_of(key);
+    if let Some(want) = dev.key_of(&id.mode) {
+        if !modes.contains(&id.mode.as_str()) {
+            return Some(format!(
+                "signed by the device key of {}'s {} install ({key}), but names mode {}, whose key is {}",
+                dev.serial,
+                modes.join("/"),
+                id.mode,
+                want.key_id()
+            ));
+        }
+    }
     let mut bad = Vec::new();
     if id.serial != dev.serial {
         bad.push(format!("serial {:?}", id.serial));
@@ -354,7 +387,10 @@ pub fn report(receipts: &Path, registry: &Registry, release: &str) -> Result<Rep
     let mut out = Report {
         report: REPORT_FORMAT,
         release: release.to_owned(),
+        generated: crate::instrument::state::now_rfc3339(),
         receipts_read: files.len(),
+        registry_sha256: registry.sha256,
+        bundle: None,
         summary: Summary::default(),
         rows: Vec::new(),
         unknown_receipts: Vec::new(),
@@ -559,7 +595,7 @@ fn summarise(out: &mut Report, instruments: usize) {
 fn unexpected_mode(dev: &Device, file: &str, mode: &str) -> UnknownReceipt {
     UnknownReceipt {
         file: file.to_owned(),
-        key_id: dev.public_key.key_id().clone(),
+        key_id: dev.keys[0].key_id().clone(),
         serial: dev.serial.clone(),
         model: dev.model.clone(),
         mode: mode.to_owned(),

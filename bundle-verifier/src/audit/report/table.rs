@@ -15,11 +15,20 @@ pub fn status_word(lang: Lang, s: Status) -> String {
     }
 }
 
-/// `--csv`: one line per serial × mode, in the order of [`Report::rows`].
-pub fn to_csv(r: &Report) -> String {
-    let mut out = String::from(
-        "serial,mode,model,udi_di,company,status,patched_in_one_mode_only,release,version,time,transaction,receipt,detail\r\n",
+/// The byte-order mark `--csv` starts with: spreadsheets (Excel) then read
+/// the file as UTF-8, umlauts intact, rather than in the locale's code page.
+pub const CSV_BOM: &str = "\u{feff}";
+
+/// `--csv`: one line per serial × mode, in the order of [`Report::rows`],
+/// fields separated by `delimiter` (a cell holding it is quoted).
+pub fn to_csv(r: &Report, delimiter: char) -> String {
+    let sep = delimiter.to_string();
+    let mut out = String::from(CSV_BOM);
+    out.push_str(
+        &"serial,mode,model,udi_di,company,status,patched_in_one_mode_only,release,version,time,transaction,receipt,detail"
+            .replace(',', &sep),
     );
+    out.push_str("\r\n");
     for row in &r.rows {
         let f = [
             row.serial.as_str(),
@@ -41,7 +50,7 @@ pub fn to_csv(r: &Report) -> String {
             row.detail.as_deref().unwrap_or(""),
         ];
         let line: Vec<String> = f.iter().map(|s| csv_cell(s)).collect();
-        out.push_str(&line.join(","));
+        out.push_str(&line.join(&sep));
         out.push_str("\r\n");
     }
     out
