@@ -39,6 +39,7 @@ pub fn input_kind(l: Lang, kind: InputKind) -> String {
     match kind {
         InputKind::KeyFile => fl!(l, "input-key-file"),
         InputKind::Identity => fl!(l, "input-identity"),
+        InputKind::Config => fl!(l, "input-config"),
         InputKind::Registry => fl!(l, "input-registry"),
         InputKind::Receipt => fl!(l, "input-receipt"),
         InputKind::TrustRoot => fl!(l, "input-trust-root"),
@@ -115,6 +116,8 @@ impl Error {
             Error::NotConfirmed { .. } => return fl!(lang, "hint-not-confirmed"),
             Error::Downgrade { .. } | Error::Replay { .. } => return fl!(lang, "hint-use-newest"),
             Error::FilesInUse { .. } => return fl!(lang, "hint-files-in-use"),
+            Error::ConfigFile { .. } => return fl!(lang, "hint-config-file"),
+            Error::NotSet { .. } => return fl!(lang, "hint-not-set"),
             _ => {}
         }
         match self.class() {
@@ -127,11 +130,38 @@ impl Error {
     }
 }
 
+/// Why the config file at `path` was not used.
+fn config_problem(
+    l: Lang,
+    path: &std::path::Path,
+    p: &crate::instrument::config::ConfigProblem,
+) -> String {
+    use crate::instrument::config::{ConfigProblem::*, FoundBy, ENV};
+    match p {
+        Missing { named_by } => {
+            let by = match named_by {
+                FoundBy::Env => ENV,
+                _ => "--config",
+            };
+            fl!(l, "error-config-missing", path = path, by = by)
+        }
+        Unreadable(d) => fl!(l, "error-config-unreadable", path = path, detail = d),
+        Invalid(d) => fl!(l, "error-config-invalid", path = path, detail = d),
+        Empty { key } => fl!(l, "error-config-empty", path = path, key = *key),
+        BothTrust => fl!(l, "error-config-both-trust", path = path),
+        NoName { key } => fl!(l, "error-config-no-name", path = path, key = key),
+        BadLang { value } => fl!(l, "error-config-lang", path = path, value = value),
+        BadIdentity(d) => fl!(l, "error-config-identity", path = path, detail = d),
+    }
+}
+
 /// Errors of reading the bytes: the container, manifest, payload and SBOM.
 fn container_error(e: &Error, l: Lang) -> Option<String> {
     use Error::*;
     Some(match e {
         Config(m) => fl!(l, "error-config", detail = m),
+        ConfigFile { path, problem } => config_problem(l, path, problem),
+        NotSet { flag, key } => fl!(l, "error-not-set", flag = *flag, key = *key),
         InputTooLarge { kind, path, limit } => fl!(
             l,
             "error-input-too-large",

@@ -6,6 +6,7 @@
 
 pub mod check;
 mod commit;
+pub mod config;
 pub mod export;
 pub mod identity;
 pub mod install;
