@@ -17,3 +17,4 @@ pub mod rollback;
 pub mod scan;
 pub mod state;
 mod switch;
+pub mod usb;
