@@ -388,3 +388,41 @@ fn device_init_prints_the_registry_lines_for_serial_and_mode() {
         assert!(shown.contains(want), "{want:?} missing in:\n{shown}");
     }
 }
+
+/// The README's config file examples (Linux and Windows) are valid files.
+#[test]
+fn the_readme_config_examples_are_valid() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let mut found = 0;
+    for start in [
+        "    # /etc/bundle-verifier/config.toml",
+        "    # C:\\ProgramData\\bundle-verifier\\config.toml",
+    ] {
+        let at = readme
+            .find(start)
+            .unwrap_or_else(|| panic!("{start:?} not in README"));
+        let block: String = readme[at..]
+            .lines()
+            .take_while(|l| l.starts_with("    ") || l.is_empty())
+            .scan(0, |blank, l| {
+                *blank = if l.is_empty() { *blank + 1 } else { 0 };
+                (*blank < 2).then(|| format!("{}\n", l.strip_prefix("    ").unwrap_or(l)))
+            })
+            .collect();
+        let s = Scratch::new();
+        let p = s.path("config.toml");
+        std::fs::write(&p, &block).unwrap();
+        let out = bv()
+            .arg("--config")
+            .arg(&p)
+            .args(["config", "show", "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{block}\n{}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["settings"]["root"]["source"], "config");
+        assert_eq!(v["settings"]["instrument"]["source"], "config");
+        found += 1;
+    }
+    assert_eq!(found, 2);
+}
