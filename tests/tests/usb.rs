@@ -266,3 +266,53 @@ fn usb_on_a_read_only_stick_says_where_the_receipts_are() {
     );
     assert!(!t.stick.join("receipts").is_dir());
 }
+
+/// A bundle's file name is untrusted: control characters in it are shown,
+/// never sent to the terminal.
+#[cfg(unix)]
+#[test]
+fn usb_shows_control_characters_in_bundle_names_instead_of_obeying_them() {
+    let t = setup();
+    t.nextseq("old", 1, "one");
+    t.nextseq("new", 2, "two");
+    std::fs::rename(
+        t.stick.join("old.bundle"),
+        t.stick.join("old\u{1b}[2J\u{202e}.bundle"),
+    )
+    .unwrap();
+    let shown = ok(t
+        .usb()
+        .args(["--yes", "--confirm", "backup"])
+        .output()
+        .unwrap());
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{202e}'),
+        "{shown}"
+    );
+    assert!(shown.contains("old\\u{1b}[2J\\u{202e}.bundle"), "{shown}");
+}
+
+/// Without DIR, the mounted removable drives are searched; with none (as on
+/// a build machine), the technician is told to plug the stick in or name it.
+#[test]
+fn usb_without_a_stick_says_so_with_exit_2() {
+    if !bundle_verifier::platform::removable_media().is_empty() {
+        eprintln!("skipped: this machine has removable media mounted");
+        return;
+    }
+    let t = setup();
+    let before = snapshot(&t.root);
+    let out = verifier()
+        .env("BUNDLE_VERIFIER_CONFIG", &t.config)
+        .env("LANG", "C")
+        .args(["usb", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("No USB stick found"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(snapshot(&t.root), before);
+}

@@ -7,6 +7,8 @@ error-config-invalid = die Konfigurationsdatei { $path } ist ungültig: { $detai
 error-config-empty = Konfigurationsdatei { $path }: { $key } darf nicht leer sein
 error-config-both-trust = die Konfigurationsdatei { $path } setzt sowohl trust_root als auch trusted_keys; behalten Sie eines
 error-config-no-name = Konfigurationsdatei { $path }: der Befehl { $key } muss {"{"}name{"}"} enthalten, wo der Name des Dienstes steht
+error-config-owner = die Konfigurationsdatei { $path } gehört einem anderen Benutzer: wer sie ändern kann, bestimmt, wem dieses Gerät vertraut; sie muss Ihnen oder root gehören
+error-config-writable = die Konfigurationsdatei { $path } ist für andere Benutzer beschreibbar: wer sie ändern kann, bestimmt, wem dieses Gerät vertraut; entziehen Sie ihnen das Schreibrecht (chmod go-w)
 error-config-lang = Konfigurationsdatei { $path }: lang = "{ $value }" ist keine Sprache dieses Programms (en, de, fr)
 error-config-identity = Konfigurationsdatei { $path }: die Tabelle [instrument] ist keine gültige Geräteidentität: { $detail }
 error-not-set = { $key } fehlt: geben Sie { $flag } an oder setzen Sie { $key } in der Konfigurationsdatei

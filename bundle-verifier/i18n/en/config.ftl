@@ -7,6 +7,8 @@ error-config-invalid = the config file { $path } is not valid: { $detail }
 error-config-empty = the config file { $path }: { $key } must not be empty
 error-config-both-trust = the config file { $path } sets both trust_root and trusted_keys; keep one
 error-config-no-name = the config file { $path }: the command { $key } must contain {"{"}name{"}"}, where the service's name goes
+error-config-owner = the config file { $path } belongs to another user: whoever can change it chooses what this instrument trusts; it must belong to you or to root
+error-config-writable = the config file { $path } is writable by other users: whoever can change it chooses what this instrument trusts; remove their write access (chmod go-w)
 error-config-lang = the config file { $path }: lang = "{ $value }" is not a language this tool speaks (en, de, fr)
 error-config-identity = the config file { $path }: the [instrument] table is not a valid identity: { $detail }
 error-not-set = no { $key } given: use { $flag }, or set { $key } in the config file

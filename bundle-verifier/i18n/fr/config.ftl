@@ -7,6 +7,8 @@ error-config-invalid = le fichier de configuration { $path } n'est pas valide : 
 error-config-empty = fichier de configuration { $path } : { $key } ne doit pas être vide
 error-config-both-trust = le fichier de configuration { $path } définit à la fois trust_root et trusted_keys ; n'en gardez qu'un
 error-config-no-name = fichier de configuration { $path } : la commande { $key } doit contenir {"{"}name{"}"}, à la place du nom du service
+error-config-owner = le fichier de configuration { $path } appartient à un autre utilisateur : qui peut le modifier choisit ce à quoi cet instrument fait confiance ; il doit vous appartenir ou appartenir à root
+error-config-writable = le fichier de configuration { $path } est modifiable par d'autres utilisateurs : qui peut le modifier choisit ce à quoi cet instrument fait confiance ; retirez-leur le droit d'écriture (chmod go-w)
 error-config-lang = fichier de configuration { $path } : lang = « { $value } » n'est pas une langue de cet outil (en, de, fr)
 error-config-identity = fichier de configuration { $path } : la table [instrument] n'est pas une identité valide : { $detail }
 error-not-set = { $key } manquant : utilisez { $flag }, ou définissez { $key } dans le fichier de configuration

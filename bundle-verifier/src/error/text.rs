@@ -151,6 +151,10 @@ fn config_problem(
         BothTrust => fl!(l, "error-config-both-trust", path = path),
         NoName { key } => fl!(l, "error-config-no-name", path = path, key = key),
         BadLang { value } => fl!(l, "error-config-lang", path = path, value = value),
+        NotPrivate {
+            why: "owned-by-other",
+        } => fl!(l, "error-config-owner", path = path),
+        NotPrivate { .. } => fl!(l, "error-config-writable", path = path),
         BadIdentity(d) => fl!(l, "error-config-identity", path = path, detail = d),
     }
 }

@@ -49,6 +49,10 @@ pub enum ConfigProblem {
     BothTrust,
     /// A `[services]` command without `{name}`.
     NoName { key: String },
+    /// Writable by other users, or owned by another user: whoever can change
+    /// it chooses what the instrument trusts. The reason code of
+    /// [`crate::platform::check_private_file`].
+    NotPrivate { why: &'static str },
     /// A language this tool does not speak.
     BadLang { value: String },
     /// The inline `[instrument]` table is not a valid identity.
@@ -207,6 +211,10 @@ impl Config {
             path: path.to_owned(),
             problem,
         };
+        // It names the keys to trust and where to install, as root.
+        if let Ok(Err(why)) = crate::platform::check_private_file(path) {
+            return Err(bad(ConfigProblem::NotPrivate { why }));
+        }
         let bytes =
             read_input(path, InputKind::Config, &Limits::default()).map_err(|e| match e {
                 Error::Io { source, .. } => bad(ConfigProblem::Unreadable(source.to_string())),
@@ -403,6 +411,27 @@ mod tests {
                 )
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_others_can_write_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("config.toml");
+        std::fs::write(&p, "root = 'r'\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o646)).unwrap();
+        assert!(matches!(
+            Config::load(&p, FoundBy::Flag),
+            Err(Error::ConfigFile {
+                problem: ConfigProblem::NotPrivate {
+                    why: "writable-by-others"
+                },
+                ..
+            })
+        ));
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(Config::load(&p, FoundBy::Flag).is_ok());
     }
 
     #[test]

@@ -165,3 +165,11 @@ pub const SERVICE_CONTROL_MANAGER: bool = os::SERVICE_CONTROL_MANAGER;
 pub fn removable_media() -> Vec<std::path::PathBuf> {
     os::removable_media()
 }
+
+/// Whether the file at `path` (followed if a link) is safe to take settings
+/// from: on Unix owned by this user or root and writable by no one else
+/// (`Err` names why not: `owned-by-other`, `writable-by-others`); on Windows
+/// the file's access list is the administrator's to set, and this is `Ok`.
+pub fn check_private_file(path: &Path) -> io::Result<Result<(), &'static str>> {
+    Ok(os::check_private(&std::fs::metadata(path)?))
+}
