@@ -223,7 +223,7 @@ impl Config {
         let text = std::str::from_utf8(&bytes)
             .map_err(|e| bad(ConfigProblem::Unreadable(format!("not UTF-8 text ({e})"))))?;
         let raw: Raw =
-            toml::from_str(text).map_err(|e| bad(ConfigProblem::Invalid(e.to_string())))?;
+            toml::from_str(text).map_err(|e| bad(ConfigProblem::Invalid(one_line(text, &e))))?;
         // Relative paths are relative to the file's folder, wherever the
         // command is run from.
         let base = std::path::absolute(path)
@@ -293,7 +293,7 @@ impl Config {
             }
         }
         Ok(Config {
-            path: path.to_owned(),
+            path: std::path::absolute(path).unwrap_or_else(|_| path.to_owned()),
             found_by,
             root: raw.root.map(|p| abs("root", p)).transpose()?,
             state: raw.state.map(|p| abs("state", p)).transpose()?,
@@ -302,6 +302,18 @@ impl Config {
             lang,
             services: raw.services,
         })
+    }
+}
+
+/// The TOML reader's complaint on one line, with its line number (its own
+/// text draws the line with a caret over several lines).
+fn one_line(text: &str, e: &toml::de::Error) -> String {
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {}", e.message().trim_end())
+        }
+        None => e.message().trim_end().to_owned(),
     }
 }
 
@@ -354,7 +366,7 @@ mod tests {
             other => panic!("{t:?} gave {other:?}"),
         };
         assert!(
-            matches!(invalid("roots = \"x\"\n"), ConfigProblem::Invalid(m) if m.contains("roots"))
+            matches!(invalid("root = 'r'\nroots = \"x\"\n"), ConfigProblem::Invalid(m) if m.starts_with("line 2: unknown field `roots`"))
         );
         assert!(matches!(
             invalid("[services]\nrestart = [\"x\"]\n"),
