@@ -426,3 +426,36 @@ fn the_readme_config_examples_are_valid() {
     }
     assert_eq!(found, 2);
 }
+
+/// The file names the keys to trust: one that other users can write is refused.
+#[cfg(unix)]
+#[test]
+fn a_config_file_others_can_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = setup();
+    let cfg = t.config("etc", "");
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o646)).unwrap();
+    let before = snapshot(&t.root);
+    let out = bv()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("apply")
+        .arg(&t.v1)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("is writable by other users"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(snapshot(&t.root), before);
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ok(bv()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("apply")
+        .arg(&t.v1)
+        .output()
+        .unwrap());
+}

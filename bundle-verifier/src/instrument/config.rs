@@ -425,27 +425,6 @@ mod tests {
         }
     }
 
-    #[cfg(unix)]
-    #[test]
-    fn a_file_others_can_write_is_refused() {
-        use std::os::unix::fs::PermissionsExt;
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("config.toml");
-        std::fs::write(&p, "root = 'r'\n").unwrap();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o646)).unwrap();
-        assert!(matches!(
-            Config::load(&p, FoundBy::Flag),
-            Err(Error::ConfigFile {
-                problem: ConfigProblem::NotPrivate {
-                    why: "writable-by-others"
-                },
-                ..
-            })
-        ));
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(Config::load(&p, FoundBy::Flag).is_ok());
-    }
-
     #[test]
     fn a_named_file_must_exist() {
         let d = tempfile::tempdir().unwrap();
