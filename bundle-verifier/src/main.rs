@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use bundle_verifier::i18n::Lang;
 use clap::Parser;
 
-use cli::args::{Cli, Cmd, TrustCmd};
-use cli::{audit, instrument, read, report_failure};
+use cli::args::{Cli, Cmd, ConfigCmd, TrustCmd};
+use cli::{audit, config, instrument, read, report_failure, usb, Failure};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -29,7 +29,32 @@ fn main() -> ExitCode {
         bundle_verifier::platform::default_sigpipe();
     }
     let _console = bundle_verifier::platform::utf8_console();
-    let lang = cli.lang.unwrap_or_else(Lang::from_env);
+    // The config file is read for every command (its `lang` counts for all),
+    // but only a command that uses its settings fails when it is not valid.
+    let settings = config::Settings::load(cli.config.as_deref());
+    let lang = cli
+        .lang
+        .or_else(|| settings.as_ref().ok().and_then(|s| s.lang()))
+        .unwrap_or_else(Lang::from_env);
+    let uses_config = matches!(
+        cli.cmd,
+        Cmd::Apply(_)
+            | Cmd::Rollback(_)
+            | Cmd::Device { .. }
+            | Cmd::Receipts { .. }
+            | Cmd::CheckInstalled(_)
+            | Cmd::Scan(_)
+            | Cmd::Usb(_)
+            | Cmd::Config { .. }
+    );
+    let settings = match settings {
+        Ok(s) => s,
+        Err(e) if uses_config => {
+            return ExitCode::from(report_failure(lang, false, Failure::Plain(e)));
+        }
+        Err(_) => config::Settings { file: None },
+    };
+    let cfg = &settings;
     let (json, result) = match cli.cmd {
         Cmd::Completions { shell } => cli::completions(shell),
         Cmd::Manpage => cli::manpage(),
@@ -37,12 +62,16 @@ fn main() -> ExitCode {
         Cmd::Inspect(a) => read::run_inspect(a, lang),
         Cmd::Extract(a) => read::run_extract(a, lang),
         Cmd::Trust(TrustCmd::Show { root, json }) => read::trust_show(&root, json, lang),
-        Cmd::Apply(a) => instrument::run_apply(a, lang),
-        Cmd::Rollback(a) => instrument::run_rollback(a, lang),
-        Cmd::Device { cmd } => instrument::run_device(cmd, lang),
-        Cmd::Receipts { cmd } => instrument::run_receipts(cmd, lang),
-        Cmd::CheckInstalled(a) => instrument::run_check_installed(a, lang),
-        Cmd::Scan(a) => instrument::run_scan(a, lang),
+        Cmd::Apply(a) => instrument::run_apply(a, lang, cfg),
+        Cmd::Rollback(a) => instrument::run_rollback(a, lang, cfg),
+        Cmd::Device { cmd } => instrument::run_device(cmd, lang, cfg),
+        Cmd::Receipts { cmd } => instrument::run_receipts(cmd, lang, cfg),
+        Cmd::CheckInstalled(a) => instrument::run_check_installed(a, lang, cfg),
+        Cmd::Scan(a) => instrument::run_scan(a, lang, cfg),
+        Cmd::Usb(a) => usb::run_usb(a, lang, cfg),
+        Cmd::Config {
+            cmd: ConfigCmd::Show(a),
+        } => config::run_config_show(a, lang, cli.lang.is_some(), cfg),
         Cmd::Report(a) => audit::run_report(a, lang),
     };
     match result {

@@ -445,7 +445,7 @@ pub fn class_name(c: ExitClass) -> &'static str {
 pub fn error_code(e: &Error) -> &'static str {
     use Error::*;
     match e {
-        Config(_) => "usage",
+        Config(_) | ConfigFile { .. } | NotSet { .. } => "usage",
         InputTooLarge { .. } => "input_too_large",
         NotARegularFile { .. } => "not_a_regular_file",
         OpenBundle { .. } => "cannot_open_bundle",

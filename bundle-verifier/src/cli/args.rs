@@ -17,11 +17,16 @@ pub struct Cli {
     /// system's language settings; English where it names none of these).
     #[arg(long, global = true, value_name = "LANG")]
     pub lang: Option<Lang>,
+    /// The instrument config file (TOML; default: BUNDLE_VERIFIER_CONFIG, else
+    /// /etc/bundle-verifier/config.toml, on Windows
+    /// %ProgramData%\bundle-verifier\config.toml). Options override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub cmd: Cmd,
 }
 
-#[derive(Args)]
+#[derive(Args, Default)]
 pub struct Trust {
     /// The trust root (root.json) whose release keys must sign the bundle.
     #[arg(long = "trust-root", value_name = "ROOT.json")]
@@ -100,6 +105,15 @@ pub enum Cmd {
     CheckInstalled(CheckInstalledArgs),
     /// List the bundles on a mounted stick and whether each applies here.
     Scan(ScanArgs),
+    /// The technician's one step: find the stick, pick the newest bundle
+    /// that applies here, show what it does, ask, apply, and write the
+    /// receipts to the stick.
+    Usb(UsbArgs),
+    /// The instrument config file.
+    Config {
+        #[command(subcommand)]
+        cmd: ConfigCmd,
+    },
     /// Inspect trust root documents.
     #[command(subcommand)]
     Trust(TrustCmd),
@@ -142,20 +156,20 @@ pub struct ExtractArgs {
     pub json: bool,
 }
 
-#[derive(Args)]
+#[derive(Args, Default)]
 pub struct ApplyArgs {
     pub bundle: PathBuf,
     #[command(flatten)]
     pub trust: Trust,
-    /// The instrument identity file (TOML).
+    /// The instrument identity file (TOML; config: `instrument`).
     #[arg(long, value_name = "ID.toml")]
-    pub instrument: PathBuf,
-    /// The instrument's software root, where files are installed.
+    pub instrument: Option<PathBuf>,
+    /// The instrument's software root, where files are installed (config: `root`).
     #[arg(long, value_name = "DIR")]
-    pub root: PathBuf,
-    /// The verifier's state directory on the instrument (backups, records).
+    pub root: Option<PathBuf>,
+    /// The verifier's state directory on the instrument: backups, records (config: `state`).
     #[arg(long, value_name = "DIR")]
-    pub state: PathBuf,
+    pub state: Option<PathBuf>,
     /// Verify everything and show what would change, but change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -175,9 +189,9 @@ pub struct ApplyArgs {
 #[derive(Args)]
 pub struct RollbackArgs {
     #[arg(long, value_name = "DIR")]
-    pub root: PathBuf,
+    pub root: Option<PathBuf>,
     #[arg(long, value_name = "DIR")]
-    pub state: PathBuf,
+    pub state: Option<PathBuf>,
     /// Show what would be rolled back, but change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -229,9 +243,9 @@ pub struct CheckInstalledArgs {
     #[command(flatten)]
     pub trust: Trust,
     #[arg(long, value_name = "DIR")]
-    pub root: PathBuf,
+    pub root: Option<PathBuf>,
     #[arg(long, value_name = "DIR")]
-    pub state: PathBuf,
+    pub state: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
 }
@@ -242,7 +256,7 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub trust: Trust,
     #[arg(long, value_name = "ID.toml")]
-    pub instrument: PathBuf,
+    pub instrument: Option<PathBuf>,
     /// The state directory, to also tell bundles already applied or older.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
@@ -255,14 +269,17 @@ pub enum DeviceCmd {
     /// Create the device key (once); prints its key ID and public key.
     Init {
         #[arg(long, value_name = "DIR")]
-        state: PathBuf,
+        state: Option<PathBuf>,
+        /// The identity whose serial and mode to print in the registry's form.
+        #[arg(long, value_name = "ID.toml")]
+        instrument: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
     /// Print the device public key (SPKI PEM) alone.
     Pubkey {
         #[arg(long, value_name = "DIR")]
-        state: PathBuf,
+        state: Option<PathBuf>,
     },
 }
 
@@ -271,10 +288,51 @@ pub enum ReceiptsCmd {
     /// Copy every receipt and the device public key to DIR (e.g. the USB stick).
     Export {
         #[arg(long, value_name = "DIR")]
-        state: PathBuf,
+        state: Option<PathBuf>,
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Args)]
+pub struct UsbArgs {
+    /// The stick's folder (default: the mounted removable drives).
+    pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: Trust,
+    #[arg(long, value_name = "ID.toml")]
+    pub instrument: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Install without asking (the release's steps still need --confirm).
+    #[arg(long)]
+    pub yes: bool,
+    /// Confirm a step the release requires (e.g. `--confirm backup`); repeat for each.
+    #[arg(long = "confirm", value_name = "ID")]
+    pub confirm: Vec<String>,
+}
+
+#[derive(Subcommand)]
+pub enum ConfigCmd {
+    /// Print each effective setting and where it comes from (option,
+    /// config file, environment, default).
+    Show(ConfigShowArgs),
+}
+
+#[derive(Args)]
+pub struct ConfigShowArgs {
+    #[command(flatten)]
+    pub trust: Trust,
+    #[arg(long, value_name = "ID.toml")]
+    pub instrument: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
 }

@@ -8,14 +8,16 @@ use bundle_verifier::instrument::state::StateDir;
 use bundle_verifier::{Error, ExitClass, Identity, Limits};
 
 use super::args::{ApplyArgs, CheckInstalledArgs, DeviceCmd, ReceiptsCmd, RollbackArgs, ScanArgs};
+use super::config::Settings;
 use super::out::{out, outln};
 use super::read::print_signatures;
 use super::{name, print_json, progress_bar, recovered, release_name, Failure, Outcome, Terminal};
 
-pub fn run_apply(a: ApplyArgs, lang: Lang) -> Outcome {
+pub fn run_apply(a: ApplyArgs, lang: Lang, cfg: &Settings) -> Outcome {
     let r = (|| -> Result<(), Failure> {
-        let trust = a.trust.load(Some(&a.state))?;
-        let identity = Identity::load(&a.instrument)?;
+        let (root, state) = (cfg.root(&a.root)?, cfg.state(&a.state)?);
+        let trust = cfg.trust(&a.trust, Some(&state))?;
+        let identity = cfg.identity(&a.instrument)?;
         let ui = Terminal {
             bar: progress_bar(&a.bundle, fl!(lang, "progress-stage")),
             lang,
@@ -27,7 +29,7 @@ pub fn run_apply(a: ApplyArgs, lang: Lang) -> Outcome {
             confirmed: a.confirm,
             backup_to: a.backup_to,
         };
-        let r = apply(&a.bundle, &trust, &identity, &a.root, &a.state, &opts, &ui);
+        let r = apply(&a.bundle, &trust, &identity, &root, &state, &opts, &ui);
         ui.bar.finish_and_clear();
         let r = r.map_err(Failure::Apply)?;
         if a.json {
@@ -122,9 +124,10 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
     }
 }
 
-pub fn run_rollback(a: RollbackArgs, lang: Lang) -> Outcome {
+pub fn run_rollback(a: RollbackArgs, lang: Lang, cfg: &Settings) -> Outcome {
     let r = (|| -> Result<(), Failure> {
-        let r = bundle_verifier::instrument::rollback::rollback(&a.root, &a.state, a.dry_run)?;
+        let (root, state) = (cfg.root(&a.root)?, cfg.state(&a.state)?);
+        let r = bundle_verifier::instrument::rollback::rollback(&root, &state, a.dry_run)?;
         if let Some(rec) = &r.recovered {
             eprintln!("{}", recovered(lang, rec));
         }
@@ -171,11 +174,16 @@ pub fn run_rollback(a: RollbackArgs, lang: Lang) -> Outcome {
     (a.json, r)
 }
 
-pub fn run_device(cmd: DeviceCmd, lang: Lang) -> Outcome {
+pub fn run_device(cmd: DeviceCmd, lang: Lang, cfg: &Settings) -> Outcome {
     match cmd {
-        DeviceCmd::Init { state, json } => {
+        DeviceCmd::Init {
+            state,
+            instrument,
+            json,
+        } => {
             let r = (|| -> Result<(), Failure> {
-                let state = StateDir::open(&state)?;
+                let identity = cfg.identity_opt(&instrument)?;
+                let state = StateDir::open(&cfg.state(&state)?)?;
                 if state.has_device_key()? {
                     let (k, _) = state.device_key(false)?;
                     let text = fl!(lang, "device-exists", id = k.key_id().as_str());
@@ -183,14 +191,25 @@ pub fn run_device(cmd: DeviceCmd, lang: Lang) -> Outcome {
                 }
                 let (k, _) = state.device_key(true)?;
                 let pem = k.public_key().to_pem();
+                let install = identity.as_ref().map(registry_lines);
                 if json {
                     print_json(&serde_json::json!({
                         "ok": true, "key_id": k.key_id(), "public_key": pem,
                         "public_key_file": state.device_pub_path(),
+                        "serial": identity.as_ref().map(|i| &i.serial),
+                        "mode": identity.as_ref().map(|i| &i.mode),
+                        "registry": install.as_ref().map(|(_, lines)| lines),
                     }));
                 } else {
                     outln!("{}", fl!(lang, "device-created", id = k.key_id().as_str()));
                     out!("{pem}");
+                    if let Some((file, lines)) = install {
+                        outln!();
+                        outln!("{}", fl!(lang, "device-registry-lines", file = file));
+                        for l in lines.lines() {
+                            outln!("  {}", visible(l));
+                        }
+                    }
                 }
                 Ok(())
             })();
@@ -198,7 +217,7 @@ pub fn run_device(cmd: DeviceCmd, lang: Lang) -> Outcome {
         }
         DeviceCmd::Pubkey { state } => {
             let r = (|| -> Result<(), Failure> {
-                let state = StateDir::open(&state)?;
+                let state = StateDir::open(&cfg.state(&state)?)?;
                 let (k, _) = state.device_key(false)?;
                 out!("{}", k.public_key().to_pem());
                 Ok(())
@@ -208,9 +227,10 @@ pub fn run_device(cmd: DeviceCmd, lang: Lang) -> Outcome {
     }
 }
 
-pub fn run_receipts(cmd: ReceiptsCmd, lang: Lang) -> Outcome {
+pub fn run_receipts(cmd: ReceiptsCmd, lang: Lang, cfg: &Settings) -> Outcome {
     let ReceiptsCmd::Export { state, to, json } = cmd;
     let r = (|| -> Result<(), Failure> {
+        let state = cfg.state(&state)?;
         let r = bundle_verifier::instrument::export::export(&state, &to)?;
         if json {
             print_json(&serde_json::json!({"ok": true, "exported": r}));
@@ -223,15 +243,11 @@ pub fn run_receipts(cmd: ReceiptsCmd, lang: Lang) -> Outcome {
     (json, r)
 }
 
-pub fn run_check_installed(a: CheckInstalledArgs, lang: Lang) -> Outcome {
+pub fn run_check_installed(a: CheckInstalledArgs, lang: Lang, cfg: &Settings) -> Outcome {
     let r = (|| -> Result<(), Failure> {
-        let trust = if a.trust.trust_root.is_none() && a.trust.trusted_key.is_empty() {
-            None
-        } else {
-            Some(a.trust.load(None)?)
-        };
-        let r =
-            bundle_verifier::instrument::check::check_installed(&a.root, &a.state, trust.as_ref())?;
+        let trust = cfg.trust_opt(&a.trust)?;
+        let (root, state) = (cfg.root(&a.root)?, cfg.state(&a.state)?);
+        let r = bundle_verifier::instrument::check::check_installed(&root, &state, trust.as_ref())?;
         if let Some(rec) = &r.recovered {
             eprintln!("{}", recovered(lang, rec));
         }
@@ -275,15 +291,16 @@ pub fn run_check_installed(a: CheckInstalledArgs, lang: Lang) -> Outcome {
     (a.json, r)
 }
 
-pub fn run_scan(a: ScanArgs, lang: Lang) -> Outcome {
+pub fn run_scan(a: ScanArgs, lang: Lang, cfg: &Settings) -> Outcome {
     let r = (|| -> Result<(), Failure> {
-        let trust = a.trust.load(a.state.as_deref())?;
-        let identity = Identity::load(&a.instrument)?;
+        let state = cfg.state_opt(&a.state);
+        let trust = cfg.trust(&a.trust, state.as_deref())?;
+        let identity = cfg.identity(&a.instrument)?;
         let found = bundle_verifier::instrument::scan::scan(
             &a.dir,
             &trust,
             &identity,
-            a.state.as_deref(),
+            state.as_deref(),
             &Limits::default(),
         )?;
         if a.json {
@@ -340,4 +357,25 @@ pub fn run_scan(a: ScanArgs, lang: Lang) -> Outcome {
         Ok(())
     })();
     (a.json, r)
+}
+
+/// The registry's `[[device]]` and `[[device.install]]` lines for this
+/// install (TOML, values quoted as TOML strings), and the key file they name.
+fn registry_lines(id: &Identity) -> (String, String) {
+    let q = |s: &str| toml::Value::String(s.into()).to_string();
+    let file = format!("keys/{}-{}.pub", id.serial, id.mode);
+    let mut lines = format!(
+        "[[device]]\nserial = {}\nmodel = {}\n",
+        q(&id.serial),
+        q(&id.model)
+    );
+    if let Some(u) = &id.udi_di {
+        lines.push_str(&format!("udi_di = {}\n", q(u)));
+    }
+    lines.push_str(&format!(
+        "[[device.install]]\nmode = {}\npublic_key_file = {}\n",
+        q(&id.mode),
+        q(&file)
+    ));
+    (file, lines)
 }

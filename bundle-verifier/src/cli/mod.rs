@@ -4,9 +4,11 @@
 
 pub mod args;
 pub mod audit;
+pub mod config;
 pub mod instrument;
 pub mod out;
 pub mod read;
+pub mod usb;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;

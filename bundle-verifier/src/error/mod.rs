@@ -48,6 +48,16 @@ pub enum ExitClass {
 #[error("{}", self.text(crate::i18n::Lang::ENGLISH))]
 pub enum Error {
     Config(String),
+    /// The instrument config file is missing (where named) or not valid.
+    ConfigFile {
+        path: PathBuf,
+        problem: crate::instrument::config::ConfigProblem,
+    },
+    /// A setting neither an option (`flag`) nor the config file (`key`) gives.
+    NotSet {
+        flag: &'static str,
+        key: &'static str,
+    },
     /// A file read whole (key, identity, registry, receipt, trust root,
     /// state record) is larger than its limit; it was not read.
     InputTooLarge {
@@ -262,9 +272,12 @@ impl Error {
     pub fn class(&self) -> ExitClass {
         use Error::*;
         match self {
-            Config(_) | InputTooLarge { .. } | NotARegularFile { .. } | OpenBundle { .. } => {
-                ExitClass::Usage
-            }
+            Config(_)
+            | ConfigFile { .. }
+            | NotSet { .. }
+            | InputTooLarge { .. }
+            | NotARegularFile { .. }
+            | OpenBundle { .. } => ExitClass::Usage,
             NotABundle
             | UnsupportedContainer { .. }
             | Truncated { .. }

@@ -39,6 +39,7 @@ pub fn input_kind(l: Lang, kind: InputKind) -> String {
     match kind {
         InputKind::KeyFile => fl!(l, "input-key-file"),
         InputKind::Identity => fl!(l, "input-identity"),
+        InputKind::Config => fl!(l, "input-config"),
         InputKind::Registry => fl!(l, "input-registry"),
         InputKind::Receipt => fl!(l, "input-receipt"),
         InputKind::TrustRoot => fl!(l, "input-trust-root"),
@@ -117,6 +118,8 @@ impl Error {
             Error::FilesInUse { .. } => return fl!(lang, "hint-files-in-use"),
             Error::ChangedSinceInstall { .. } => return fl!(lang, "hint-changed-since-install"),
             Error::NothingToRollBack { .. } => return fl!(lang, "hint-nothing-to-roll-back"),
+            Error::ConfigFile { .. } => return fl!(lang, "hint-config-file"),
+            Error::NotSet { .. } => return fl!(lang, "hint-not-set"),
             _ => {}
         }
         match self.class() {
@@ -130,11 +133,42 @@ impl Error {
     }
 }
 
+/// Why the config file at `path` was not used.
+fn config_problem(
+    l: Lang,
+    path: &std::path::Path,
+    p: &crate::instrument::config::ConfigProblem,
+) -> String {
+    use crate::instrument::config::{ConfigProblem::*, FoundBy, ENV};
+    match p {
+        Missing { named_by } => {
+            let by = match named_by {
+                FoundBy::Env => ENV,
+                _ => "--config",
+            };
+            fl!(l, "error-config-missing", path = path, by = by)
+        }
+        Unreadable(d) => fl!(l, "error-config-unreadable", path = path, detail = d),
+        Invalid(d) => fl!(l, "error-config-invalid", path = path, detail = d),
+        Empty { key } => fl!(l, "error-config-empty", path = path, key = *key),
+        BothTrust => fl!(l, "error-config-both-trust", path = path),
+        NoName { key } => fl!(l, "error-config-no-name", path = path, key = key),
+        BadLang { value } => fl!(l, "error-config-lang", path = path, value = value),
+        NotPrivate {
+            why: "owned-by-other",
+        } => fl!(l, "error-config-owner", path = path),
+        NotPrivate { .. } => fl!(l, "error-config-writable", path = path),
+        BadIdentity(d) => fl!(l, "error-config-identity", path = path, detail = d),
+    }
+}
+
 /// Errors of reading the bytes: the container, manifest, payload and SBOM.
 fn container_error(e: &Error, l: Lang) -> Option<String> {
     use Error::*;
     Some(match e {
         Config(m) => fl!(l, "error-config", detail = m),
+        ConfigFile { path, problem } => config_problem(l, path, problem),
+        NotSet { flag, key } => fl!(l, "error-not-set", flag = *flag, key = *key),
         InputTooLarge { kind, path, limit } => fl!(
             l,
             "error-input-too-large",

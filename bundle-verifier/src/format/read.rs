@@ -22,6 +22,8 @@ pub enum InputKind {
     KeyFile,
     /// The instrument identity (`ID.toml`).
     Identity,
+    /// The instrument config file (`config.toml`).
+    Config,
     /// The device registry of `report`.
     Registry,
     /// A receipt an instrument signed.
@@ -45,7 +47,7 @@ impl InputKind {
     pub fn limit(self, l: &Limits) -> u64 {
         match self {
             InputKind::KeyFile => l.max_key_file_bytes,
-            InputKind::Identity => l.max_identity_bytes,
+            InputKind::Identity | InputKind::Config => l.max_identity_bytes,
             InputKind::Registry => l.max_registry_bytes,
             InputKind::Receipt => l.max_receipt_bytes,
             InputKind::TrustRoot => l.max_trust_root_bytes,

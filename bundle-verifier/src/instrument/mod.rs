@@ -6,6 +6,7 @@
 
 pub mod check;
 mod commit;
+pub mod config;
 pub mod export;
 pub mod identity;
 pub mod install;
@@ -17,3 +18,4 @@ pub mod rollback;
 pub mod scan;
 pub mod state;
 mod switch;
+pub mod usb;

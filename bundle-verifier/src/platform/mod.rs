@@ -147,3 +147,29 @@ pub fn is_disk_full(e: &io::Error) -> bool {
         io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
     )
 }
+
+/// Where the instrument config file is looked for when neither `--config`
+/// nor `BUNDLE_VERIFIER_CONFIG` names one: `/etc/bundle-verifier/config.toml`
+/// on Unix, `%ProgramData%\bundle-verifier\config.toml` on Windows.
+pub fn default_config_path() -> std::path::PathBuf {
+    os::default_config_path()
+}
+
+/// Whether services are run by the Windows Service Control Manager (no
+/// commands to configure) rather than by commands such as `systemctl`.
+pub const SERVICE_CONTROL_MANAGER: bool = os::SERVICE_CONTROL_MANAGER;
+
+/// The mounted removable media (USB sticks) where the system can tell:
+/// Windows' removable drives (`GetDriveTypeW` = `DRIVE_REMOVABLE`), on Linux
+/// the folders `/media/*/*` and `/run/media/*/*` where desktops mount them.
+pub fn removable_media() -> Vec<std::path::PathBuf> {
+    os::removable_media()
+}
+
+/// Whether the file at `path` (followed if a link) is safe to take settings
+/// from: on Unix owned by this user or root and writable by no one else
+/// (`Err` names why not: `owned-by-other`, `writable-by-others`); on Windows
+/// the file's access list is the administrator's to set, and this is `Ok`.
+pub fn check_private_file(path: &Path) -> io::Result<Result<(), &'static str>> {
+    Ok(os::check_private(&std::fs::metadata(path)?))
+}

@@ -34,6 +34,28 @@ pub fn owner_only(_: &File) -> io::Result<()> {
     Ok(())
 }
 
+pub fn default_config_path() -> std::path::PathBuf {
+    "/etc/bundle-verifier/config.toml".into()
+}
+
+pub const SERVICE_CONTROL_MANAGER: bool = false;
+
+pub fn removable_media() -> Vec<std::path::PathBuf> {
+    // Desktops mount sticks at /media/USER/LABEL or /run/media/USER/LABEL.
+    let mut out = Vec::new();
+    for base in ["/media", "/run/media"] {
+        for user in fs::read_dir(base).into_iter().flatten().flatten() {
+            for m in fs::read_dir(user.path()).into_iter().flatten().flatten() {
+                if m.file_type().is_ok_and(|t| t.is_dir()) {
+                    out.push(m.path());
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 pub fn assert_owner_only(path: &Path) {
     use std::os::unix::fs::PermissionsExt;

@@ -274,6 +274,33 @@ pub fn ui_languages() -> Vec<String> {
     sys_locale::get_locales().collect()
 }
 
+pub fn default_config_path() -> std::path::PathBuf {
+    let base = std::env::var_os("ProgramData")
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| r"C:\ProgramData".into());
+    Path::new(&base).join("bundle-verifier").join("config.toml")
+}
+
+pub const SERVICE_CONTROL_MANAGER: bool = true;
+
+/// The roots (`E:\`) of the drives Windows reports as removable.
+pub fn removable_media() -> Vec<std::path::PathBuf> {
+    use windows_sys::Win32::Storage::FileSystem::{GetDriveTypeW, GetLogicalDrives};
+    const DRIVE_REMOVABLE: u32 = 2;
+    // SAFETY: no arguments.
+    let mask = unsafe { GetLogicalDrives() };
+    (0..26u8)
+        .filter(|i| mask & (1 << i) != 0)
+        .filter_map(|i| {
+            let root = format!("{}:\\", char::from(b'A' + i));
+            let wide: Vec<u16> = root.encode_utf16().chain([0]).collect();
+            // SAFETY: a NUL-terminated UTF-16 string that outlives the call.
+            let kind = unsafe { GetDriveTypeW(wide.as_ptr()) };
+            (kind == DRIVE_REMOVABLE).then(|| root.into())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
