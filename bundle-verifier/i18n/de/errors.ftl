@@ -120,3 +120,5 @@ input-manifest = installiertes Manifest
 input-signatures = installierte Signaturen
 input-sbom = Stückliste (SBOM)
 input-spec = Freigabebeschreibung
+error-not-intact = { $installed } ist im Modus { $mode } installiert, aber das Wurzelverzeichnis stimmt nicht mehr damit überein: { $modified } verändert, { $missing } fehlend, { $unexpected } unerwartete Dateien.
+hint-not-intact = Es wurde nichts verändert. `bundle-verifier check-installed` nennt die Dateien; `apply --reinstall` installiert dieselbe Version erneut.

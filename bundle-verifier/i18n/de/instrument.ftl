@@ -54,3 +54,10 @@ exported = { $count ->
     [one] { $count } Beleg und der öffentliche Geräteschlüssel wurden nach { $dir } kopiert.
    *[other] { $count } Belege und der öffentliche Geräteschlüssel wurden nach { $dir } kopiert.
 }
+
+# The apply summary (the file list only with --list).
+nothing-to-do = NICHTS ZU TUN: { $release } ist im Modus { $mode } bereits installiert, und seine { $files } Dateien sind unverändert.
+summary-target = Ziel: { $model }, Modus { $mode }; { $files } Dateien, { $mib } MiB
+summary-list-hint = die Liste der Dateien: mit --list
+next-dry-run = weiter: denselben Befehl ohne --dry-run ausführen, um zu installieren.
+next-installed = weiter: `bundle-verifier check-installed` prüft die Dateien jederzeit; `bundle-verifier rollback` nimmt diese Installation zurück.

@@ -123,3 +123,5 @@ input-manifest = installed manifest
 input-signatures = installed signatures
 input-sbom = SBOM
 input-spec = release spec
+error-not-intact = release { $installed } is installed in mode { $mode }, but the root no longer matches it: { $modified } modified, { $missing } missing, { $unexpected } unexpected files
+hint-not-intact = Nothing was changed. `bundle-verifier check-installed` names the files; `apply --reinstall` installs the same release again.

@@ -56,3 +56,10 @@ exported = { $count ->
     [one] Copied { $count } receipt and the device public key to { $dir }.
    *[other] Copied { $count } receipts and the device public key to { $dir }.
 }
+
+# The apply summary (the file list only with --list).
+nothing-to-do = NOTHING TO DO: { $release } is already installed in mode { $mode }, and its { $files } files are intact.
+summary-target = target: { $model }, mode { $mode }; { $files } files, { $mib } MiB
+summary-list-hint = the list of files: add --list
+next-dry-run = next: run the same command without --dry-run to install.
+next-installed = next: `bundle-verifier check-installed` checks the files at any time; `bundle-verifier rollback` undoes this install.

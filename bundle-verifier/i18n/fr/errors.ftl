@@ -142,3 +142,5 @@ input-manifest = manifeste installé
 input-signatures = signatures installées
 input-sbom = nomenclature logicielle (SBOM)
 input-spec = description de la version
+error-not-intact = la publication { $installed } est installée en mode { $mode }, mais la racine ne lui correspond plus: { $modified } fichiers modifiés, { $missing } manquants, { $unexpected } inattendus
+hint-not-intact = Rien n'a été changé. `bundle-verifier check-installed` nomme les fichiers; `apply --reinstall` installe de nouveau la même publication.

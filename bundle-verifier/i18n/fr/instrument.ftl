@@ -59,3 +59,10 @@ exported = { $count ->
     [one] { $count } reçu et la clé publique de l'appareil ont été copiés dans { $dir }.
    *[other] { $count } reçus et la clé publique de l'appareil ont été copiés dans { $dir }.
 }
+
+# The apply summary (the file list only with --list).
+nothing-to-do = RIEN À FAIRE: { $release } est déjà installée en mode { $mode }, et ses { $files } fichiers sont intacts.
+summary-target = cible: { $model }, mode { $mode }; { $files } fichiers, { $mib } Mio
+summary-list-hint = la liste des fichiers: ajoutez --list
+next-dry-run = ensuite: relancez la même commande sans --dry-run pour installer.
+next-installed = ensuite: `bundle-verifier check-installed` vérifie les fichiers à tout moment; `bundle-verifier rollback` annule cette installation.

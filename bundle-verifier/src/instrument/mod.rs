@@ -9,6 +9,7 @@ mod commit;
 pub mod export;
 pub mod identity;
 pub mod install;
+pub mod intact;
 pub mod journal;
 mod plan;
 pub mod receipt;
