@@ -79,7 +79,7 @@ pub fn print_apply(lang: Lang, r: &ApplyReport, list: bool) {
         mib = mib
     );
     outln!("  {text}");
-    if let Some(b) = &r.installed_before {
+    if let (false, Some(b)) = (nothing, &r.installed_before) {
         let before = release_name(lang, b);
         outln!("  {}", fl!(lang, "installed-before", release = before));
     }
