@@ -67,20 +67,17 @@ pub struct Progress {
     bar: indicatif::ProgressBar,
     phase: Mutex<Option<Phase>>,
     lang: Lang,
+    terminal: bool,
 }
 
 impl Progress {
     /// Nothing is drawn until the first phase begins.
     pub fn new(lang: Lang) -> Progress {
-        let bar = if std::io::stderr().is_terminal() {
-            indicatif::ProgressBar::new(0)
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
         Progress {
-            bar,
+            bar: indicatif::ProgressBar::hidden(),
             phase: Mutex::new(None),
             lang,
+            terminal: std::io::stderr().is_terminal(),
         }
     }
 
@@ -94,15 +91,22 @@ impl Progress {
         } else {
             "{msg} [{bar:40}] {bytes}/{total_bytes} {prefix}"
         };
+        // Set up out of sight, then shown: no half-made bar is drawn.
+        self.bar
+            .set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        self.bar.set_message(label(self.lang, step));
+        self.bar.set_prefix("");
         self.bar.set_style(
             indicatif::ProgressStyle::with_template(template)
                 .expect("static template")
                 .progress_chars("=> "),
         );
-        self.bar.reset();
         self.bar.set_length(total);
-        self.bar.set_prefix("");
-        self.bar.set_message(label(self.lang, step));
+        self.bar.reset();
+        if self.terminal {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
         if total == 0 {
             self.bar.enable_steady_tick(Duration::from_millis(120));
         }
@@ -110,6 +114,7 @@ impl Progress {
 
     pub fn add(&self, n: u64) {
         let mut p = self.phase.lock().unwrap_or_else(|e| e.into_inner());
+        self.bar.inc(n);
         if let Some(p) = p.as_mut() {
             p.add(n);
             if let Some(left) = p.remaining(Instant::now()) {
@@ -117,7 +122,6 @@ impl Progress {
                 self.bar.set_prefix(format!("({}%, {left})", p.percent()));
             }
         }
-        self.bar.inc(n);
     }
 
     /// Shows the phase at 100 %: every byte it counts was counted.
