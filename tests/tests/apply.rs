@@ -213,11 +213,10 @@ fn a_downgrade_and_a_replay_are_refused_and_reinstall_allows_only_the_same_seque
         .assert()
         .code(4);
 
-    let out = apply_cmd(&v2, &public, &nextseq_dx(), &root, &state)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(4));
-    assert!(stderr(&out).contains("already applied"), "{}", stderr(&out));
+    // The same release again, intact: nothing to do (tests/output.rs).
+    apply_cmd(&v2, &public, &nextseq_dx(), &root, &state)
+        .assert()
+        .success();
     assert_eq!(snapshot(&root), installed);
     let de = |b: &Path| {
         let out = apply_cmd(b, &public, &nextseq_dx(), &root, &state)
@@ -229,12 +228,15 @@ fn a_downgrade_and_a_replay_are_refused_and_reinstall_allows_only_the_same_seque
     };
     let msg = de(&v1);
     assert!(msg.contains("REL-2 1.2.0 (Sequenz 2) wurde im Modus Dx bereits installiert; dieses Paket ist älter (Sequenz 1)"), "{msg}");
-    let msg = de(&v2);
-    assert!(msg.contains("mit --reinstall"), "{msg}");
     assert!(msg.contains("Verwenden Sie das neueste Paket"), "{msg}");
 
     // A damaged installed file is repaired by reinstalling the same release.
     std::fs::write(root.join("lrm/a.txt"), "tampered").unwrap();
+    let msg = de(&v2);
+    assert!(
+        msg.contains("1 verändert") && msg.contains("--reinstall"),
+        "{msg}"
+    );
     apply_cmd(&v2, &public, &nextseq_dx(), &root, &state)
         .arg("--reinstall")
         .assert()
@@ -604,6 +606,14 @@ fn dry_run_changes_nothing_names_the_confirmations_and_writes_no_receipt() {
     let before = snapshot(&t.root);
     let out = t.apply(&t.bundle).arg("--dry-run").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    let summary = stdout(&out);
+    assert!(!summary.contains("lrm/bin/lrm-guard"), "{summary}");
+    assert!(summary.contains("--list"), "{summary}");
+    let out = t
+        .apply(&t.bundle)
+        .args(["--dry-run", "--list"])
+        .output()
+        .unwrap();
     let text = stdout(&out);
     assert!(text.starts_with("DRY RUN"));
     assert!(text.contains("add      lrm/bin/lrm-guard"));

@@ -3,7 +3,8 @@
 //! install is tried at every size from nearly nothing up to enough. Each run
 //! either installs (exit 0) or fails with exit 5 and leaves the root exactly
 //! as it was; the same command then succeeds once there is room, whatever
-//! the failed run left in the state directory.
+//! the failed run left in the state directory. A disk that fills while the
+//! files are staged (the free-space check passed) is exit 5 too.
 
 #![cfg(target_os = "linux")]
 
@@ -117,4 +118,50 @@ fn copy_back(orig: &Path, root: &Path) {
         std::fs::remove_dir_all(root).unwrap();
     }
     copy_tree(orig, root);
+}
+
+#[test]
+fn a_disk_that_fills_while_staging_is_exit_5_with_the_root_unchanged() {
+    if !can_mount_tmpfs() {
+        panic!("this test needs `unshare -rm` (user and mount namespaces) to mount a tmpfs");
+    }
+    let s = Scratch::new();
+    let (key, public) = s.keygen("k");
+    // 2 MiB to stage; the state directory's file system holds 1 MiB.
+    let big = "0123456789abcdef".repeat(1 << 16);
+    let files = [
+        ("lrm/big-a.bin", big.as_str()),
+        ("lrm/big-b.bin", big.as_str()),
+    ];
+    let spec = write_release(s.dir.path(), "big", 1, &files, false);
+    let bundle = s.build(&spec, &key, "big");
+    let root = s.instrument_root("root");
+    let before = snapshot(&root);
+    let small = s.path("small");
+    std::fs::create_dir(&small).unwrap();
+    let apply = apply_cmd(&bundle, &public, &nextseq_dx(), &root, &small.join("state"));
+    let script = r#"
+        dir=$1; shift
+        mount -t tmpfs -o size=1m none "$dir" || exit 97
+        "$@"
+    "#;
+    let out = Command::new("unshare")
+        .args(["-rm", "sh", "-c", script, "sh"])
+        .arg(&small)
+        .arg(apply.get_program())
+        .args(apply.get_args())
+        // The free-space check before staging would refuse first; this is
+        // the disk filling up while the files are written (other writers).
+        .env("BUNDLE_VERIFIER_FREE_BYTES", "1000000000000")
+        .env("LANG", "C")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(
+        err.contains("the disk is full (cannot write staged file"),
+        "{err}"
+    );
+    assert!(err.contains("Nothing was changed"), "{err}");
+    assert_eq!(snapshot(&root), before);
 }

@@ -407,6 +407,15 @@ fn a_dry_run_stages_nothing_and_writes_no_receipt_or_key() {
     for _ in 0..2 {
         let out = t.apply(&t.root, &t.state, true);
         assert!(out.status.success(), "{out:?}");
+        // On a fresh instrument not even the state directory is made.
+        assert!(!t.state.exists());
+    }
+    assert_eq!(snapshot(&t.root), root_before);
+    // Where the state directory exists, a dry run stages nothing in it either.
+    std::fs::create_dir(&t.state).unwrap();
+    for _ in 0..2 {
+        let out = t.apply(&t.root, &t.state, true);
+        assert!(out.status.success(), "{out:?}");
         assert!(listing(&t.state.join("staging")).is_empty());
     }
     assert_eq!(snapshot(&t.root), root_before);

@@ -7,3 +7,6 @@ how-flag = mit --confirm
 how-terminal = am Terminal
 progress-verify = Prüfen
 progress-stage = Prüfen und Entpacken
+progress-backup = Sichern
+progress-switch = Einsetzen
+progress-actions = Installationsschritte

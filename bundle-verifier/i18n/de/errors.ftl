@@ -124,3 +124,5 @@ input-sbom = Stückliste (SBOM)
 input-spec = Freigabebeschreibung
 hint-changed-since-install = Stellen Sie zuerst die signierten Dateien des Releases mit `apply --reinstall` und dem Bundle des Releases wieder her, dann starten Sie rollback erneut.
 hint-nothing-to-roll-back = Jede Installation in dieses Verzeichnis mit diesem Statusverzeichnis ist bereits zurückgenommen: es ist wieder wie vor der ersten. Prüfen Sie --root und --state.
+error-not-intact = { $installed } ist im Modus { $mode } installiert, aber das Wurzelverzeichnis stimmt nicht mehr damit überein: { $modified } verändert, { $missing } fehlend, { $unexpected } unerwartete Dateien.
+hint-not-intact = Es wurde nichts verändert. `bundle-verifier check-installed` nennt die Dateien; `apply --reinstall` installiert dieselbe Version erneut.

@@ -60,3 +60,10 @@ known-moved = in die Sicherung verschoben: { $path } (in einem Verzeichnis, das 
 known-moved-more = in die Sicherung verschoben: { $count } weitere Dateien
 known-set-aside = in die Sicherung beiseitegelegt: { $path } (nicht im Verzeichnisbaum vor dem Release)
 known-set-aside-more = in die Sicherung beiseitegelegt: { $count } weitere Dateien
+
+# The apply summary (the file list only with --list).
+nothing-to-do = NICHTS ZU TUN: { $release } ist im Modus { $mode } bereits installiert, und seine { $files } Dateien sind unverändert.
+summary-target = Ziel: { $model }, Modus { $mode }; { $files } Dateien, { $mib } MiB
+summary-list-hint = die Liste der Dateien: mit --list
+next-dry-run = weiter: denselben Befehl ohne --dry-run ausführen, um zu installieren.
+next-installed = weiter: `bundle-verifier check-installed` prüft die Dateien jederzeit; `bundle-verifier rollback` nimmt diese Installation zurück.

@@ -10,3 +10,6 @@ how-flag = with --confirm
 how-terminal = at the terminal
 progress-verify = checking
 progress-stage = checking and unpacking
+progress-backup = backing up
+progress-switch = switching in
+progress-actions = install actions

@@ -127,3 +127,5 @@ input-sbom = SBOM
 input-spec = release spec
 hint-changed-since-install = Put the release's signed files back first with `apply --reinstall` and the release's bundle, then run rollback again.
 hint-nothing-to-roll-back = Every install into this root made with this state directory is rolled back already: the root is as it was before the first of them. Check --root and --state.
+error-not-intact = release { $installed } is installed in mode { $mode }, but the root no longer matches it: { $modified } modified, { $missing } missing, { $unexpected } unexpected files
+hint-not-intact = Nothing was changed. `bundle-verifier check-installed` names the files; `apply --reinstall` installs the same release again.

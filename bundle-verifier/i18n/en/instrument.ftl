@@ -62,3 +62,10 @@ known-moved = moved into the backup: { $path } (in a directory the release owns)
 known-moved-more = moved into the backup: { $count } more files
 known-set-aside = set aside into the backup: { $path } (not in the tree before the release)
 known-set-aside-more = set aside into the backup: { $count } more files
+
+# The apply summary (the file list only with --list).
+nothing-to-do = NOTHING TO DO: { $release } is already installed in mode { $mode }, and its { $files } files are intact.
+summary-target = target: { $model }, mode { $mode }; { $files } files, { $mib } MiB
+summary-list-hint = the list of files: add --list
+next-dry-run = next: run the same command without --dry-run to install.
+next-installed = next: `bundle-verifier check-installed` checks the files at any time; `bundle-verifier rollback` undoes this install.

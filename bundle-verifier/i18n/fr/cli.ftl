@@ -10,3 +10,6 @@ how-flag = avec --confirm
 how-terminal = dans le terminal
 progress-verify = vérification
 progress-stage = vérification et extraction
+progress-backup = sauvegarde
+progress-switch = mise en place
+progress-actions = actions d'installation

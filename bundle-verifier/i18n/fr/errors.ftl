@@ -146,3 +146,5 @@ input-sbom = nomenclature logicielle (SBOM)
 input-spec = description de la version
 hint-changed-since-install = Remettez d'abord en place les fichiers signés de la version avec `apply --reinstall` et le bundle de la version, puis relancez rollback.
 hint-nothing-to-roll-back = Toutes les installations dans cette racine faites avec ce répertoire d'état sont déjà annulées : elle est comme avant la première. Vérifiez --root et --state.
+error-not-intact = la publication { $installed } est installée en mode { $mode }, mais la racine ne lui correspond plus: { $modified } fichiers modifiés, { $missing } manquants, { $unexpected } inattendus
+hint-not-intact = Rien n'a été changé. `bundle-verifier check-installed` nomme les fichiers; `apply --reinstall` installe de nouveau la même publication.

@@ -65,3 +65,10 @@ known-moved = déplacé dans la sauvegarde : { $path } (dans un répertoire qui 
 known-moved-more = déplacés dans la sauvegarde : { $count } fichiers de plus
 known-set-aside = mis de côté dans la sauvegarde : { $path } (absent de l'arborescence d'avant la version)
 known-set-aside-more = mis de côté dans la sauvegarde : { $count } fichiers de plus
+
+# The apply summary (the file list only with --list).
+nothing-to-do = RIEN À FAIRE: { $release } est déjà installée en mode { $mode }, et ses { $files } fichiers sont intacts.
+summary-target = cible: { $model }, mode { $mode }; { $files } fichiers, { $mib } Mio
+summary-list-hint = la liste des fichiers: ajoutez --list
+next-dry-run = ensuite: relancez la même commande sans --dry-run pour installer.
+next-installed = ensuite: `bundle-verifier check-installed` vérifie les fichiers à tout moment; `bundle-verifier rollback` annule cette installation.

@@ -475,6 +475,7 @@ pub fn error_code(e: &Error) -> &'static str {
         }
         Downgrade { .. } => "downgrade",
         Replay { .. } => "replay",
+        NotIntact { .. } => "not_intact",
         NotConfirmed { .. } => "not_confirmed",
         NothingToRollBack { .. } | NothingInstalled { .. } => "nothing_installed",
         ChangedSinceInstall { .. } => "changed_since_install",

@@ -182,6 +182,9 @@ pub struct ApplyArgs {
     /// Also copy the files the install replaces into this directory (e.g. the USB stick).
     #[arg(long, value_name = "DIR")]
     pub backup_to: Option<PathBuf>,
+    /// List every file added or replaced (by default only their counts).
+    #[arg(long)]
+    pub list: bool,
     #[arg(long)]
     pub json: bool,
 }

@@ -2,26 +2,23 @@
 //! the technician at the instrument.
 
 use bundle_verifier::i18n::{fl, visible, Lang};
-use bundle_verifier::instrument::install::{apply, Action, ApplyOptions, ApplyReport};
-use bundle_verifier::instrument::known::{install_notes, rollback_notes};
+use bundle_verifier::instrument::install::{apply, ApplyOptions};
+use bundle_verifier::instrument::known::rollback_notes;
 use bundle_verifier::instrument::state::StateDir;
 use bundle_verifier::{Error, ExitClass, Identity, Limits};
 
 use super::args::{ApplyArgs, CheckInstalledArgs, DeviceCmd, ReceiptsCmd, RollbackArgs, ScanArgs};
 use super::config::Settings;
 use super::out::{out, outln};
-use super::read::print_signatures;
-use super::{name, print_json, progress_bar, recovered, release_name, Failure, Outcome, Terminal};
+use super::summary::print_apply;
+use super::{announce, print_json, release_name, Failure, Outcome, Terminal};
 
 pub fn run_apply(a: ApplyArgs, lang: Lang, cfg: &Settings) -> Outcome {
     let r = (|| -> Result<(), Failure> {
         let (root, state) = (cfg.root(&a.root)?, cfg.state(&a.state)?);
         let trust = cfg.trust(&a.trust, Some(&state))?;
         let identity = cfg.identity(&a.instrument)?;
-        let ui = Terminal {
-            bar: progress_bar(&a.bundle, fl!(lang, "progress-stage")),
-            lang,
-        };
+        let ui = Terminal::new(lang);
         let opts = ApplyOptions {
             limits: Limits::default(),
             dry_run: a.dry_run,
@@ -30,107 +27,24 @@ pub fn run_apply(a: ApplyArgs, lang: Lang, cfg: &Settings) -> Outcome {
             backup_to: a.backup_to,
         };
         let r = apply(&a.bundle, &trust, &identity, &root, &state, &opts, &ui);
-        ui.bar.finish_and_clear();
+        ui.progress.finish();
         let r = r.map_err(Failure::Apply)?;
+        announce(lang, r.recovered.as_ref());
         if a.json {
             print_json(&serde_json::json!({"ok": true, "applied": r}));
         } else {
-            print_apply(lang, &r);
+            print_apply(lang, &r, a.list);
         }
         Ok(())
     })();
     (a.json, r)
 }
 
-fn print_apply(lang: Lang, r: &ApplyReport) {
-    let count = |a: Action| r.changes.iter().filter(|c| c.action == a).count();
-    let id = &r.identity;
-    if let Some(rec) = &r.recovered {
-        outln!("{}", recovered(lang, rec));
-    }
-    let release = name(lang, &r.release.id, &r.release.version, r.release.sequence);
-    if r.result == "dry-run" {
-        outln!("{}", fl!(lang, "dry-run"));
-    } else {
-        let model = match &id.udi_di {
-            Some(u) => format!("{} {u}", id.model),
-            None => id.model.clone(),
-        };
-        let text = fl!(
-            lang,
-            "installed",
-            release = release,
-            model = model,
-            serial = &id.serial,
-            mode = &id.mode
-        );
-        outln!("{text}");
-    }
-    print_signatures(lang, &r.signatures);
-    if let Some(b) = &r.installed_before {
-        let before = release_name(lang, b);
-        outln!("  {}", fl!(lang, "installed-before", release = before));
-    }
-    let text = fl!(
-        lang,
-        "counts",
-        add = count(Action::Add),
-        replace = count(Action::Replace),
-        same = count(Action::Unchanged)
-    );
-    outln!("  {text}");
-    let (add, replace) = (fl!(lang, "verb-add"), fl!(lang, "verb-replace"));
-    let width = add.chars().count().max(replace.chars().count()).max(8);
-    for c in &r.changes {
-        let verb = match c.action {
-            Action::Add => &add,
-            Action::Replace => &replace,
-            Action::Unchanged => continue,
-        };
-        outln!("    {verb:width$} {}", visible(c.path.as_str()));
-    }
-    if r.result == "dry-run" {
-        for c in &r.release.confirm {
-            let text = c.text_in(lang.tag()).to_owned();
-            let line = fl!(lang, "needs-confirmation", id = &c.id, text = text);
-            outln!("  {line}");
-        }
-    }
-    for c in &r.confirmations {
-        let how = match c.how.as_str() {
-            "flag" => fl!(lang, "how-flag"),
-            _ => fl!(lang, "how-terminal"),
-        };
-        outln!("  {}", fl!(lang, "confirmed", id = &c.id, how = how));
-    }
-    for line in install_notes(lang, &r.not_adopted, &r.moved) {
-        outln!("  {line}");
-    }
-    if let Some(b) = &r.backup {
-        outln!("  {}", fl!(lang, "backup-kept", dir = b));
-    }
-    if let Some(b) = &r.backup_to {
-        outln!("  {}", fl!(lang, "backup-copy", dir = b));
-    }
-    if let Some(p) = &r.receipt {
-        outln!("  {}", fl!(lang, "receipt", path = p));
-    }
-    if let (true, Some(k)) = (r.device_key_created, &r.device_key) {
-        outln!("  {}", fl!(lang, "device-key-created", id = k.as_str()));
-    }
-    if !r.other_modes.is_empty() {
-        let modes = r.other_modes.join(", ");
-        outln!("  {}", fl!(lang, "other-modes", modes = modes));
-    }
-}
-
 pub fn run_rollback(a: RollbackArgs, lang: Lang, cfg: &Settings) -> Outcome {
     let r = (|| -> Result<(), Failure> {
         let (root, state) = (cfg.root(&a.root)?, cfg.state(&a.state)?);
         let r = bundle_verifier::instrument::rollback::rollback(&root, &state, a.dry_run)?;
-        if let Some(rec) = &r.recovered {
-            eprintln!("{}", recovered(lang, rec));
-        }
+        announce(lang, r.recovered.as_ref());
         if a.json {
             print_json(&serde_json::json!({"ok": true, "rollback": r}));
             return Ok(());
@@ -232,6 +146,7 @@ pub fn run_receipts(cmd: ReceiptsCmd, lang: Lang, cfg: &Settings) -> Outcome {
     let r = (|| -> Result<(), Failure> {
         let state = cfg.state(&state)?;
         let r = bundle_verifier::instrument::export::export(&state, &to)?;
+        announce(lang, r.recovered.as_ref());
         if json {
             print_json(&serde_json::json!({"ok": true, "exported": r}));
         } else {
@@ -248,9 +163,7 @@ pub fn run_check_installed(a: CheckInstalledArgs, lang: Lang, cfg: &Settings) ->
         let trust = cfg.trust_opt(&a.trust)?;
         let (root, state) = (cfg.root(&a.root)?, cfg.state(&a.state)?);
         let r = bundle_verifier::instrument::check::check_installed(&root, &state, trust.as_ref())?;
-        if let Some(rec) = &r.recovered {
-            eprintln!("{}", recovered(lang, rec));
-        }
+        announce(lang, r.recovered.as_ref());
         if a.json {
             print_json(&r);
         } else {

@@ -7,7 +7,9 @@ pub mod audit;
 pub mod config;
 pub mod instrument;
 pub mod out;
+pub mod progress;
 pub mod read;
+pub mod summary;
 pub mod usb;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -15,7 +17,7 @@ use std::path::Path;
 
 use bundle_verifier::format::manifest::Confirm;
 use bundle_verifier::i18n::{fl, Lang};
-use bundle_verifier::instrument::install::{ApplyError, Ui};
+use bundle_verifier::instrument::install::{ApplyError, Step, Ui};
 use bundle_verifier::instrument::journal::{Kind, Recovered};
 use bundle_verifier::instrument::receipt::ReleaseRef;
 use bundle_verifier::{Error, ExitClass};
@@ -44,22 +46,23 @@ impl From<Error> for Failure {
 /// Prints how a command failed (in `lang`, and as JSON when asked) and
 /// returns the exit code.
 pub fn report_failure(lang: Lang, json: bool, failure: Failure) -> u8 {
-    let (e, receipt) = match failure {
+    let (e, receipt, recovered_first) = match failure {
         Failure::Found(class) => return class as u8,
-        Failure::Plain(e) => (e, None),
+        Failure::Plain(e) => (e, None, None),
         Failure::Apply(a) => {
-            if let Some(r) = &a.recovered {
-                eprintln!("{}", recovered(lang, r));
-            }
-            (a.error, a.receipt)
+            announce(lang, a.recovered.as_ref());
+            (a.error, a.receipt, a.recovered)
         }
     };
     let code = e.class() as u8;
     if json {
-        let v = serde_json::json!({
+        let mut v = serde_json::json!({
             "ok": false, "exit_code": code, "error": e.to_string(), "hint": e.hint(),
             "receipt": receipt,
         });
+        if let Some(r) = recovered_first {
+            v["recovered"] = serde_json::json!(r);
+        }
         outln!("{v}");
     }
     eprintln!(
@@ -72,6 +75,15 @@ pub fn report_failure(lang: Lang, json: bool, failure: Failure) -> u8 {
         eprintln!("  {}", fl!(lang, "refusal-receipt", path = &r));
     }
     code
+}
+
+/// Says on stderr, in one line, what recovery did before the command ran
+/// (stdout stays the command's own output: one JSON object with `--json`,
+/// where the same is the field `recovered`).
+pub fn announce(lang: Lang, r: Option<&Recovered>) {
+    if let Some(r) = r {
+        eprintln!("{}", recovered(lang, r));
+    }
 }
 
 pub fn recovered(lang: Lang, r: &Recovered) -> String {
@@ -130,15 +142,29 @@ pub fn labelled(label: String, text: String) {
     outln!("  {label:9} {text}");
 }
 
-/// The technician at the terminal: a progress bar, and prompts for confirmations.
+/// The technician at the terminal: a progress bar in phases, and prompts
+/// for confirmations.
 pub struct Terminal {
-    pub bar: indicatif::ProgressBar,
+    pub progress: progress::Progress,
     pub lang: Lang,
 }
 
+impl Terminal {
+    pub fn new(lang: Lang) -> Terminal {
+        Terminal {
+            progress: progress::Progress::new(lang),
+            lang,
+        }
+    }
+}
+
 impl Ui for Terminal {
+    fn phase(&self, step: Step, total: u64) {
+        self.progress.begin(step, total)
+    }
+
     fn progress(&self, n: u64) {
-        self.bar.inc(n)
+        self.progress.add(n)
     }
 
     fn ask(&self, step: &Confirm) -> Option<bool> {
@@ -146,7 +172,7 @@ impl Ui for Terminal {
             return None;
         }
         let lang = self.lang;
-        let answer = self.bar.suspend(|| {
+        let answer = self.progress.suspend(|| {
             let text = step.text_in(lang.tag()).to_owned();
             eprint!(
                 "{}",

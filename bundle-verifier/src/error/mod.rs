@@ -185,6 +185,14 @@ pub enum Error {
         installed: String,
         sequence: u64,
     },
+    /// The same release is installed, but the root no longer matches it.
+    NotIntact {
+        mode: String,
+        installed: String,
+        modified: usize,
+        missing: usize,
+        unexpected: usize,
+    },
     NotConfirmed {
         missing: Vec<Confirm>,
     },
@@ -306,6 +314,7 @@ impl Error {
             | WrongVersion { .. }
             | Downgrade { .. }
             | Replay { .. }
+            | NotIntact { .. }
             | NotConfirmed { .. }
             | ChangedSinceInstall { .. } => ExitClass::NotApplicable,
             NothingToRollBack { .. }

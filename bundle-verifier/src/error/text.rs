@@ -115,6 +115,7 @@ impl Error {
         match self {
             Error::NotConfirmed { .. } => return fl!(lang, "hint-not-confirmed"),
             Error::Downgrade { .. } | Error::Replay { .. } => return fl!(lang, "hint-use-newest"),
+            Error::NotIntact { .. } => return fl!(lang, "hint-not-intact"),
             Error::FilesInUse { .. } => return fl!(lang, "hint-files-in-use"),
             Error::ChangedSinceInstall { .. } => return fl!(lang, "hint-changed-since-install"),
             Error::NothingToRollBack { .. } => return fl!(lang, "hint-nothing-to-roll-back"),
@@ -366,6 +367,21 @@ fn instrument_error(e: &Error, l: Lang) -> Option<String> {
             mode = mode,
             installed = installed,
             sequence = *sequence
+        ),
+        NotIntact {
+            mode,
+            installed,
+            modified,
+            missing,
+            unexpected,
+        } => fl!(
+            l,
+            "error-not-intact",
+            mode = mode,
+            installed = installed,
+            modified = *modified,
+            missing = *missing,
+            unexpected = *unexpected
         ),
         NotConfirmed { missing } => {
             fl!(l, "error-not-confirmed", steps = confirm_list(l, missing))

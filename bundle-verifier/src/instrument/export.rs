@@ -15,13 +15,15 @@ pub struct Exported {
     pub to: PathBuf,
     pub receipts: Vec<String>,
     pub device_public_key: PathBuf,
+    /// An interrupted install or rollback this run finished or undid first.
+    pub recovered: Option<crate::instrument::journal::Recovered>,
 }
 
 /// Copies every receipt and the device public key (needed to verify them)
 /// to `to`, e.g. the USB stick. Files already there with the same bytes are
 /// kept; a different file of the same name is never overwritten.
 pub fn export(state: &Path, to: &Path) -> Result<Exported, Error> {
-    let (state, _) = crate::instrument::journal::open_and_recover(state)?;
+    let (state, recovered) = crate::instrument::journal::open_and_recover(state)?;
     let (key, _) = state.device_key(false)?;
     std::fs::create_dir_all(to).map_err(Error::io("cannot create", to))?;
     let mut names: Vec<String> = state
@@ -60,5 +62,6 @@ pub fn export(state: &Path, to: &Path) -> Result<Exported, Error> {
         to: to.to_owned(),
         receipts: names,
         device_public_key: to.join(pub_name),
+        recovered,
     })
 }

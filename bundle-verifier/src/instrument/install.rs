@@ -15,19 +15,18 @@ use crate::format::manifest::{Confirm, Manifest, Release, Target};
 use crate::format::payload::{read_payload, Sink};
 use crate::format::safepath::SafePath;
 use crate::instrument::identity::Identity;
+use crate::instrument::intact::{differences, same_release};
 pub use crate::instrument::journal::Action;
 use crate::instrument::journal::{
     commit_install, open_and_recover, Journal, Kind, Op, Phase, Recovered, Transaction,
 };
-use crate::instrument::known::{current_listing, known_listing, owned_foreign, Moved};
+use crate::instrument::known::{foreign, Found};
 pub use crate::instrument::plan::FREE_SPACE_ENV;
-use crate::instrument::plan::{
-    check_not_in_use, check_root_paths, check_space, dirs_to_create, plan,
-};
+use crate::instrument::plan::{check_root_paths, check_space, dirs_to_create, plan};
 use crate::instrument::receipt::{BundleRef, Confirmation, Receipt, ReleaseRef, RESULT_REFUSED};
 use crate::instrument::state::{
-    canonical_root, check_apart, now_rfc3339, read_json_opt, remove_all, write_atomic_in,
-    InstalledRecord, StateDir,
+    canonical_root, check_apart, now_rfc3339, remove_all, write_atomic_in, InstalledRecord,
+    StateDir,
 };
 use crate::instrument::switch::{switch_or_undo, STAGED_MANIFEST, STAGED_SIGNATURES};
 use crate::platform::Tree;
@@ -51,9 +50,28 @@ pub struct ApplyOptions {
     pub backup_to: Option<PathBuf>,
 }
 
+/// The phases of apply, in order, for a progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Reading the payload and checking every byte (a dry run's only phase).
+    Verify,
+    /// Reading, checking and unpacking the payload into staging.
+    Stage,
+    /// Keeping the files the install replaces.
+    BackUp,
+    /// Renaming the staged files into the root.
+    Switch,
+    /// The release's install actions (none yet: a later release format).
+    Actions,
+}
+
 /// How apply talks to the technician while it runs.
 pub trait Ui: Sync {
-    /// Bytes of the bundle read so far (for a progress bar).
+    /// A phase begins; `total` is the amount [`Ui::progress`] will count
+    /// up to in it (payload bytes), 0 when it counts nothing. Called after
+    /// every question was asked, so time spent at a prompt is no phase's.
+    fn phase(&self, _step: Step, _total: u64) {}
+    /// Bytes of the payload read so far in this phase (for a progress bar).
     fn progress(&self, _bytes: u64) {}
     /// Asks to confirm a step; `None` when nobody can be asked (no terminal).
     fn ask(&self, _step: &Confirm) -> Option<bool> {
@@ -70,6 +88,9 @@ pub struct Change {
     pub path: SafePath,
     pub action: Action,
 }
+
+/// [`ApplyReport::result`] when the release is installed and intact already.
+pub const RESULT_NOTHING_TO_DO: &str = "nothing-to-do";
 
 /// What `apply` did (or, with `--dry-run`, would do).
 #[derive(Clone, Debug, Serialize)]
@@ -146,14 +167,30 @@ pub fn apply(
     }
     let root = canonical_root(root)?;
     check_apart(&root, state)?;
-    let (state, recovered) = open_and_recover(state)?;
+    // A dry run creates nothing: a state directory that is not there stays
+    // absent (nothing was installed with it, and no key is needed).
+    let (state, recovered) = if opts.dry_run && !state.exists() {
+        (None, None)
+    } else {
+        let (s, r) = open_and_recover(state)?;
+        (Some(s), r)
+    };
     let tree = Tree::open_ambient(&root).map_err(Error::io("cannot open", &root))?;
     let mut seen = Seen::default();
     let roots = Roots {
         path: &root,
         tree: &tree,
     };
-    match run(bundle, trust, identity, roots, &state, opts, ui, &mut seen) {
+    match run(
+        bundle,
+        trust,
+        identity,
+        roots,
+        state.as_ref(),
+        opts,
+        ui,
+        &mut seen,
+    ) {
         Ok(mut report) => {
             report.recovered = recovered;
             Ok(report)
@@ -165,8 +202,8 @@ pub fn apply(
                 error.class(),
                 crate::ExitClass::Refused | crate::ExitClass::NotApplicable
             ) || matches!(error, Error::FilesInUse { .. });
-            if refused && !opts.dry_run {
-                receipt = refusal_receipt(&state, identity, &root, &seen, &error).ok();
+            if let (true, false, Some(state)) = (refused, opts.dry_run, &state) {
+                receipt = refusal_receipt(state, identity, &root, &seen, &error).ok();
             }
             Err(Box::new(ApplyError {
                 error,
@@ -233,7 +270,7 @@ fn run(
     trust: &TrustedKeys,
     identity: &Identity,
     roots: Roots,
-    state: &StateDir,
+    state: Option<&StateDir>,
     opts: &ApplyOptions,
     ui: &dyn Ui,
     seen: &mut Seen,
@@ -242,20 +279,43 @@ fn run(
     let no_receipt = |e: Error| (e, None);
     // The instrument's own trust root (`<state>/trust/root.json`) rules; newer
     // versions are installed there before the bundle is judged.
-    let trust = &trust
-        .with_state(state.tree.clone(), !opts.dry_run)
-        .map_err(no_receipt)?;
+    let trust = &match state {
+        Some(s) => trust
+            .with_state(s.tree.clone(), !opts.dry_run)
+            .map_err(no_receipt)?,
+        None => trust.clone(),
+    };
     let mut o = open_verified(bundle, trust, &opts.limits).map_err(no_receipt)?;
     let release = o.manifest.release.clone();
     seen.bundle = Some(bundle_ref(bundle, &o));
     let target = identity.select(&o.manifest).map_err(no_receipt)?;
-    let installed_before = state.installed_record(&identity.mode).map_err(no_receipt)?;
-    check_sequence(state, &identity.mode, &release, opts.reinstall).map_err(no_receipt)?;
+    let installed_before = match state {
+        Some(s) => s.installed_record(&identity.mode).map_err(no_receipt)?,
+        None => None,
+    };
+    if let Some(s) = state {
+        if let Some(done) = already_installed(s, roots, identity, &o, target, opts)? {
+            return Ok(done);
+        }
+        check_sequence(s, &identity.mode, &release, opts.reinstall).map_err(no_receipt)?;
+        check_space(s, target).map_err(no_receipt)?;
+    }
     check_root_paths(tree, target).map_err(no_receipt)?;
-    check_space(state, target).map_err(no_receipt)?;
-    let found = foreign(state, identity, roots, target, &release, opts).map_err(no_receipt)?;
-    if opts.dry_run {
+    let found = match state {
+        Some(s) => foreign(
+            s,
+            &identity.mode,
+            (root, tree),
+            target,
+            &release,
+            &opts.limits,
+        )
+        .map_err(no_receipt)?,
+        None => Found::default(),
+    };
+    let Some(state) = state.filter(|_| !opts.dry_run) else {
         // Every byte is checked, nothing is written: no staging.
+        ui.phase(Step::Verify, o.manifest.payload.size);
         read_payload(
             &mut o.env,
             &o.manifest,
@@ -269,8 +329,9 @@ fn run(
         let mut report = planned_report(&o, identity, target, &ops, before, seen, opts);
         found.describe(&mut report);
         return Ok(report);
-    }
+    };
     seen.confirmations = confirm(&release.confirm, opts, ui).map_err(no_receipt)?;
+    ui.phase(Step::Stage, o.manifest.payload.size);
 
     // The authenticated manifest and signatures wait in staging for the
     // backup (a rename there); their bytes need not stay in memory while
@@ -321,7 +382,7 @@ fn run(
     journal.write(state, Phase::Prepare).map_err(no_receipt)?;
     // The journal owns the staging directory now (recovery removes it).
     staging.keep();
-    switch_or_undo(state, tree, &mut journal, &staged, &key)?;
+    switch_or_undo(state, tree, &mut journal, &staged, &key, ui)?;
     // The bundle's manifest is on disk now; what follows holds only the
     // journal (peak memory is what a release of 60,000 files must fit in).
     drop(o);
@@ -333,6 +394,52 @@ fn run(
     report.device_key = Some(key.key_id().clone());
     report.device_key_created = created;
     Ok(report)
+}
+
+/// The report of a run with nothing to do: this very release is installed
+/// in this mode and the root still matches it. One that no longer matches
+/// is refused (exit 4) with the way to repair it; `--reinstall` goes on.
+fn already_installed<R>(
+    state: &StateDir,
+    roots: Roots,
+    identity: &Identity,
+    o: &Opened<R>,
+    target: &Target,
+    opts: &ApplyOptions,
+) -> Result<Option<ApplyReport>, Failed> {
+    let no_receipt = |e: Error| (e, None);
+    if opts.reinstall {
+        return Ok(None);
+    }
+    let mode = &identity.mode;
+    let Some(record) = same_release(state, mode, roots.path, &o.manifest_sha256)
+        .map_err(no_receipt)?
+        .filter(|r| r.release.sequence == o.manifest.release.sequence)
+    else {
+        return Ok(None);
+    };
+    let d = differences(state, roots.path, roots.tree, target).map_err(no_receipt)?;
+    if !d.intact() {
+        return Err(no_receipt(Error::NotIntact {
+            mode: mode.clone(),
+            installed: format!("{} {}", record.release.id, record.release.version),
+            modified: d.modified,
+            missing: d.missing,
+            unexpected: d.unexpected,
+        }));
+    }
+    let ops = plan(roots.tree, target).map_err(no_receipt)?;
+    let mut report = planned_report(
+        o,
+        identity,
+        target,
+        &ops,
+        Some(&record),
+        &Seen::default(),
+        opts,
+    );
+    report.result = RESULT_NOTHING_TO_DO;
+    Ok(Some(report))
 }
 
 /// What the receipts record about the bundle: its file name, manifest and signers.
@@ -445,59 +552,6 @@ fn planned_report<R>(
         not_adopted: Vec::new(),
         moved: Vec::new(),
     }
-}
-
-/// What an install finds in the root that is not the release's, and which
-/// install it repairs.
-struct Found {
-    base: Option<String>,
-    moved: Vec<Moved>,
-    not_adopted: Vec<String>,
-}
-
-impl Found {
-    fn describe(&self, report: &mut ApplyReport) {
-        report.not_adopted = self.not_adopted.clone();
-        report.moved = self.moved.iter().map(|m| m.path.to_string()).collect();
-    }
-}
-
-fn foreign(
-    state: &StateDir,
-    identity: &Identity,
-    roots: Roots,
-    target: &Target,
-    release: &Release,
-    opts: &ApplyOptions,
-) -> Result<Found, Error> {
-    let (root, tree) = (roots.path, roots.tree);
-    let previous = current_listing(state, &identity.mode, root)?;
-    let moved = owned_foreign(tree, target, &opts.limits)?;
-    check_not_in_use(tree, moved.iter().map(|m| &m.path))?;
-    let paths: Vec<&SafePath> = target.files.iter().map(|f| &f.path).collect();
-    let (_, mut not_adopted) = known_listing(tree, &paths, previous.as_ref());
-    let gone: std::collections::HashSet<&str> = moved.iter().map(|m| m.path.as_str()).collect();
-    not_adopted.retain(|f| !gone.contains(f.as_str()));
-    // The same release again is a repair of its first install.
-    let base = match state.installed_record(&identity.mode)? {
-        Some(r)
-            if r.root == root
-                && r.release.id == release.id
-                && r.release.sequence == release.sequence =>
-        {
-            let t: Option<Transaction> = read_json_opt(
-                &state.tree,
-                StateDir::backup_rel(&r.transaction).join("transaction.json"),
-            )?;
-            Some(t.and_then(|t| t.base).unwrap_or(r.transaction))
-        }
-        _ => None,
-    };
-    Ok(Found {
-        base,
-        moved,
-        not_adopted,
-    })
 }
 
 /// Downgrade protection: the sequence must exceed the highest ever applied

@@ -16,10 +16,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::format::digest::Sha256Digest;
-use crate::format::manifest::Target;
+use crate::format::manifest::{Release, Target};
 use crate::format::safepath::SafePath;
 use crate::i18n::{fl, Lang};
-use crate::instrument::journal::{file_sha256, restore_one, Listing};
+use crate::instrument::install::ApplyReport;
+use crate::instrument::journal::{file_sha256, restore_one, Listing, Transaction};
+use crate::instrument::plan::check_not_in_use;
 use crate::instrument::state::{copy_synced, read_json_opt, StateDir};
 use crate::platform::tree::Kind;
 use crate::platform::{crosses_devices, Tree};
@@ -263,4 +265,60 @@ pub fn rollback_notes(lang: Lang, set_aside: &[String]) -> Vec<String> {
 /// Where a transaction keeps the files it moved out of the root.
 pub fn moved_dir(txn: &str) -> PathBuf {
     StateDir::backup_rel(txn).join("moved")
+}
+
+/// What an install finds in the root that is not the release's, and which
+/// install it repairs.
+#[derive(Default)]
+pub(crate) struct Found {
+    /// The first install this one repairs (the same release again).
+    pub base: Option<String>,
+    pub moved: Vec<Moved>,
+    pub not_adopted: Vec<String>,
+}
+
+impl Found {
+    pub fn describe(&self, report: &mut ApplyReport) {
+        report.not_adopted = self.not_adopted.clone();
+        report.moved = self.moved.iter().map(|m| m.path.to_string()).collect();
+    }
+}
+
+/// What installing `target` into `root` would find there that is not the
+/// release's: files of owned directories to move, names not to adopt.
+pub(crate) fn foreign(
+    state: &StateDir,
+    mode: &str,
+    (root, tree): (&Path, &Tree),
+    target: &Target,
+    release: &Release,
+    limits: &Limits,
+) -> Result<Found, Error> {
+    let previous = current_listing(state, mode, root)?;
+    let moved = owned_foreign(tree, target, limits)?;
+    check_not_in_use(tree, moved.iter().map(|m| &m.path))?;
+    let paths: Vec<&SafePath> = target.files.iter().map(|f| &f.path).collect();
+    let (_, mut not_adopted) = known_listing(tree, &paths, previous.as_ref());
+    let gone: std::collections::HashSet<&str> = moved.iter().map(|m| m.path.as_str()).collect();
+    not_adopted.retain(|f| !gone.contains(f.as_str()));
+    // The same release again is a repair of its first install.
+    let base = match state.installed_record(mode)? {
+        Some(r)
+            if r.root == root
+                && r.release.id == release.id
+                && r.release.sequence == release.sequence =>
+        {
+            let t: Option<Transaction> = read_json_opt(
+                &state.tree,
+                StateDir::backup_rel(&r.transaction).join("transaction.json"),
+            )?;
+            Some(t.and_then(|t| t.base).unwrap_or(r.transaction))
+        }
+        _ => None,
+    };
+    Ok(Found {
+        base,
+        moved,
+        not_adopted,
+    })
 }

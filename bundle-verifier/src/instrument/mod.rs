@@ -10,6 +10,7 @@ pub mod config;
 pub mod export;
 pub mod identity;
 pub mod install;
+pub mod intact;
 pub mod journal;
 pub mod known;
 mod plan;

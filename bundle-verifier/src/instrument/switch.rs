@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use bundle_keys::device::DeviceKey;
 
 use crate::error::Error;
-use crate::instrument::install::{Failed, FAULT_ENV};
+use crate::instrument::install::{Failed, Step, Ui, FAULT_ENV};
 use crate::instrument::journal::{
     crash_point, move_into_place, release_commit_space, reserve_commit_space,
     save_previous_records, undo_install, Action, Journal, Phase, Transaction,
@@ -31,11 +31,14 @@ pub(super) fn switch_or_undo(
     journal: &mut Journal,
     staged: &Path,
     key: &DeviceKey,
+    ui: &dyn Ui,
 ) -> Result<(), Failed> {
     let switched = (|| {
+        ui.phase(Step::BackUp, 0);
         back_up(state, root, &journal.transaction, staged)?;
         reserve_commit_space(state, journal)?;
         journal.write(state, Phase::Switch)?;
+        ui.phase(Step::Switch, 0);
         switch_in(root, &state.tree, &journal.transaction, staged)?;
         release_commit_space(state, &journal.transaction.transaction)?;
         journal.write(state, Phase::Commit)
