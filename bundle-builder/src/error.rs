@@ -50,6 +50,8 @@ pub enum BuildError {
     },
     #[error("{path}: {msg}")]
     Approval { path: PathBuf, msg: String },
+    #[error("a new secret key is encrypted, and no passphrase was given: no --passphrase-file, no BUNDLE_KEY_PASSPHRASE, and no terminal to ask at; nothing was written")]
+    NoNewPassphrase,
 }
 
 /// The most payload problems reported in one run; the rest are counted.
@@ -160,7 +162,8 @@ impl BuildError {
             | BuildError::Option { .. }
             | BuildError::PassphraseFile { .. }
             | BuildError::AlreadySigned { .. }
-            | BuildError::Approval { .. } => 2,
+            | BuildError::Approval { .. }
+            | BuildError::NoNewPassphrase => 2,
             BuildError::Bundle(e) => e.class() as i32,
             BuildError::Io { .. } | BuildError::SelfCheck(_) | BuildError::PayloadCheck(_) => 1,
         }
@@ -173,7 +176,7 @@ impl BuildError {
         use bundle_keys::KeyError as K;
         match self {
             BuildError::Spec { .. } => {
-                "fix the release spec; docs/SPEC.md lists every key and its rules".into()
+                "fix the release spec; docs/FORMAT.md section 10 lists every key and its rules".into()
             }
             BuildError::Payload { .. } => {
                 "fix the payload folder named, then build again (`build --check` checks without a key)".into()
@@ -183,6 +186,11 @@ impl BuildError {
             }
             BuildError::Sbom { .. } => {
                 "give a CycloneDX or SPDX 2 JSON file with --sbom or `sbom` in the spec's [release]".into()
+            }
+            BuildError::Key(K::InKeyFile { source, .. })
+                if !matches!(**source, K::NeedPassphrase | K::WrongPassphrase) =>
+            {
+                "give a secret key file in PKCS#8 PEM as `bundle-builder keygen` writes it".into()
             }
             BuildError::Key(K::NeedPassphrase) | BuildError::Key(K::InKeyFile { .. }) => {
                 "give --passphrase-file FILE or set BUNDLE_KEY_PASSPHRASE; at a terminal the passphrase is asked for".into()
@@ -206,7 +214,7 @@ impl BuildError {
                 "see `bundle-builder help` and the command's --help".into()
             }
             BuildError::OutputExists { .. } => {
-                "give --force to replace it. A bundle built again loses every signature added to it with `cosign` or `attach`; to add a signature, use those instead".into()
+                "choose another --out, or give `build` --force to replace it; a bundle built again loses every signature added to it with `cosign` or `attach`, which add a signature without building again".into()
             }
             BuildError::OutputDir { dir, .. } => {
                 format!("create {} first, or write elsewhere", dir.display())
@@ -216,6 +224,9 @@ impl BuildError {
             }
             BuildError::AlreadySigned { .. } => {
                 "a key counts once; sign with another release key for a further signature".into()
+            }
+            BuildError::NoNewPassphrase => {
+                "give --passphrase-file FILE or set BUNDLE_KEY_PASSPHRASE, run it at a terminal to be asked, or give --unencrypted for a plain key".into()
             }
             BuildError::Approval { .. } => {
                 "make the approval again with `bundle-builder sign-manifest` from this bundle's `bundle-builder manifest` output".into()

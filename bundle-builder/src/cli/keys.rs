@@ -67,9 +67,14 @@ pub fn keyid(a: &KeyidArgs) -> Result<(), BuildError> {
     let text = String::from_utf8_lossy(&bytes);
     let (id, kind) = if text.contains("-----BEGIN PUBLIC KEY-----") {
         (PublicKey::from_pem(&text)?.key_id().clone(), "public")
-    } else {
+    } else if text.contains("PRIVATE KEY-----") {
         let k = pass::read_key(path, a.passphrase_file.as_deref())?;
         (k.key_id().clone(), "secret")
+    } else {
+        return Err(BuildError::Usage(format!(
+            "{} is neither a public key (SPKI PEM, .pub) nor a secret key (PKCS#8 PEM, .key)",
+            path.display()
+        )));
     };
     if a.json {
         outln!(
@@ -100,10 +105,7 @@ pub fn keygen(a: &KeygenArgs) -> Result<(), BuildError> {
         let pass = if a.unencrypted {
             None
         } else {
-            Some(pass::new_key(passphrase_file)?.ok_or_else(|| BuildError::Option {
-                option: "--passphrase-file",
-                msg: "a new secret key is encrypted, and no passphrase was given (no --passphrase-file, no BUNDLE_KEY_PASSPHRASE, and no terminal to ask at); give one, or --unencrypted for a plain key".into(),
-            })?)
+            Some(pass::new_key(passphrase_file)?.ok_or(BuildError::NoNewPassphrase)?)
         };
         let k = FileKey::generate();
         k.write_pair_with(out, pass.as_ref())?;

@@ -150,7 +150,7 @@ pub struct KeyidArgs {
 
 #[derive(Args)]
 pub struct BuildArgs {
-    /// The release spec (TOML); see docs/SPEC.md.
+    /// The release spec (TOML); docs/FORMAT.md section 10 lists its keys.
     spec: PathBuf,
     #[command(flatten)]
     key: KeyArgs,

@@ -73,8 +73,10 @@ pub fn write_output(
             .and_then(|()| Stdout.flush())
             .map_err(BuildError::io("cannot write", "standard output"));
     }
+    // `/dev/stdout` may be a pipe, a terminal or a redirected regular file.
+    let device = path.starts_with("/dev");
     match std::fs::metadata(path) {
-        Ok(m) if !m.is_file() && !m.is_dir() => std::fs::OpenOptions::new()
+        Ok(m) if device || (!m.is_file() && !m.is_dir()) => std::fs::OpenOptions::new()
             .write(true)
             .open(path)
             .and_then(|mut f| f.write_all(bytes))
