@@ -9,11 +9,11 @@ use bundle_verifier::format::digest::Sha256Digest;
 use bundle_verifier::Limits;
 use serde_json::json;
 
-use super::out::{is_stdout, outln, write_output};
+use super::out::{is_stream, outln, write_output};
 use super::{ids, AttachArgs, ManifestArgs, SignManifestArgs};
 
 fn json_to_stdout(json: bool, out: &std::path::Path) -> Result<(), BuildError> {
-    if json && is_stdout(out) {
+    if json && is_stream(out) {
         return Err(BuildError::Option {
             option: "--json",
             msg: "cannot share standard output with --out -".into(),
@@ -37,7 +37,7 @@ pub fn manifest(a: &ManifestArgs) -> Result<(), BuildError> {
             "{}",
             json!({"ok": true, "manifest": a.out, "manifest_sha256": sha})
         );
-    } else if !is_stdout(&a.out) {
+    } else if !is_stream(&a.out) {
         outln!("wrote {} (manifest sha256 {sha})", a.out.display());
     }
     Ok(())
@@ -57,7 +57,7 @@ pub fn sign_manifest(a: &SignManifestArgs) -> Result<(), BuildError> {
             "{}",
             json!({"ok": true, "approval": a.out, "key_id": approval.key_id, "manifest_sha256": approval.manifest_sha256})
         );
-    } else if !is_stdout(&a.out) {
+    } else if !is_stream(&a.out) {
         outln!(
             "wrote {}: key {} approves manifest sha256 {}",
             a.out.display(),

@@ -7,7 +7,7 @@ use bundle_keys::token::TokenKey;
 use bundle_keys::PublicKey;
 use serde_json::json;
 
-use super::out::{check_dir, is_stdout, outln, write_output};
+use super::out::{check_dir, is_stream, outln, write_output};
 use super::pass;
 use super::{KeyArgs, KeygenArgs, KeyidArgs, PubkeyArgs};
 
@@ -30,7 +30,7 @@ impl KeyArgs {
 
 pub fn pubkey(a: &PubkeyArgs) -> Result<(), BuildError> {
     let (out, json) = (&a.out, a.json);
-    if json && is_stdout(out) {
+    if json && is_stream(out) {
         return Err(BuildError::Option {
             option: "--json",
             msg: "cannot share standard output with --out -".into(),
@@ -43,7 +43,7 @@ pub fn pubkey(a: &PubkeyArgs) -> Result<(), BuildError> {
             "{}",
             json!({"ok": true, "key_id": signer.key_id(), "public_key": out})
         );
-    } else if is_stdout(out) {
+    } else if is_stream(out) {
         eprintln!("key ID {}", signer.key_id());
     } else {
         outln!("{}", signer.key_id());

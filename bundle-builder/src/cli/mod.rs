@@ -4,6 +4,8 @@
 mod approve;
 mod bundle;
 mod docs;
+#[cfg(test)]
+mod help_test;
 mod keys;
 pub mod out;
 mod pass;

@@ -58,6 +58,12 @@ pub fn is_stdout(path: &std::path::Path) -> bool {
     path.as_os_str() == "-"
 }
 
+/// Whether `path` is `-` or a device (`/dev/stdout`): what goes there may
+/// share standard output, so the command's own report goes to stderr.
+pub fn is_stream(path: &std::path::Path) -> bool {
+    is_stdout(path) || path.starts_with("/dev")
+}
+
 /// Writes a small output file that must not exist yet; `-` is standard
 /// output, and a path naming something other than a regular file (such
 /// as `/dev/stdout`) is written directly, as nothing can be renamed over
@@ -74,7 +80,7 @@ pub fn write_output(
             .map_err(BuildError::io("cannot write", "standard output"));
     }
     // `/dev/stdout` may be a pipe, a terminal or a redirected regular file.
-    let device = path.starts_with("/dev");
+    let device = is_stream(path);
     match std::fs::metadata(path) {
         Ok(m) if device || (!m.is_file() && !m.is_dir()) => std::fs::OpenOptions::new()
             .write(true)

@@ -56,7 +56,9 @@ pub enum TrustCmd {
     /// Show a trust root: keys, thresholds, expiry, scope, revocations, and
     /// whether it is signed by enough of its own root keys.
     Show {
+        /// The trust root document (root.json) to show.
         root: PathBuf,
+        /// Print the result as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
@@ -66,7 +68,10 @@ pub enum TrustCmd {
 pub enum Cmd {
     /// Print shell completions for SHELL (bash, zsh, fish, powershell, elvish) on stdout.
     #[command(hide = true)]
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        /// The shell to write completions for.
+        shell: clap_complete::Shell,
+    },
     /// Print the man page (roff) on stdout.
     #[command(hide = true)]
     Manpage,
@@ -107,43 +112,53 @@ pub enum Cmd {
 
 #[derive(Args)]
 pub struct VerifyArgs {
+    /// The bundle file to verify.
     pub bundle: PathBuf,
     #[command(flatten)]
     pub trust: Trust,
     /// Also decompress the payload and check every file's SHA-256.
     #[arg(long)]
     pub deep: bool,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args)]
 pub struct InspectArgs {
+    /// The bundle file to inspect.
     pub bundle: PathBuf,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args)]
 pub struct ExtractArgs {
+    /// The bundle file to extract from.
     pub bundle: PathBuf,
     #[command(flatten)]
     pub trust: Trust,
+    /// The target's instrument model (as in the manifest).
     #[arg(long, required_unless_present = "sbom", requires_all = ["mode", "out"])]
     pub model: Option<String>,
+    /// The target's boot mode (e.g. Dx or RUO).
     #[arg(long, requires_all = ["model", "out"])]
     pub mode: Option<String>,
+    /// A new directory to write the target's files into.
     #[arg(long, value_name = "DIR", requires_all = ["model", "mode"])]
     pub out: Option<PathBuf>,
     /// Write the bundle's SBOM (CycloneDX or SPDX JSON, as signed) to FILE.
     #[arg(long, value_name = "FILE")]
     pub sbom: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args)]
 pub struct ApplyArgs {
+    /// The bundle file to install.
     pub bundle: PathBuf,
     #[command(flatten)]
     pub trust: Trust,
@@ -168,19 +183,23 @@ pub struct ApplyArgs {
     /// Also copy the files the install replaces into this directory (e.g. the USB stick).
     #[arg(long, value_name = "DIR")]
     pub backup_to: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args)]
 pub struct RollbackArgs {
+    /// The instrument's software root, where the install was made.
     #[arg(long, value_name = "DIR")]
     pub root: PathBuf,
+    /// The verifier's state directory on the instrument.
     #[arg(long, value_name = "DIR")]
     pub state: PathBuf,
     /// Show what would be rolled back, but change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
@@ -196,8 +215,10 @@ pub struct ReportArgs {
     /// Release ID, or a bundle file whose release ID to use.
     #[arg(long, value_name = "RELEASE_ID|BUNDLE")]
     pub release: String,
+    /// Print the result as JSON on stdout.
     #[arg(long, group = "format")]
     pub json: bool,
+    /// Print the report as CSV on stdout.
     #[arg(long, group = "format")]
     pub csv: bool,
     /// The notice's verification form, filled from the evidence (language: --lang).
@@ -211,24 +232,30 @@ pub struct CheckInstalledArgs {
     /// signatures of what was installed (revocations, expiry, scope).
     #[command(flatten)]
     pub trust: Trust,
+    /// The instrument's software root to check.
     #[arg(long, value_name = "DIR")]
     pub root: PathBuf,
+    /// The verifier's state directory on the instrument.
     #[arg(long, value_name = "DIR")]
     pub state: PathBuf,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args)]
 pub struct ScanArgs {
+    /// The folder to look for bundles in (e.g. the mounted USB stick).
     pub dir: PathBuf,
     #[command(flatten)]
     pub trust: Trust,
+    /// The instrument identity file (TOML).
     #[arg(long, value_name = "ID.toml")]
     pub instrument: PathBuf,
     /// The state directory, to also tell bundles already applied or older.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
@@ -237,13 +264,16 @@ pub struct ScanArgs {
 pub enum DeviceCmd {
     /// Create the device key (once); prints its key ID and public key.
     Init {
+        /// The verifier's state directory on the instrument.
         #[arg(long, value_name = "DIR")]
         state: PathBuf,
+        /// Print the result as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
     /// Print the device public key (SPKI PEM) alone.
     Pubkey {
+        /// The verifier's state directory on the instrument.
         #[arg(long, value_name = "DIR")]
         state: PathBuf,
     },
@@ -253,10 +283,13 @@ pub enum DeviceCmd {
 pub enum ReceiptsCmd {
     /// Copy every receipt and the device public key to DIR (e.g. the USB stick).
     Export {
+        /// The verifier's state directory on the instrument.
         #[arg(long, value_name = "DIR")]
         state: PathBuf,
+        /// The directory to copy the receipts to (e.g. the USB stick).
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
+        /// Print the result as JSON on stdout.
         #[arg(long)]
         json: bool,
     },

@@ -4,6 +4,8 @@
 
 pub mod args;
 pub mod audit;
+#[cfg(test)]
+mod help_test;
 pub mod instrument;
 pub mod out;
 pub mod read;
