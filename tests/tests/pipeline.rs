@@ -293,6 +293,19 @@ fn usage_errors_exit_2_and_name_what_is_wrong() {
         stderr(&o)
     };
     assert!(e.contains("--level") && !e.contains("release spec"), "{e}");
+    // With --json, a refused command line is a JSON error with a hint too.
+    let o = build(&[
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--level".as_ref(),
+        "20".as_ref(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["ok"], false);
+    assert!(j["error"].as_str().unwrap().contains("--level"), "{j}");
+    assert!(!j["hint"].as_str().unwrap().is_empty(), "{j}");
     let missing = s.path("nope.txt");
     let e = usage(
         build(&[
