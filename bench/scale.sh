@@ -53,7 +53,7 @@ serial = "S1"
 mode = "Dx"
 installed_version = "1.0.0"
 TOML
-"$bb" keygen --out "$work/k" >/dev/null
+"$bb" keygen --unencrypted --out "$work/k" >/dev/null
 
 measure() { # NAME COMMAND...
     local name=$1; shift

@@ -45,7 +45,7 @@ serial = "BENCH1"
 mode = "Dx"
 installed_version = "3.1.0"
 TOML
-"$bin/bundle-builder" keygen --out "$work/k" >/dev/null
+"$bin/bundle-builder" keygen --unencrypted --out "$work/k" >/dev/null
 "$bin/bundle-builder" build "$work/rel/release.toml" --key "$work/k.key" --out "$work/b.bundle" >/dev/null
 (cd "$work" && tar -xf b.bundle payload.tar.zst)
 ls -l "$work/b.bundle"

@@ -6,12 +6,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use bundle_verifier::format::digest::Sha256Digest;
-use bundle_verifier::format::manifest::{check_tree, FileEntry};
+use bundle_verifier::format::manifest::FileEntry;
+use bundle_verifier::format::names::check_clashes;
 use bundle_verifier::format::safepath::SafePath;
 use bundle_verifier::Limits;
 
+use crate::error::{Problem, Problems};
 use crate::platform;
-use crate::spec::ExecPatterns;
+use crate::spec::{ExecPatterns, MAX_PATH_CHARS};
 use crate::BuildError;
 
 /// One payload file: its bundle path, where it is on disk, its size when
@@ -35,33 +37,76 @@ impl Collected {
     }
 }
 
+/// What a target asks of its payload folder.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CollectOptions<'a> {
+    /// The target's `executable` patterns.
+    pub executable: Option<&'a [String]>,
+    /// The target's `long_paths`: paths over [`MAX_PATH_CHARS`] allowed.
+    pub long_paths: bool,
+}
+
 /// Lists `dir`'s files. With `executable` (the target's patterns), a file is
 /// executable iff a pattern matches its path, and a pattern that matches
 /// nothing is refused; without, the file's mode says (on Unix; on Windows
-/// nothing is executable then).
+/// nothing is executable then). Every problem found is reported together
+/// ([`BuildError::Problems`]), not only the first.
 pub fn collect(
     dir: &Path,
-    executable: Option<&[String]>,
+    opts: CollectOptions,
     limits: &Limits,
 ) -> Result<Vec<Collected>, BuildError> {
-    let err = |path: &Path, msg: String| BuildError::Payload {
-        path: path.to_owned(),
-        msg,
-    };
-    let meta = fs::symlink_metadata(dir).map_err(|e| err(dir, format!("cannot read: {e}")))?;
-    if !meta.is_dir() {
-        return Err(err(dir, "is not a directory".into()));
-    }
-    let exec = executable
-        .map(ExecPatterns::new)
-        .transpose()
-        .map_err(|e| err(dir, e))?;
+    let mut problems = Problems::default();
+    let out = collect_into(dir, opts, limits, &mut problems);
+    problems.into_result().map(|()| out)
+}
+
+/// As [`collect`], adding what is wrong to `problems`; the files listed
+/// mean nothing when a problem was added.
+pub fn collect_into(
+    dir: &Path,
+    opts: CollectOptions,
+    limits: &Limits,
+    problems: &mut Problems,
+) -> Vec<Collected> {
+    let before = problems.list.len() + problems.more;
     let mut out = Vec::new();
-    walk(dir, "", limits, &mut out)?;
-    if out.is_empty() {
-        return Err(err(
+    match fs::symlink_metadata(dir) {
+        Err(e) => {
+            problems.push(Problem::new(
+                dir,
+                format!("cannot read: {e}"),
+                "check the target's `files` in the spec; it is relative to the spec file",
+            ));
+            return out;
+        }
+        Ok(m) if !m.is_dir() => {
+            problems.push(Problem::new(
+                dir,
+                "is not a directory",
+                "name a folder in the target's `files`",
+            ));
+            return out;
+        }
+        Ok(_) => {}
+    }
+    let exec = match opts.executable.map(ExecPatterns::new).transpose() {
+        Ok(e) => e,
+        Err(e) => {
+            problems.push(Problem::new(
+                dir,
+                e,
+                "fix the target's `executable` patterns",
+            ));
+            None
+        }
+    };
+    walk(dir, "", opts, limits, &mut out, problems);
+    if out.is_empty() && problems.list.len() + problems.more == before {
+        problems.push(Problem::new(
             dir,
-            "holds no files; a target must install at least one".into(),
+            "holds no files",
+            "a target must install at least one file; put the release's files in this folder",
         ));
     }
     if let Some(exec) = &exec {
@@ -73,86 +118,128 @@ pub fn collect(
                 used[i] = true;
             }
         }
-        if let Some(i) = used.iter().position(|u| !u) {
-            return Err(err(
+        for (i, _) in used.iter().enumerate().filter(|(_, u)| !**u) {
+            problems.push(Problem::new(
                 dir,
-                format!(
-                    "the executable pattern {:?} matches no file here; check its spelling \
-                     (patterns are case-sensitive, `*` stays within one directory, `**/` spans any)",
-                    exec.patterns[i]
-                ),
+                format!("the executable pattern {:?} matches no file here", exec.patterns[i]),
+                "check its spelling (patterns are case-sensitive, `*` stays within one directory, `**/` spans any)",
             ));
         }
     }
     // The tree check looks at paths only; digests are not known yet.
-    let entries: Vec<FileEntry> = out.iter().map(|c| c.entry(Sha256Digest([0; 32]))).collect();
-    check_tree(&dir.display().to_string(), &entries).map_err(|e| {
-        err(
+    if let Err(e) = check_clashes(out.iter().map(|c| &c.path)) {
+        problems.push(Problem::new(
             dir,
-            format!("{e}; rename one of them so that the instruments can tell them apart"),
-        )
-    })?;
-    Ok(out)
+            e.to_string(),
+            "rename one of them so that the instruments can tell them apart",
+        ));
+    }
+    out
 }
 
 fn walk(
     dir: &Path,
     prefix: &str,
+    opts: CollectOptions,
     limits: &Limits,
     out: &mut Vec<Collected>,
-) -> Result<(), BuildError> {
-    let err = |path: &Path, msg: String| BuildError::Payload {
-        path: path.to_owned(),
-        msg,
-    };
+    problems: &mut Problems,
+) {
     let mut names = Vec::new();
-    for e in fs::read_dir(dir).map_err(|e| err(dir, format!("cannot list: {e}")))? {
-        let e = e.map_err(|e| err(dir, format!("cannot list: {e}")))?;
-        names.push(e.file_name());
+    let listed = fs::read_dir(dir).and_then(|rd| {
+        for e in rd {
+            names.push(e?.file_name());
+        }
+        Ok(())
+    });
+    if let Err(e) = listed {
+        problems.push(Problem::new(
+            dir,
+            format!("cannot list: {e}"),
+            "check that you may read this folder",
+        ));
+        return;
     }
     // Byte order of the names, so the bundle does not depend on the file system.
     names.sort();
     if names.is_empty() && !prefix.is_empty() {
-        return Err(err(
+        problems.push(Problem::new(
             dir,
-            "is an empty directory; bundles carry files only".into(),
+            "is an empty directory",
+            "bundles carry files only; remove it or put its files in it",
         ));
     }
     for name in names {
         let path = dir.join(&name);
         let Some(name) = name.to_str() else {
-            return Err(err(&path, "file name is not valid UTF-8".into()));
+            problems.push(Problem::new(
+                &path,
+                "file name is not valid UTF-8",
+                "rename it in UTF-8",
+            ));
+            continue;
         };
         let rel = if prefix.is_empty() {
             name.to_owned()
         } else {
             format!("{prefix}/{name}")
         };
-        let safe = SafePath::parse(&rel, limits)
-            .map_err(|e| err(&path, format!("not a portable name: {e}; {}", e.advice())))?;
-        let meta =
-            fs::symlink_metadata(&path).map_err(|e| err(&path, format!("cannot read: {e}")))?;
+        let meta = match fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                problems.push(Problem::new(
+                    &path,
+                    format!("cannot read: {e}"),
+                    "check that you may read it",
+                ));
+                continue;
+            }
+        };
+        let safe = match SafePath::parse(&rel, limits) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                problems.push(Problem::new(
+                    &path,
+                    format!("not a portable name: {e}"),
+                    e.advice(),
+                ));
+                None
+            }
+        };
+        let chars = rel.chars().count();
+        if !opts.long_paths && chars > MAX_PATH_CHARS && meta.is_file() {
+            problems.push(Problem::new(
+                &path,
+                format!(
+                    "its path in the bundle is {chars} characters long, more than {MAX_PATH_CHARS}: Windows instruments without long-path support cannot create it"
+                ),
+                "shorten the path, or set `long_paths = true` in the target if every instrument it installs on has long paths enabled",
+            ));
+        }
         let ft = meta.file_type();
         if ft.is_symlink() {
-            return Err(err(
+            problems.push(Problem::new(
                 &path,
-                "is a symbolic link; bundles carry regular files only".into(),
+                "is a symbolic link",
+                "bundles carry regular files only; put the file itself here",
             ));
         } else if ft.is_dir() {
-            walk(&path, &rel, limits, out)?;
+            walk(&path, &rel, opts, limits, out, problems);
         } else if ft.is_file() {
-            out.push(Collected {
-                path: safe,
-                size: meta.len(),
-                executable: platform::is_executable(&meta),
-                source: path,
-            });
+            if let Some(safe) = safe {
+                out.push(Collected {
+                    path: safe,
+                    size: meta.len(),
+                    executable: platform::is_executable(&meta),
+                    source: path,
+                });
+            }
         } else {
-            return Err(err(
+            problems.push(Problem::new(
                 &path,
-                "is a device, socket or FIFO; bundles carry regular files only".into(),
+                "is a device, socket or FIFO",
+                "bundles carry regular files only; remove it",
             ));
         }
     }
-    Ok(())
 }

@@ -111,7 +111,20 @@ pub struct TargetSpec {
     /// files in them that the release does not carry into its backup.
     #[serde(default)]
     pub owns: Vec<String>,
+    /// Paths longer than [`MAX_PATH_CHARS`] are allowed: every instrument
+    /// of this target has Windows long-path support turned on.
+    #[serde(default)]
+    pub long_paths: bool,
 }
+
+/// The longest path (in characters, relative to the target's folder)
+/// accepted without `long_paths = true`: what is left of Windows' 260
+/// for the install root in front of it.
+pub const MAX_PATH_CHARS: usize = 200;
+
+/// The boot modes instruments report; a mode differing from one of them
+/// only by case would match no instrument.
+pub const KNOWN_MODES: [&str; 2] = ["Dx", "RUO"];
 
 /// A target's `executable` patterns, compiled. `*` and `?` stay within one
 /// path component, `**` spans any number; matching is case-sensitive, as
@@ -184,6 +197,14 @@ impl Spec {
         if spec.targets.is_empty() {
             return Err(err("no [[target]] is given".into()));
         }
+        if semver::Version::parse(&spec.release.version).is_err() {
+            return Err(err(format!(
+                "release version {:?} is not a semantic version: expected MAJOR.MINOR.PATCH, e.g. 4.1.0 \
+                 (instruments compare versions as semver)",
+                spec.release.version
+            )));
+        }
+        check_mode_case(&spec.targets).map_err(err)?;
         // The same rules as the verifier's, checked here to name the spec.
         let limits = Limits::default();
         let text_err = |e: bundle_verifier::format::manifest::ManifestError| err(e.to_string());
@@ -261,6 +282,28 @@ impl Spec {
     pub fn files_dir(&self, t: &TargetSpec) -> PathBuf {
         self.base.join(&t.files)
     }
+}
+
+/// Refuses a mode that differs from a known mode, or from another mode of
+/// the release, only by case: instruments compare modes exactly, so
+/// `dx` would match no instrument in mode `Dx`.
+fn check_mode_case(targets: &[TargetSpec]) -> Result<(), String> {
+    let mut all: Vec<&str> = KNOWN_MODES.to_vec();
+    for t in targets {
+        for m in &t.modes {
+            if let Some(k) = all
+                .iter()
+                .find(|k| **k != m.as_str() && k.eq_ignore_ascii_case(m))
+            {
+                return Err(format!(
+                    "target {:?}: mode {m:?} differs from mode {k:?} only by case, and modes are compared exactly; did you mean {k}?",
+                    t.model
+                ));
+            }
+            all.push(m);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ impl Case {
         let dir = tempfile::tempdir().unwrap();
         builder()
             .arg("keygen")
+            .arg("--unencrypted")
             .arg("--out")
             .arg(dir.path().join("k"))
             .assert()
@@ -38,7 +39,7 @@ impl Case {
         self.file(
             "release.toml",
             &format!(
-                "[release]\nid = \"R\"\nversion = \"1\"\nsequence = 1\ntitle = \"t\"\n{targets}"
+                "[release]\nid = \"R\"\nversion = \"1.0.0\"\nsequence = 1\ntitle = \"t\"\n{targets}"
             ),
         )
     }
@@ -72,6 +73,7 @@ fn keygen_prints_the_key_id_and_writes_a_private_secret_key() {
     let dir = tempfile::tempdir().unwrap();
     let a = builder()
         .arg("keygen")
+        .arg("--unencrypted")
         .arg("--out")
         .arg(dir.path().join("rel"))
         .assert()
@@ -94,6 +96,7 @@ fn keygen_prints_the_key_id_and_writes_a_private_secret_key() {
     // Never overwrite a key.
     builder()
         .arg("keygen")
+        .arg("--unencrypted")
         .arg("--out")
         .arg(dir.path().join("rel"))
         .assert()

@@ -14,8 +14,8 @@ verifier="$bin/bundle-verifier"
 work="$(mktemp -d "${TMPDIR:-/tmp}/fsn2022-1230-demo.XXXXXX")"
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
 
-step "1. Release pipeline: make a release key (the secret key stays in the pipeline)" \
-  "$builder" keygen --out "$work/release"
+step "1. Release pipeline: make a release key (a demo key, unencrypted; without --unencrypted keygen asks for a passphrase)" \
+  "$builder" keygen --unencrypted --out "$work/release"
 step "2. Release pipeline: build and sign the bundle" \
   "$builder" build "$here/release.toml" --key "$work/release.key" --out "$work/FSN2022-1230.bundle"
 

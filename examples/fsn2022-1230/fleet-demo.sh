@@ -21,7 +21,7 @@ verifier="$bin/bundle-verifier"
 work="$(mktemp -d "${TMPDIR:-/tmp}/fsn2022-1230-fleet.XXXXXX")"
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
 
-"$builder" keygen --out "$work/release" >/dev/null
+"$builder" keygen --unencrypted --out "$work/release" >/dev/null
 "$builder" build "$here/release.toml" --key "$work/release.key" --out "$work/FSN2022-1230.bundle" >/dev/null
 mkdir -p "$work/fleet/keys" "$work/collected"
 

@@ -15,12 +15,12 @@ verifier="$top/target/release/bundle-verifier"
 work="$(mktemp -d "${TMPDIR:-/tmp}/fsn2022-1230-trust.XXXXXX")"
 cd "$work"
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
-keyid() { openssl pkey -pubin -in "$1" -outform DER | tail -c 32 | sha256sum | cut -c1-16; }
+keyid() { "$builder" keyid "$1"; }
 
 # Root keys live offline, encrypted; release managers keep their own keys.
 printf 'demo passphrase, never use\n' > pass.txt
 for k in root1 root2 root3 root4; do "$builder" keygen --out "$k" --passphrase-file pass.txt >/dev/null 2>&1; done
-for k in alice bob carol; do "$builder" keygen --out "$k" >/dev/null 2>&1; done
+for k in alice bob carol; do "$builder" keygen --unencrypted --out "$k" >/dev/null 2>&1; done
 sed -e 's|"payload/|"'"$here"'/payload/|' -e 's|^sbom = "|sbom = "'"$here"'/|' "$here/release.toml" > release.toml
 sed -e 's/^sequence = 1/sequence = 2/' release.toml > release2.toml
 
@@ -32,9 +32,11 @@ step "2. Two root key holders sign it" \
 "$builder" trust sign root-v1.json --key root2.key --passphrase-file pass.txt
 step "3. The trust root, as an auditor sees it" "$verifier" trust show root-v1.json
 
-step "4. Alice builds the bundle; Bob co-signs it (the manifest does not change)" \
+step "4. Alice builds the bundle; Bob approves its manifest in his own room (only the manifest travels)" \
   "$builder" build release.toml --key alice.key --out fsn.bundle --include-root root-v1.json
-"$builder" cosign fsn.bundle --key bob.key
+"$builder" manifest fsn.bundle --out fsn.manifest.json
+"$builder" sign-manifest fsn.manifest.json --key bob.key --out bob.approval.json
+"$builder" attach fsn.bundle bob.approval.json
 mkdir -p state && cp -R "$here/instrument-root" instrument-root
 step "5. The instrument gets trust root v1 with its first install" \
   "$verifier" apply fsn.bundle --trust-root root-v1.json --instrument "$here/instruments/nextseq-dx.toml" \

@@ -178,6 +178,11 @@ impl std::fmt::Debug for Passphrase {
 }
 
 impl Passphrase {
+    /// Whether two passphrases are the same (a new key's, typed twice).
+    pub fn matches(&self, other: &Passphrase) -> bool {
+        self.0 == other.0
+    }
+
     pub fn new(s: String) -> Result<Self, KeyError> {
         if s.is_empty() {
             return Err(KeyError::EmptyPassphrase);

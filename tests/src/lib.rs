@@ -75,11 +75,13 @@ impl Scratch {
         self.dir.path().join(rel)
     }
 
-    /// `bundle-builder keygen --out <name>`; returns (secret, public) paths.
+    /// `bundle-builder keygen --unencrypted --out <name>`; returns
+    /// (secret, public) paths.
     pub fn keygen(&self, name: &str) -> (PathBuf, PathBuf) {
         let prefix = self.path(name);
         builder()
             .arg("keygen")
+            .arg("--unencrypted")
             .arg("--out")
             .arg(&prefix)
             .assert()

@@ -306,6 +306,13 @@ fn a_key_file_over_its_limit_or_not_a_file_is_refused() {
     if !mkfifo(&fifo) {
         return;
     }
+    // The spec is read before the key; a valid one gets as far as the key.
+    std::fs::write(
+        s.path("release.toml"),
+        "[release]\nid = \"R\"\nversion = \"1.0.0\"\nsequence = 1\ntitle = \"T\"\n\
+         [[target]]\nmodel = \"M\"\nmodes = [\"Dx\"]\nfiles = \"p\"\n",
+    )
+    .unwrap();
     let out = run_within(
         {
             let mut c = builder();

@@ -155,8 +155,9 @@ fn a_pattern_that_matches_nothing_is_refused() {
         .assert()
         .code(2)
         .stderr(contains(
-            "the executable pattern \"Bin/*\" matches no file here; check its spelling",
-        ));
+            "the executable pattern \"Bin/*\" matches no file here",
+        ))
+        .stderr(contains("hint: check its spelling"));
     assert!(!out.exists());
 }
 

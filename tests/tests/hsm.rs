@@ -133,3 +133,46 @@ fn softhsm_wrong_pin_or_unknown_key_is_a_clear_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no Ed25519 key pair labelled \"nope\""));
 }
+
+#[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs SoftHSM2, a Linux PKCS#11 module, and softhsm2-util"
+)]
+fn softhsm_token_key_signs_a_detached_approval_that_attach_adds() {
+    let v = Vendor::new();
+    let conf = token(v.s.dir.path());
+    let mut c = builder();
+    c.arg("keygen").arg("--out").arg(v.path("hsm-bob"));
+    ok(&mut with_token(c, &conf, "hsm-bob"));
+    let root = v.init("root.json", &["root"], 1, &["alice", "hsm-bob"], 2, &[]);
+    v.sign(&root, &["root"]);
+    let bundle = v.build("b", &v.spec("s", 1, &[]), "alice", &[&root]);
+    refused(v.verify(&bundle, &root), "1 of 2 release keys needed");
+
+    // Only the manifest travels to the token's room.
+    let manifest = v.path("release.manifest.json");
+    ok(builder()
+        .arg("manifest")
+        .arg(&bundle)
+        .arg("--out")
+        .arg(&manifest));
+    let approval = v.path("approval.sig.json");
+    let mut c = builder();
+    c.arg("sign-manifest")
+        .arg(&manifest)
+        .arg("--out")
+        .arg(&approval);
+    ok(&mut with_token(c, &conf, "hsm-bob"));
+    ok(builder().arg("attach").arg(&bundle).arg(&approval));
+    let out = ok(verifier()
+        .arg("verify")
+        .arg(&bundle)
+        .arg("--trust-root")
+        .arg(&root)
+        .arg("--json"));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut want = vec![v.id("alice"), v.id("hsm-bob")];
+    want.sort();
+    assert_eq!(counted_keys(&j), want);
+}

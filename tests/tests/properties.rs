@@ -110,6 +110,7 @@ fn spec(base: &Path) -> Spec {
             files: "payload".into(),
             executable: None,
             owns: vec![],
+            long_paths: false,
         }],
         base: base.to_owned(),
         confirm: Vec::new(),

@@ -68,7 +68,7 @@ fn too_few_release_signatures_are_refused_until_a_cosignature_is_added() {
     );
     let out = succeeded("verify", v.verify(&b, &root));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("2 of 2 needed"), "{text}");
+    assert!(text.contains("2 signatures counted, 2 needed"), "{text}");
 }
 
 #[test]

@@ -1,12 +1,17 @@
-//! Bundle commands: `build` and `cosign`, and how their reports print.
+//! Bundle commands: `build` (and `build --check`) and `cosign`, and how
+//! their reports print.
 
 use bundle_builder::trust;
 use bundle_builder::{
-    build as build_bundle, cosign as cosign_bundle, BuildError, BuildOptions, Spec,
+    build as build_bundle, check as check_bundle, cosign as cosign_bundle, BuildError,
+    BuildOptions, Spec,
 };
 use bundle_verifier::Limits;
 use serde_json::json;
 
+use super::out::outln;
+
+use super::out::check_dir;
 use super::{ids, BuildArgs, CosignArgs};
 
 pub fn build(a: BuildArgs) -> Result<(), BuildError> {
@@ -14,13 +19,14 @@ pub fn build(a: BuildArgs) -> Result<(), BuildError> {
         spec,
         key,
         out,
+        check,
+        force,
         include_root,
         level,
         sbom,
         json,
     } = a;
     let trust_roots = trust::load_chain(&include_root)?;
-    let signer = key.open()?;
     let spec = Spec::load(&spec)?;
     let opts = BuildOptions {
         level,
@@ -28,41 +34,67 @@ pub fn build(a: BuildArgs) -> Result<(), BuildError> {
         trust_roots,
         sbom,
     };
+    let Some(out) = out.filter(|_| !check) else {
+        let r = check_bundle(&spec, &opts)?;
+        if json {
+            outln!("{}", json!({"ok": true, "checked": r}));
+        } else {
+            outln!(
+                "checked {} {}: {} files ({} bytes) for {}; nothing was written",
+                r.release,
+                r.version,
+                r.files,
+                r.bytes,
+                r.targets.join(", ")
+            );
+        }
+        return Ok(());
+    };
+    check_dir(&out)?;
+    // Before the key is opened: a passphrase asked for in vain otherwise.
+    if !force && std::fs::symlink_metadata(&out).is_ok() {
+        return Err(BuildError::OutputExists { path: out });
+    }
+    let signer = key.open()?;
     let r = build_bundle(&spec, signer.as_ref(), &out, &opts)?;
     for w in &r.warnings {
         eprintln!("warning: {w}");
     }
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&json!({"ok": true, "built": r})).expect("serialises")
         );
     } else {
-        println!("built {} ({} bytes)", r.bundle.display(), r.bundle_size);
-        println!(
+        outln!("built {} ({} bytes)", r.bundle.display(), r.bundle_size);
+        outln!(
             "  release  {} {} (sequence {})",
-            r.release.id, r.release.version, r.release.sequence
+            r.release.id,
+            r.release.version,
+            r.release.sequence
         );
-        println!("  targets  {}", r.targets.join(", "));
-        println!(
+        outln!("  targets  {}", r.targets.join(", "));
+        outln!(
             "  files    {} ({} distinct, {} bytes)",
-            r.files, r.blobs, r.uncompressed_bytes
+            r.files,
+            r.blobs,
+            r.uncompressed_bytes
         );
-        println!("  manifest sha256 {}", r.manifest_sha256);
-        println!("  signed by {}", ids(&r.signed_by));
+        outln!("  manifest sha256 {}", r.manifest_sha256);
+        outln!("  signed by {}", ids(&r.signed_by));
         if !r.trust_roots.is_empty() {
             let v: Vec<String> = r.trust_roots.iter().map(u64::to_string).collect();
-            println!("  carries trust root versions {}", v.join(", "));
+            outln!("  carries trust root versions {}", v.join(", "));
         }
         if r.signatures_needed > 0 {
-            println!(
+            outln!(
                 "  needs {} more release-key signature(s) before instruments accept it: bundle-builder cosign {} --key ...",
                 r.signatures_needed,
                 r.bundle.display()
             );
         }
         if let Some(s) = &r.sbom {
-            println!(
+            outln!(
                 "  sbom     {} {}, {} components, sha256 {}",
                 s.format.name(),
                 s.spec_version,
@@ -80,12 +112,12 @@ pub fn cosign(a: &CosignArgs) -> Result<(), BuildError> {
     let sigs = cosign_bundle(bundle, signer.as_ref(), &Limits::default())?;
     let all: Vec<_> = sigs.signatures.iter().map(|s| s.key_id.clone()).collect();
     if json {
-        println!(
+        outln!(
             "{}",
             json!({"ok": true, "bundle": bundle, "signed_by": all})
         );
     } else {
-        println!(
+        outln!(
             "added signature by {} to {}; now signed by {}",
             signer.key_id(),
             bundle.display(),

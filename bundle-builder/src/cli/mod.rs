@@ -1,9 +1,14 @@
 //! The command line's clap definitions and the dispatch to one handler
 //! per command group. Parsing only: no handler logic here.
 
+mod approve;
 mod bundle;
 mod docs;
+#[cfg(test)]
+mod help_test;
 mod keys;
+pub mod out;
+mod pass;
 mod trust;
 
 use std::path::PathBuf;
@@ -65,21 +70,36 @@ impl TokenArgs {
 pub enum Cmd {
     /// Print shell completions for SHELL (bash, zsh, fish, powershell, elvish) on stdout.
     #[command(hide = true)]
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        /// The shell to write completions for.
+        shell: clap_complete::Shell,
+    },
     /// Print the man page (roff) on stdout.
     #[command(hide = true)]
     Manpage,
-    /// Generate an Ed25519 key pair: PREFIX.key (PKCS#8 PEM, 0600; encrypted
-    /// with a passphrase from --passphrase-file or BUNDLE_KEY_PASSPHRASE) and
+    /// Generate an Ed25519 key pair: PREFIX.key (PKCS#8 PEM, 0600, encrypted
+    /// with a passphrase from --passphrase-file or BUNDLE_KEY_PASSPHRASE, or
+    /// asked for twice at a terminal; plain only with --unencrypted) and
     /// PREFIX.pub (SPKI PEM). With --pkcs11-*, the key pair is generated in
     /// the token and only PREFIX.pub is written.
     Keygen(KeygenArgs),
     /// Write the public half of a secret key or token key (SPKI PEM).
     Pubkey(PubkeyArgs),
-    /// Build a signed bundle from a release spec.
+    /// Print the key ID of a public (.pub) or secret (.key) key file.
+    Keyid(KeyidArgs),
+    /// Build a signed bundle from a release spec (or only check it: --check).
     Build(BuildArgs),
     /// Add a signature to a bundle in place; the manifest does not change.
     Cosign(CosignArgs),
+    /// Write a bundle's exact signed manifest bytes, for a detached approval
+    /// (`sign-manifest`) where the bundle itself is not at hand.
+    Manifest(ManifestArgs),
+    /// Sign manifest bytes written by `manifest`; writes an approval file
+    /// for `attach`.
+    SignManifest(SignManifestArgs),
+    /// Add the signature of an approval file (`sign-manifest`) to a bundle,
+    /// once it checks over the bundle's manifest.
+    Attach(AttachArgs),
     /// Make and sign trust root documents.
     #[command(subcommand)]
     Trust(TrustCmd),
@@ -90,12 +110,18 @@ pub enum Cmd {
 
 #[derive(Args)]
 pub struct KeygenArgs {
+    /// Write PREFIX.key and PREFIX.pub (neither may exist).
     #[arg(long, value_name = "PREFIX")]
     out: PathBuf,
+    /// File whose first line is the new key's passphrase (else BUNDLE_KEY_PASSPHRASE).
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    /// Write the secret key unencrypted (for tests and throw-away keys).
+    #[arg(long, conflicts_with_all = ["passphrase_file", "pkcs11_module"])]
+    unencrypted: bool,
     #[command(flatten)]
     token: TokenArgs,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     json: bool,
 }
@@ -104,39 +130,105 @@ pub struct KeygenArgs {
 pub struct PubkeyArgs {
     #[command(flatten)]
     key: KeyArgs,
+    /// Where to write the public key; `-` for standard output.
     #[arg(long, value_name = "KEY.pub")]
     out: PathBuf,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct KeyidArgs {
+    /// A public key (SPKI PEM) or secret key (PKCS#8 PEM) file.
+    file: PathBuf,
+    /// File whose first line is the passphrase, if FILE is an encrypted secret key.
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     json: bool,
 }
 
 #[derive(Args)]
 pub struct BuildArgs {
+    /// The release spec (TOML); docs/FORMAT.md section 10 lists its keys.
     spec: PathBuf,
     #[command(flatten)]
     key: KeyArgs,
-    #[arg(long, value_name = "FILE.bundle")]
-    out: PathBuf,
+    /// Where to write the bundle (not with --check).
+    #[arg(long, value_name = "FILE.bundle", required_unless_present = "check")]
+    out: Option<PathBuf>,
+    /// Check the spec and every payload folder, without a key; write nothing.
+    #[arg(long, conflicts_with = "out")]
+    check: bool,
+    /// Replace an existing --out (a bundle built again loses its co-signatures).
+    #[arg(long)]
+    force: bool,
     /// A trust root the bundle carries to instruments (repeat for a chain
     /// of consecutive versions).
     #[arg(long, value_name = "ROOT.json")]
     include_root: Vec<PathBuf>,
     /// zstd compression level (1 to 19).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(i32).range(1..=19))]
     level: i32,
     /// SBOM of the release (CycloneDX or SPDX 2 JSON), carried signed;
     /// overrides `sbom` in the spec's [release].
     #[arg(long, value_name = "FILE")]
     sbom: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     json: bool,
 }
 
 #[derive(Args)]
 pub struct CosignArgs {
+    /// The bundle to sign, changed in place.
     bundle: PathBuf,
     #[command(flatten)]
     key: KeyArgs,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct ManifestArgs {
+    /// The bundle whose manifest is written.
+    bundle: PathBuf,
+    /// Where to write the manifest bytes; `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// A signer's public key to check the bundle's signature with (repeat);
+    /// the release keys of the trust root the bundle carries are used too.
+    #[arg(long, value_name = "KEY.pub")]
+    signed_by: Vec<PathBuf>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct SignManifestArgs {
+    /// Manifest bytes written by `bundle-builder manifest`.
+    manifest: PathBuf,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// Where to write the approval file; `-` for standard output.
+    #[arg(long, value_name = "APPROVAL.json")]
+    out: PathBuf,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct AttachArgs {
+    /// The bundle to add the signature to, changed in place.
+    bundle: PathBuf,
+    /// The approval file written by `sign-manifest`.
+    approval: PathBuf,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     json: bool,
 }
@@ -168,22 +260,27 @@ pub struct TrustInitArgs {
     /// Issue date (default: today, UTC).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     issued: Option<Date>,
+    /// Where to write the trust root (must not exist).
     #[arg(long, value_name = "ROOT.json")]
     out: PathBuf,
 }
 
 #[derive(Args)]
 pub struct TrustSignArgs {
+    /// The trust root to sign, changed in place.
     root: PathBuf,
     #[command(flatten)]
     key: KeyArgs,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     json: bool,
 }
 
 #[derive(Args)]
 pub struct TrustEditArgs {
+    /// The current trust root.
     root: PathBuf,
+    /// Where to write the next version (must not exist).
     #[arg(long, value_name = "ROOT.json")]
     out: PathBuf,
     /// Add a release key (SPKI PEM); repeat.
@@ -201,8 +298,10 @@ pub struct TrustEditArgs {
     /// Revoke a key for good (it is removed and may never return); repeat.
     #[arg(long = "revoke", value_name = "KEYID", value_parser = parse_key_id)]
     revoke: Vec<KeyId>,
+    /// Add a root key (SPKI PEM); repeat.
     #[arg(long = "add-root-key", value_name = "KEY.pub")]
     add_root_keys: Vec<PathBuf>,
+    /// Drop a root key without revoking it; repeat.
     #[arg(long = "remove-root-key", value_name = "KEYID", value_parser = parse_key_id)]
     remove_root_keys: Vec<KeyId>,
     /// New root threshold.
@@ -231,8 +330,12 @@ pub fn run(cmd: Cmd) -> (bool, Result<(), BuildError>) {
         Cmd::Manpage => (false, docs::manpage()),
         Cmd::Keygen(a) => (a.json, keys::keygen(&a)),
         Cmd::Pubkey(a) => (a.json, keys::pubkey(&a)),
+        Cmd::Keyid(a) => (a.json, keys::keyid(&a)),
         Cmd::Build(a) => (a.json, bundle::build(a)),
         Cmd::Cosign(a) => (a.json, bundle::cosign(&a)),
+        Cmd::Manifest(a) => (a.json, approve::manifest(&a)),
+        Cmd::SignManifest(a) => (a.json, approve::sign_manifest(&a)),
+        Cmd::Attach(a) => (a.json, approve::attach(&a)),
         Cmd::Trust(TrustCmd::Init(a)) => (false, trust::init(a)),
         Cmd::Trust(TrustCmd::Sign(a)) => (a.json, trust::sign(&a)),
         Cmd::Trust(TrustCmd::Edit(a)) => (false, trust::edit(a)),

@@ -7,6 +7,8 @@ use bundle_builder::BuildError;
 use bundle_keys::PublicKey;
 use serde_json::json;
 
+use super::out::outln;
+
 use super::{ids, TrustEditArgs, TrustInitArgs, TrustSignArgs};
 
 pub fn init(a: TrustInitArgs) -> Result<(), BuildError> {
@@ -26,7 +28,7 @@ pub fn init(a: TrustInitArgs) -> Result<(), BuildError> {
         issued,
     )?;
     trust::write_new(&out, &doc)?;
-    println!(
+    outln!(
         "wrote trust root version 1 to {} (unsigned: sign it with {} of its root keys)",
         out.display(),
         threshold
@@ -40,13 +42,13 @@ pub fn sign(a: &TrustSignArgs) -> Result<(), BuildError> {
     let (doc, is_root_key) = trust::sign(root, signer.as_ref())?;
     let signed_by: Vec<_> = doc.file.signatures.iter().map(|s| &s.key_id).collect();
     if json {
-        println!(
+        outln!(
             "{}",
             json!({"ok": true, "root": root, "version": doc.version(),
                    "added": signer.key_id(), "signed_by": signed_by})
         );
     } else {
-        println!(
+        outln!(
             "signed trust root version {} with {}; now signed by {}",
             doc.version(),
             signer.key_id(),
@@ -92,7 +94,7 @@ pub fn edit(a: TrustEditArgs) -> Result<(), BuildError> {
     };
     let doc = trust::edit(&prev, &edit)?;
     trust::write_new(&out, &doc)?;
-    println!(
+    outln!(
         "wrote trust root version {} to {} (unsigned: sign it with {} root keys of version {} and {} of version {})",
         doc.version(),
         out.display(),

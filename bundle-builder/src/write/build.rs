@@ -17,7 +17,8 @@ use super::draft::Draft;
 use super::payload::{write_payload, Place};
 use super::sbom::read_sbom;
 use super::selfcheck::{check_and_persist, SelfCheck};
-use crate::collect::{collect, Collected};
+use crate::collect::{collect_into, CollectOptions, Collected};
+use crate::error::Problems;
 use crate::platform;
 use crate::spec::TargetSpec;
 use crate::{BuildError, Spec};
@@ -107,6 +108,75 @@ impl BuildReport {
     }
 }
 
+/// What `build --check` found: the spec, SBOM and payload are as a build needs.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckReport {
+    pub release: String,
+    pub version: String,
+    pub targets: Vec<String>,
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// Checks what a build would read (options, SBOM, every target's payload
+/// folder) without a key and without writing anything; every payload
+/// problem is reported at once.
+pub fn check(spec: &Spec, opts: &BuildOptions) -> Result<CheckReport, BuildError> {
+    let (_, lists) = check_inputs(spec, opts)?;
+    Ok(CheckReport {
+        release: spec.release.id.clone(),
+        version: spec.release.version.clone(),
+        targets: spec
+            .targets
+            .iter()
+            .flat_map(|t| t.modes.iter().map(move |m| format!("{}/{m}", t.model)))
+            .collect(),
+        files: lists.iter().map(Vec::len).sum(),
+        bytes: lists.iter().flatten().map(|c| c.size).sum(),
+    })
+}
+
+type Inputs = (
+    Option<(Vec<u8>, bundle_verifier::format::sbom::SbomSummary)>,
+    Vec<Vec<Collected>>,
+);
+
+/// The level, the SBOM and every target's file list; all payload problems
+/// of every target together.
+fn check_inputs(spec: &Spec, opts: &BuildOptions) -> Result<Inputs, BuildError> {
+    if !(1..=19).contains(&opts.level) {
+        return Err(BuildError::Option {
+            option: "--level",
+            msg: format!("zstd level {} is outside 1..=19", opts.level),
+        });
+    }
+    // The SBOM first: a wrong file should not cost a whole compression.
+    let sbom = match opts.sbom.clone().or_else(|| spec.sbom_path()) {
+        Some(path) => Some(read_sbom(&path, &opts.limits)?),
+        None => None,
+    };
+    // List every target's files; they are read and hashed while compressing.
+    let mut problems = Problems::default();
+    let mut lists = Vec::new();
+    for t in &spec.targets {
+        let o = CollectOptions {
+            executable: t.executable.as_deref(),
+            long_paths: t.long_paths,
+        };
+        lists.push(collect_into(
+            &spec.files_dir(t),
+            o,
+            &opts.limits,
+            &mut problems,
+        ));
+    }
+    problems.into_result()?;
+    for (t, list) in spec.targets.iter().zip(&lists) {
+        check_owns(spec, t, list)?;
+    }
+    Ok((sbom, lists))
+}
+
 /// Builds, signs, writes and self-checks a bundle; `out` appears only when all succeeded.
 pub fn build(
     spec: &Spec,
@@ -136,27 +206,7 @@ fn build_placed(
     opts: &BuildOptions,
     placement: Placement,
 ) -> Result<(BuildReport, bool), BuildError> {
-    if !(1..=19).contains(&opts.level) {
-        return Err(BuildError::Spec {
-            path: out.to_owned(),
-            msg: format!("zstd level {} is outside 1..=19", opts.level),
-        });
-    }
-    // The SBOM first: a wrong file should not cost a whole compression.
-    let sbom = match opts.sbom.clone().or_else(|| spec.sbom_path()) {
-        Some(path) => Some(read_sbom(&path, &opts.limits)?),
-        None => None,
-    };
-    // List every target's files; they are read and hashed while compressing.
-    let mut lists = Vec::new();
-    for t in &spec.targets {
-        lists.push(collect(
-            &spec.files_dir(t),
-            t.executable.as_deref(),
-            &opts.limits,
-        )?);
-        check_owns(spec, t, lists.last().expect("pushed"))?;
-    }
+    let (sbom, lists) = check_inputs(spec, opts)?;
     let all: Vec<&Collected> = lists.iter().flatten().collect();
     let draft = Draft {
         spec,
@@ -280,7 +330,7 @@ fn exec_warnings(spec: &Spec) -> Vec<String> {
 /// signer's key counts under the newest one (a release key, not revoked,
 /// not expired, scope covering every model), and returns how many more
 /// signatures its threshold needs. Without, there is nothing to check.
-fn standing_under_newest_root(
+pub(super) fn standing_under_newest_root(
     roots: &[(u64, Vec<u8>)],
     manifest_bytes: &[u8],
     sigs: &SignatureFile,
@@ -436,7 +486,13 @@ mod tests {
         let lists: Vec<_> = spec
             .targets
             .iter()
-            .map(|t| collect(&spec.files_dir(t), t.executable.as_deref(), &limits).unwrap())
+            .map(|t| {
+                let o = crate::collect::CollectOptions {
+                    executable: t.executable.as_deref(),
+                    long_paths: t.long_paths,
+                };
+                crate::collect::collect(&spec.files_dir(t), o, &limits).unwrap()
+            })
             .collect();
         let sbom = spec.sbom_path().map(|p| read_sbom(&p, &limits).unwrap());
         let key = test_key();

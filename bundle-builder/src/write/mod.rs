@@ -1,6 +1,7 @@
 //! Writing bundles: the payload stream, the manifest, the container, and
 //! the self-check with the verifier library.
 
+pub mod approval;
 mod build;
 mod container;
 mod cosign;
@@ -9,5 +10,5 @@ mod payload;
 mod sbom;
 mod selfcheck;
 
-pub use build::{build, BuildOptions, BuildReport};
-pub use cosign::cosign;
+pub use build::{build, check, BuildOptions, BuildReport, CheckReport};
+pub use cosign::{add_signature, cosign, NewSignature};

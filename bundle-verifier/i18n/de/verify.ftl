@@ -34,7 +34,10 @@ sbom-line = { $kind }, { $components ->
 }, SHA-256 { $sha256 }
 sbom-no-version = (ohne Versionsangabe)
 sbom-more = … und { $more } weitere (alle mit --json oder extract --sbom DATEI)
-signed-by = signiert von { $ids } ({ $counted } von { $threshold } nötig unter { $judged_by })
+signed-by = signiert von { $ids } ({ $counted ->
+    [one] { $counted } Signatur gezählt
+   *[other] { $counted } Signaturen gezählt
+}, { $threshold } nötig unter { $judged_by })
 not-counted = nicht gezählt: Signatur von { $key_id }: { $why }
 trust-root-accepted = der vom Paket mitgebrachte Vertrauensanker Version { $version } wurde angenommen
 expiry-judged = Ablauf beurteilt am { $day } ({ $clock })

@@ -36,7 +36,10 @@ sbom-line = { $kind }, { $components ->
 }, sha256 { $sha256 }
 sbom-no-version = (no version)
 sbom-more = … and { $more } more (all with --json, or extract --sbom FILE)
-signed-by = signed by { $ids } ({ $counted } of { $threshold } needed under { $judged_by })
+signed-by = signed by { $ids } ({ $counted ->
+    [one] { $counted } signature counted
+   *[other] { $counted } signatures counted
+}, { $threshold } needed under { $judged_by })
 not-counted = not counted: signature by { $key_id }: { $why }
 trust-root-accepted = trust root version { $version } carried by the bundle was accepted
 expiry-judged = expiry judged on { $day } ({ $clock })

@@ -39,9 +39,12 @@ sbom-more = … et { $more ->
     [one] { $more } autre
    *[other] { $more } autres
 } (tous avec --json, ou extract --sbom FICHIER)
-signed-by = signé par { $ids } ({ $threshold ->
-    [one] { $counted } sur { $threshold } nécessaire
-   *[other] { $counted } sur { $threshold } nécessaires
+signed-by = signé par { $ids } ({ $counted ->
+    [one] { $counted } signature comptée
+   *[other] { $counted } signatures comptées
+}, { $threshold ->
+    [one] { $threshold } nécessaire
+   *[other] { $threshold } nécessaires
 } selon { $judged_by })
 not-counted = non comptée: signature de { $key_id }: { $why }
 trust-root-accepted = la version { $version } de la racine de confiance fournie par le paquet a été acceptée

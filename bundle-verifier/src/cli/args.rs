@@ -61,7 +61,9 @@ pub enum TrustCmd {
     /// Show a trust root: keys, thresholds, expiry, scope, revocations, and
     /// whether it is signed by enough of its own root keys.
     Show {
+        /// The trust root document (root.json) to show.
         root: PathBuf,
+        /// Print the result as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
@@ -71,7 +73,10 @@ pub enum TrustCmd {
 pub enum Cmd {
     /// Print shell completions for SHELL (bash, zsh, fish, powershell, elvish) on stdout.
     #[command(hide = true)]
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        /// The shell to write completions for.
+        shell: clap_complete::Shell,
+    },
     /// Print the man page (roff) on stdout.
     #[command(hide = true)]
     Manpage,
@@ -121,43 +126,53 @@ pub enum Cmd {
 
 #[derive(Args)]
 pub struct VerifyArgs {
+    /// The bundle file to verify.
     pub bundle: PathBuf,
     #[command(flatten)]
     pub trust: Trust,
     /// Also decompress the payload and check every file's SHA-256.
     #[arg(long)]
     pub deep: bool,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args)]
 pub struct InspectArgs {
+    /// The bundle file to inspect.
     pub bundle: PathBuf,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args)]
 pub struct ExtractArgs {
+    /// The bundle file to extract from.
     pub bundle: PathBuf,
     #[command(flatten)]
     pub trust: Trust,
+    /// The target's instrument model (as in the manifest).
     #[arg(long, required_unless_present = "sbom", requires_all = ["mode", "out"])]
     pub model: Option<String>,
+    /// The target's boot mode (e.g. Dx or RUO).
     #[arg(long, requires_all = ["model", "out"])]
     pub mode: Option<String>,
+    /// A new directory to write the target's files into.
     #[arg(long, value_name = "DIR", requires_all = ["model", "mode"])]
     pub out: Option<PathBuf>,
     /// Write the bundle's SBOM (CycloneDX or SPDX JSON, as signed) to FILE.
     #[arg(long, value_name = "FILE")]
     pub sbom: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args, Default)]
 pub struct ApplyArgs {
+    /// The bundle file to install.
     pub bundle: PathBuf,
     #[command(flatten)]
     pub trust: Trust,
@@ -185,19 +200,23 @@ pub struct ApplyArgs {
     /// List every file added or replaced (by default only their counts).
     #[arg(long)]
     pub list: bool,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args)]
 pub struct RollbackArgs {
+    /// The instrument's software root, where the install was made.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// The verifier's state directory on the instrument.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
     /// Show what would be rolled back, but change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
@@ -225,6 +244,7 @@ pub struct ReportArgs {
     pub bundle: Option<PathBuf>,
     #[command(flatten)]
     pub trust: Trust,
+    /// Print the result as JSON on stdout.
     #[arg(long, group = "format")]
     pub json: bool,
     /// One line per serial × mode, UTF-8 with a byte-order mark (for spreadsheets).
@@ -245,24 +265,30 @@ pub struct CheckInstalledArgs {
     /// signatures of what was installed (revocations, expiry, scope).
     #[command(flatten)]
     pub trust: Trust,
+    /// The instrument's software root to check.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// The verifier's state directory on the instrument.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args)]
 pub struct ScanArgs {
+    /// The folder to look for bundles in (e.g. the mounted USB stick).
     pub dir: PathBuf,
     #[command(flatten)]
     pub trust: Trust,
+    /// The instrument identity file (TOML).
     #[arg(long, value_name = "ID.toml")]
     pub instrument: Option<PathBuf>,
     /// The state directory, to also tell bundles already applied or older.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }
@@ -271,16 +297,19 @@ pub struct ScanArgs {
 pub enum DeviceCmd {
     /// Create the device key (once); prints its key ID and public key.
     Init {
+        /// The verifier's state directory on the instrument.
         #[arg(long, value_name = "DIR")]
         state: Option<PathBuf>,
         /// The identity whose serial and mode to print in the registry's form.
         #[arg(long, value_name = "ID.toml")]
         instrument: Option<PathBuf>,
+        /// Print the result as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
     /// Print the device public key (SPKI PEM) alone.
     Pubkey {
+        /// The verifier's state directory on the instrument.
         #[arg(long, value_name = "DIR")]
         state: Option<PathBuf>,
     },
@@ -290,10 +319,13 @@ pub enum DeviceCmd {
 pub enum ReceiptsCmd {
     /// Copy every receipt and the device public key to DIR (e.g. the USB stick).
     Export {
+        /// The verifier's state directory on the instrument.
         #[arg(long, value_name = "DIR")]
         state: Option<PathBuf>,
+        /// The directory to copy the receipts to (e.g. the USB stick).
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
+        /// Print the result as JSON on stdout.
         #[arg(long)]
         json: bool,
     },
@@ -305,10 +337,13 @@ pub struct UsbArgs {
     pub dir: Option<PathBuf>,
     #[command(flatten)]
     pub trust: Trust,
+    /// The instrument identity file (TOML); default: the config file's.
     #[arg(long, value_name = "ID.toml")]
     pub instrument: Option<PathBuf>,
+    /// The instrument's software root; default: the config file's.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// The verifier's state directory; default: the config file's.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
     /// Install without asking (the release's steps still need --confirm).
@@ -330,12 +365,16 @@ pub enum ConfigCmd {
 pub struct ConfigShowArgs {
     #[command(flatten)]
     pub trust: Trust,
+    /// The instrument identity file (TOML); default: the config file's.
     #[arg(long, value_name = "ID.toml")]
     pub instrument: Option<PathBuf>,
+    /// The instrument's software root; default: the config file's.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// The verifier's state directory; default: the config file's.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }

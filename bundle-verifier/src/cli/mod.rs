@@ -5,6 +5,8 @@
 pub mod args;
 pub mod audit;
 pub mod config;
+#[cfg(test)]
+mod help_test;
 pub mod instrument;
 pub mod out;
 pub mod progress;
