@@ -44,28 +44,50 @@ pub fn collect(
     executable: Option<&[String]>,
     limits: &Limits,
 ) -> Result<Vec<Collected>, BuildError> {
-    let err = |path: &Path, msg: String| BuildError::Payload {
-        path: path.to_owned(),
-        msg,
-    };
-    let meta = fs::symlink_metadata(dir).map_err(|e| err(dir, format!("cannot read: {e}")))?;
+    let (out, used) = collect_layer(dir, executable, limits)?;
+    if let Some(i) = used.iter().position(|u| !u) {
+        let patterns = executable.unwrap_or_default();
+        return Err(unused_pattern(dir, &patterns[i]));
+    }
+    // The tree check looks at paths only; digests are not known yet.
+    let entries: Vec<FileEntry> = out.iter().map(|c| c.entry(Sha256Digest([0; 32]))).collect();
+    check_tree(&dir.display().to_string(), &entries).map_err(|e| {
+        payload_err(
+            dir,
+            format!("{e}; rename one of them so that the instruments can tell them apart"),
+        )
+    })?;
+    Ok(out)
+}
+
+/// Lists one layer's files, their executable bits from `executable` when
+/// given, and which of those patterns matched a file here (a pattern is
+/// refused only when no layer of its target has a match).
+pub fn collect_layer(
+    dir: &Path,
+    executable: Option<&[String]>,
+    limits: &Limits,
+) -> Result<(Vec<Collected>, Vec<bool>), BuildError> {
+    let meta =
+        fs::symlink_metadata(dir).map_err(|e| payload_err(dir, format!("cannot read: {e}")))?;
     if !meta.is_dir() {
-        return Err(err(dir, "is not a directory".into()));
+        return Err(payload_err(dir, "is not a directory".into()));
     }
     let exec = executable
         .map(ExecPatterns::new)
         .transpose()
-        .map_err(|e| err(dir, e))?;
+        .map_err(|e| payload_err(dir, e))?;
     let mut out = Vec::new();
     walk(dir, "", limits, &mut out)?;
     if out.is_empty() {
-        return Err(err(
+        return Err(payload_err(
             dir,
             "holds no files; a target must install at least one".into(),
         ));
     }
+    let mut used = Vec::new();
     if let Some(exec) = &exec {
-        let mut used = vec![false; exec.patterns.len()];
+        used = vec![false; exec.patterns.len()];
         for c in &mut out {
             let hits = exec.matching(c.path.as_str());
             c.executable = !hits.is_empty();
@@ -73,26 +95,26 @@ pub fn collect(
                 used[i] = true;
             }
         }
-        if let Some(i) = used.iter().position(|u| !u) {
-            return Err(err(
-                dir,
-                format!(
-                    "the executable pattern {:?} matches no file here; check its spelling \
-                     (patterns are case-sensitive, `*` stays within one directory, `**/` spans any)",
-                    exec.patterns[i]
-                ),
-            ));
-        }
     }
-    // The tree check looks at paths only; digests are not known yet.
-    let entries: Vec<FileEntry> = out.iter().map(|c| c.entry(Sha256Digest([0; 32]))).collect();
-    check_tree(&dir.display().to_string(), &entries).map_err(|e| {
-        err(
-            dir,
-            format!("{e}; rename one of them so that the instruments can tell them apart"),
-        )
-    })?;
-    Ok(out)
+    Ok((out, used))
+}
+
+fn payload_err(path: &Path, msg: String) -> BuildError {
+    BuildError::Payload {
+        path: path.to_owned(),
+        msg,
+    }
+}
+
+/// An executable pattern that matches no file of the target.
+pub(crate) fn unused_pattern(dir: &Path, pattern: &str) -> BuildError {
+    payload_err(
+        dir,
+        format!(
+            "the executable pattern {pattern:?} matches no file here; check its spelling \
+             (patterns are case-sensitive, `*` stays within one directory, `**/` spans any)"
+        ),
+    )
 }
 
 fn walk(

@@ -141,7 +141,8 @@ impl VerifyReport {
     }
 
     pub fn targets(&self) -> impl Iterator<Item = TargetSummary> + '_ {
-        self.manifest.targets.iter().map(TargetSummary::from)
+        let m = &self.manifest;
+        m.targets.iter().map(|t| TargetSummary::of(m, t))
     }
 }
 
@@ -156,16 +157,18 @@ pub struct TargetSummary {
     pub bytes: u64,
 }
 
-impl From<&Target> for TargetSummary {
-    fn from(t: &Target) -> Self {
+impl TargetSummary {
+    /// `t` of `m`, its files combined from its sets.
+    pub fn of(m: &Manifest, t: &Target) -> Self {
+        let files = m.files_of(t);
         TargetSummary {
             model: t.model.clone(),
             mode: t.mode.clone(),
             udi_di: t.udi_di.clone(),
             catalog: t.catalog.clone(),
             requires_version: t.requires_version.clone(),
-            files: t.files.len(),
-            bytes: t.files.iter().map(|f| f.size).sum(),
+            files: files.len(),
+            bytes: files.iter().map(|f| f.size).sum(),
         }
     }
 }
@@ -282,7 +285,7 @@ pub fn extract(
             have.join(", ")
         ))
     })?;
-    let target = target.clone();
+    let target = o.manifest.resolved(target).into_owned();
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),

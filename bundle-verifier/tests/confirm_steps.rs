@@ -27,6 +27,7 @@ fn manifest(confirm: Vec<Confirm>) -> Manifest {
             version: "1".into(),
         },
         sbom: None,
+        sets: vec![],
         targets: vec![Target {
             catalog: vec![],
             files: vec![FileEntry {
@@ -38,6 +39,7 @@ fn manifest(confirm: Vec<Confirm>) -> Manifest {
             mode: "Dx".into(),
             model: "M".into(),
             requires_version: None,
+            sets: vec![],
             udi_di: vec![],
         }],
     }

@@ -17,7 +17,8 @@ use super::draft::Draft;
 use super::payload::{write_payload, Place};
 use super::sbom::read_sbom;
 use super::selfcheck::{check_and_persist, SelfCheck};
-use crate::collect::{collect, Collected};
+use crate::collect::Collected;
+use crate::layers::Layout;
 use crate::platform;
 use crate::{BuildError, Spec};
 
@@ -98,7 +99,11 @@ impl BuildReport {
                 .iter()
                 .map(|t| format!("{}/{}", t.model, t.mode))
                 .collect(),
-            files: manifest.targets.iter().map(|t| t.files.len()).sum(),
+            files: manifest
+                .targets
+                .iter()
+                .map(|t| manifest.files_of(t).len())
+                .sum(),
             blobs: manifest.blobs.len(),
             uncompressed_bytes: manifest.blobs.iter().map(|b| b.size).sum(),
             warnings: Vec::new(),
@@ -146,18 +151,14 @@ fn build_placed(
         Some(path) => Some(read_sbom(&path, &opts.limits)?),
         None => None,
     };
-    // List every target's files; they are read and hashed while compressing.
-    let mut lists = Vec::new();
-    for t in &spec.targets {
-        lists.push(collect(
-            &spec.files_dir(t),
-            t.executable.as_deref(),
-            &opts.limits,
-        )?);
-    }
+    // List every distinct layer's files once; they are read and hashed
+    // while compressing.
+    let layout = Layout::of(spec);
+    let lists = layout.collect(spec, &opts.limits)?;
     let all: Vec<&Collected> = lists.iter().flatten().collect();
     let draft = Draft {
         spec,
+        layout: &layout,
         lists: &lists,
         trust_roots: &opts.trust_roots,
         sbom: sbom
@@ -411,15 +412,13 @@ mod tests {
         let start = env.offset;
         // The plan as the builder makes it, from the file digests alone.
         let spec = Spec::load(&spec_path).unwrap();
-        let lists: Vec<_> = spec
-            .targets
-            .iter()
-            .map(|t| collect(&spec.files_dir(t), t.executable.as_deref(), &limits).unwrap())
-            .collect();
+        let layout = Layout::of(&spec);
+        let lists = layout.collect(&spec, &limits).unwrap();
         let sbom = spec.sbom_path().map(|p| read_sbom(&p, &limits).unwrap());
         let key = test_key();
         let draft = Draft {
             spec: &spec,
+            layout: &layout,
             lists: &lists,
             trust_roots: &[],
             sbom: sbom.as_ref().map(|(b, s)| (b.as_slice(), s.to_ref())),
@@ -430,7 +429,7 @@ mod tests {
             .targets
             .iter()
             .map(|t| manifest.target(&t.model, &t.modes[0]).unwrap())
-            .flat_map(|t| t.files.iter().map(|f| f.sha256))
+            .flat_map(|t| manifest.files_of(t).into_iter().map(|f| f.sha256))
             .collect();
         assert_eq!(draft.plan(&digests).offset(size), Some(start));
     }

@@ -8,12 +8,18 @@ use std::io;
 use serde::{Deserialize, Serialize};
 
 use crate::format::digest::Sha256Digest;
+use crate::format::fileset::{check_layers, validate_sets, FileSet, SetRef, MANIFEST_FORMAT_SETS};
 use crate::format::safepath::SafePath;
 use crate::format::sbom::SbomRef;
 use crate::Limits;
 
 /// The value of `format` in a v1 manifest; also domain-separates its signatures.
 pub const MANIFEST_FORMAT: &str = "offline-patch-bundle/1";
+
+/// Whether this verifier reads manifests of format `f`.
+pub fn supported_format(f: &str) -> bool {
+    f == MANIFEST_FORMAT || f == MANIFEST_FORMAT_SETS
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +32,9 @@ pub struct Manifest {
     /// The carried SBOM (member `sbom.json`); absent when the release has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sbom: Option<SbomRef>,
+    /// File sets shared by targets (format 2); absent in format 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<FileSet>,
     pub targets: Vec<Target>,
 }
 
@@ -111,11 +120,17 @@ pub fn valid_confirm_id(id: &str) -> bool {
 #[serde(deny_unknown_fields)]
 pub struct Target {
     pub catalog: Vec<String>,
+    /// The target's own files; absent when it names file sets instead.
+    /// Read them through [`Manifest::files_of`], which covers both.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileEntry>,
     pub mode: String,
     pub model: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requires_version: Option<String>,
+    /// The file sets the target installs, in layer order (format 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<SetRef>,
     pub udi_di: Vec<String>,
 }
 
@@ -135,7 +150,7 @@ pub enum ManifestError {
     Schema(String),
     #[error("manifest is not in canonical form (RFC 8785 JSON, as the builder writes it); it was altered or written by another tool")]
     NotCanonical,
-    #[error("manifest format is {found:?}; this verifier reads {MANIFEST_FORMAT:?}. Use a verifier that supports it")]
+    #[error("manifest format is {found:?}; this verifier reads {MANIFEST_FORMAT:?} and {MANIFEST_FORMAT_SETS:?}. Use a verifier that supports it")]
     UnsupportedFormat { found: String },
     #[error("payload compression is {0:?}; only \"zstd\" is defined")]
     UnsupportedCompression(String),
@@ -202,7 +217,7 @@ impl Manifest {
             format: Option<String>,
         }
         match serde_json::from_slice::<Probe>(bytes) {
-            Ok(Probe { format: Some(f) }) if f != MANIFEST_FORMAT => {
+            Ok(Probe { format: Some(f) }) if !supported_format(&f) => {
                 ManifestError::UnsupportedFormat { found: f }
             }
             _ => ManifestError::Schema(e.to_string()),
@@ -246,7 +261,7 @@ impl Manifest {
 
     /// Checks the rules that JSON shape alone cannot express.
     pub fn validate(&self, limits: &Limits) -> Result<(), ManifestError> {
-        if self.format != MANIFEST_FORMAT {
+        if !supported_format(&self.format) {
             return Err(ManifestError::UnsupportedFormat {
                 found: self.format.clone(),
             });
@@ -265,17 +280,25 @@ impl Manifest {
         if self.targets.is_empty() {
             return Err(invalid("manifest has no targets"));
         }
+        check_count("file sets", self.sets.len(), limits.max_targets)?;
+        validate_sets(self)?;
         let blob_sizes = blob_sizes(&self.blobs, limits)?;
         let mut used: BTreeSet<Sha256Digest> = BTreeSet::new();
         let mut pairs = BTreeSet::new();
-        let mut file_count = 0usize;
+        // Entries as listed: each set's once, however many targets use it.
+        let mut file_count: usize = self.sets.iter().map(|s| s.files.len()).sum();
+        let listed = self.sets.iter().flat_map(|s| &s.files);
         for t in &self.targets {
             let name = format!("target {:?}/{:?}", t.model, t.mode);
             if !pairs.insert((t.model.clone(), t.mode.clone())) {
                 return Err(invalid(format!("{name} appears twice")));
             }
             file_count += t.files.len();
-            validate_target(&name, t, file_count, limits)?;
+            check_layers(&name, self, t)?;
+            validate_target(&name, t, &self.files_of(t), file_count, limits)?;
+        }
+        for t in &self.targets {
+            let name = format!("target {:?}/{:?}", t.model, t.mode);
             for f in &t.files {
                 match blob_sizes.get(&f.sha256) {
                     Some(&size) if size == f.size => {}
@@ -294,6 +317,20 @@ impl Manifest {
                 }
                 used.insert(f.sha256);
             }
+        }
+        for f in listed {
+            SafePath::parse(f.path.as_str(), limits)
+                .map_err(|e| invalid(format!("file set entry {:?}: {e}", f.path.as_str())))?;
+            match blob_sizes.get(&f.sha256) {
+                Some(&size) if size == f.size => {}
+                _ => {
+                    return Err(invalid(format!(
+                        "file set entry {}: blob {} of {} bytes is not in the payload",
+                        f.path, f.sha256, f.size
+                    )))
+                }
+            }
+            used.insert(f.sha256);
         }
         if used.len() != blob_sizes.len() {
             return Err(invalid("payload holds a blob that no target installs"));
@@ -420,6 +457,7 @@ fn blob_sizes(
 fn validate_target(
     name: &str,
     t: &Target,
+    files: &[&FileEntry],
     file_count: usize,
     limits: &Limits,
 ) -> Result<(), ManifestError> {
@@ -444,16 +482,18 @@ fn validate_target(
             )));
         }
     }
-    if t.files.is_empty() {
+    if files.is_empty() {
         return Err(invalid(format!("{name} installs no files")));
     }
     check_count("file entries", file_count, limits.max_files)?;
     // Deserialising checked paths against the default limits; these are the caller's.
-    for f in &t.files {
+    for f in files {
         SafePath::parse(f.path.as_str(), limits)
             .map_err(|e| invalid(format!("{name}: {:?}: {e}", f.path.as_str())))?;
     }
-    check_tree(name, &t.files)
+    // The combined tree: a clash across two sets is a clash.
+    crate::format::names::check_clashes(files.iter().map(|f| &f.path))
+        .map_err(|e| invalid(format!("{name}: {e}")))
 }
 
 fn check_count(what: &'static str, found: usize, limit: usize) -> Result<(), ManifestError> {

@@ -6,6 +6,7 @@
 
 pub mod digest;
 pub mod envelope;
+pub mod fileset;
 pub mod limits;
 pub mod manifest;
 pub mod names;

@@ -238,7 +238,10 @@ fn run(
     let mut o = open_verified(bundle, trust, &opts.limits).map_err(no_receipt)?;
     let release = o.manifest.release.clone();
     seen.bundle = Some(bundle_ref(bundle, &o));
-    let target = identity.select(&o.manifest).map_err(no_receipt)?;
+    let selected = identity.select(&o.manifest).map_err(no_receipt)?;
+    // Its files combined from the file sets it names (format 2).
+    let resolved = o.manifest.resolved(selected);
+    let target: &Target = &resolved;
     let installed_before = state.installed_record(&identity.mode).map_err(no_receipt)?;
     check_sequence(state, &identity.mode, &release, opts.reinstall).map_err(no_receipt)?;
     check_root_paths(tree, target).map_err(no_receipt)?;
@@ -408,7 +411,7 @@ fn planned_report<R>(
         release: o.manifest.release.clone(),
         manifest_sha256: o.manifest_sha256,
         signatures: o.verified.clone(),
-        target: TargetSummary::from(target),
+        target: TargetSummary::of(&o.manifest, target),
         changes: ops
             .iter()
             .map(|o| Change {

@@ -1,0 +1,198 @@
+//! Shared file sets (FORMAT.md 2.4): a manifest of format 2 lists each set
+//! of files once, and a target names the sets it installs, in layer order.
+//! A target's files are the union of its sets; a path in two of them is
+//! refused unless the later reference is an override, which then wins.
+//! Every rule on a target's files is checked on that combined tree.
+
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::format::manifest::{FileEntry, Manifest, ManifestError, Target};
+
+/// The value of `format` in a manifest with file sets.
+pub const MANIFEST_FORMAT_SETS: &str = "offline-patch-bundle/2";
+
+/// Longest name of a file set, in bytes.
+pub const MAX_SET_NAME: usize = 128;
+
+/// One set of files, listed once however many targets install it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSet {
+    pub files: Vec<FileEntry>,
+    pub name: String,
+}
+
+/// A target's reference to a file set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetRef {
+    pub name: String,
+    /// Whether this set's files replace those of earlier sets at the same
+    /// path; without it, such a path is refused.
+    #[serde(default, rename = "override", skip_serializing_if = "is_false")]
+    pub replaces: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Set names are printable ASCII without spaces: they are shown and logged.
+pub fn valid_set_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= MAX_SET_NAME && name.bytes().all(|b| b.is_ascii_graphic())
+}
+
+fn invalid(msg: impl Into<String>) -> ManifestError {
+    ManifestError::Invalid(msg.into())
+}
+
+impl Manifest {
+    /// The set named `name`.
+    pub fn set(&self, name: &str) -> Option<&FileSet> {
+        self.sets.iter().find(|s| s.name == name)
+    }
+
+    /// The files `t` installs: its own list, or its sets combined in order
+    /// (an override replacing the earlier entry at its place). Sets the
+    /// manifest lacks are skipped; a validated manifest has them all.
+    pub fn files_of<'a>(&'a self, t: &'a Target) -> Vec<&'a FileEntry> {
+        if t.sets.is_empty() {
+            return t.files.iter().collect();
+        }
+        let sets: Vec<&FileSet> = t.sets.iter().filter_map(|r| self.set(&r.name)).collect();
+        let mut out: Vec<&FileEntry> = Vec::with_capacity(sets.iter().map(|s| s.files.len()).sum());
+        if !t.sets.iter().any(|r| r.replaces) {
+            out.extend(sets.iter().flat_map(|s| &s.files));
+            return out;
+        }
+        let mut at: HashMap<&str, usize> = HashMap::with_capacity(out.capacity());
+        for f in sets.iter().flat_map(|s| &s.files) {
+            match at.entry(f.path.as_str()) {
+                Entry::Occupied(e) => out[*e.get()] = f,
+                Entry::Vacant(e) => {
+                    e.insert(out.len());
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
+
+    /// `t` with its files combined from its sets (borrowed when it lists
+    /// its own); what the instrument side installs and checks.
+    pub fn resolved<'a>(&'a self, t: &'a Target) -> Cow<'a, Target> {
+        if t.sets.is_empty() {
+            return Cow::Borrowed(t);
+        }
+        let mut r = t.clone();
+        r.files = self.files_of(t).into_iter().cloned().collect();
+        r.sets = Vec::new();
+        Cow::Owned(r)
+    }
+}
+
+/// The sets on their own: names, no empty set, each used by a target.
+pub(crate) fn validate_sets(m: &Manifest) -> Result<(), ManifestError> {
+    let sets_format = m.format == MANIFEST_FORMAT_SETS;
+    if sets_format == m.sets.is_empty() {
+        return Err(invalid(format!(
+            "a manifest of format {:?} {} file sets",
+            m.format,
+            if sets_format {
+                "must list"
+            } else {
+                "cannot list"
+            }
+        )));
+    }
+    let mut names = HashSet::new();
+    for s in &m.sets {
+        if !valid_set_name(&s.name) {
+            return Err(invalid(format!(
+                "file set name {:?} must be 1 to {MAX_SET_NAME} printable ASCII characters without spaces",
+                s.name
+            )));
+        }
+        if !names.insert(s.name.as_str()) {
+            return Err(invalid(format!("file set {:?} is listed twice", s.name)));
+        }
+        if s.files.is_empty() {
+            return Err(invalid(format!("file set {:?} holds no files", s.name)));
+        }
+    }
+    let mut used = HashSet::new();
+    for t in &m.targets {
+        let name = format!("target {:?}/{:?}", t.model, t.mode);
+        if !t.sets.is_empty() && !t.files.is_empty() {
+            return Err(invalid(format!(
+                "{name} lists files and file sets; a target has one or the other"
+            )));
+        }
+        let mut mine = HashSet::new();
+        for (i, r) in t.sets.iter().enumerate() {
+            if !names.contains(r.name.as_str()) {
+                return Err(invalid(format!(
+                    "{name} refers to file set {:?}, which the manifest does not list",
+                    r.name
+                )));
+            }
+            if !mine.insert(r.name.as_str()) {
+                return Err(invalid(format!(
+                    "{name} refers to file set {:?} twice",
+                    r.name
+                )));
+            }
+            if i == 0 && r.replaces {
+                return Err(invalid(format!(
+                    "{name}: its first file set {:?} is marked override, but there is nothing before it",
+                    r.name
+                )));
+            }
+            used.insert(r.name.as_str());
+        }
+    }
+    if let Some(s) = m.sets.iter().find(|s| !used.contains(s.name.as_str())) {
+        return Err(invalid(format!(
+            "file set {:?} is installed by no target",
+            s.name
+        )));
+    }
+    Ok(())
+}
+
+/// A path in two of `t`'s sets is refused unless the later one overrides;
+/// a path twice in one set always.
+pub(crate) fn check_layers(name: &str, m: &Manifest, t: &Target) -> Result<(), ManifestError> {
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in t.sets.iter().enumerate() {
+        let Some(set) = m.set(&r.name) else { continue };
+        for f in &set.files {
+            match at.entry(f.path.as_str()) {
+                Entry::Occupied(mut e) => {
+                    let first = &t.sets[*e.get()].name;
+                    if *e.get() == i {
+                        return Err(invalid(format!(
+                            "file set {first:?} lists {} twice",
+                            f.path
+                        )));
+                    }
+                    if !r.replaces {
+                        return Err(invalid(format!(
+                            "{name}: {} is in file set {first:?} and in file set {:?}, which is not marked override",
+                            f.path, r.name
+                        )));
+                    }
+                    e.insert(i);
+                }
+                Entry::Vacant(e) => {
+                    e.insert(i);
+                }
+            }
+        }
+    }
+    Ok(())
+}
