@@ -20,6 +20,8 @@ use serde_json::{json, Value};
 
 use crate::craft::{self, *};
 
+pub mod sets;
+
 /// The kinds of attack, one end-to-end test each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Threat {
@@ -53,10 +55,12 @@ pub enum Threat {
     Downgrade,
     /// The signed SBOM changed, swapped, dropped, added unsigned, or not what the manifest says.
     Sbom,
+    /// File sets (format 2) missing, unused, twice, or overlapping and clashing across layers.
+    FileSets,
 }
 
 impl Threat {
-    pub const ALL: [Threat; 15] = [
+    pub const ALL: [Threat; 16] = [
         Threat::PathTraversal,
         Threat::LinksAndSpecialFiles,
         Threat::Duplicates,
@@ -72,6 +76,7 @@ impl Threat {
         Threat::TrustRoot,
         Threat::Downgrade,
         Threat::Sbom,
+        Threat::FileSets,
     ];
 }
 
@@ -218,6 +223,7 @@ pub fn cases(threat: Threat, keys: &Keys) -> Vec<Case> {
         Threat::TrustRoot => trust_root(keys),
         Threat::Downgrade => downgrade(keys),
         Threat::Sbom => sbom(keys),
+        Threat::FileSets => sets::file_sets(keys),
     }
 }
 
@@ -1287,7 +1293,7 @@ fn manifest_encoding(keys: &Keys) -> Vec<Case> {
         Case::refused(
             t,
             "manifest_unknown_format_version",
-            edited(keys, |m| m["format"] = json!("offline-patch-bundle/2")),
+            edited(keys, |m| m["format"] = json!("offline-patch-bundle/3")),
             "this verifier reads",
         ),
         Case::refused(

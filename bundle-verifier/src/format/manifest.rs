@@ -572,12 +572,12 @@ mod tests {
     fn a_future_format_is_named() {
         let good = std::str::from_utf8(VECTORS[0]).unwrap();
         let future = good
-            .replace("offline-patch-bundle/1", "offline-patch-bundle/2")
+            .replace("offline-patch-bundle/1", "offline-patch-bundle/3")
             .replacen(r#""blobs":"#, r#""aaa":1,"blobs":"#, 1);
         assert_eq!(
             Manifest::parse(future.as_bytes(), &Limits::default()),
             Err(ManifestError::UnsupportedFormat {
-                found: "offline-patch-bundle/2".into()
+                found: "offline-patch-bundle/3".into()
             })
         );
     }
