@@ -128,7 +128,6 @@ impl Layout {
     pub fn of(spec: &Spec) -> Layout {
         let mut sets: Vec<SetPlan> = Vec::new();
         let mut refs = Vec::new();
-        let mut uses: Vec<usize> = Vec::new();
         for t in &spec.targets {
             let mut mine = Vec::new();
             for l in &t.files.0 {
@@ -142,10 +141,8 @@ impl Layout {
                         dir: l.dir.clone(),
                         executable: t.executable.clone(),
                     });
-                    uses.push(0);
                     sets.len() - 1
                 });
-                uses[i] += 1;
                 mine.push(SetRef {
                     name: sets[i].name.clone(),
                     replaces: l.replaces,
@@ -153,13 +150,60 @@ impl Layout {
             }
             refs.push(mine);
         }
-        let shared = uses.iter().any(|&u| u > 1) || refs.iter().any(|r| r.len() > 1);
-        Layout { sets, refs, shared }
+        let mut layout = Layout {
+            sets,
+            refs,
+            shared: false,
+        };
+        layout.shared = layout.is_shared();
+        layout
+    }
+
+    fn is_shared(&self) -> bool {
+        let mut uses: HashMap<&str, usize> = HashMap::new();
+        for r in self.refs.iter().flatten() {
+            *uses.entry(r.name.as_str()).or_default() += 1;
+        }
+        uses.values().any(|&u| u > 1) || self.refs.iter().any(|r| r.len() > 1)
+    }
+
+    /// One set for a folder whose files came out the same under two
+    /// targets' executable patterns.
+    fn merge_equal(&mut self, lists: &mut Vec<Vec<Collected>>) {
+        let same = |a: &[Collected], b: &[Collected]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x.path == y.path && x.executable == y.executable)
+        };
+        let mut j = 1;
+        while j < self.sets.len() {
+            let twin = (0..j).find(|&i| {
+                self.sets[i].dir == self.sets[j].dir && same(&lists[i], &lists[j])
+            });
+            if let Some(i) = twin {
+                let (from, to) = (self.sets[j].name.clone(), self.sets[i].name.clone());
+                for r in self.refs.iter_mut().flatten() {
+                    if r.name == from {
+                        r.name = to.clone();
+                    }
+                }
+                self.sets.remove(j);
+                lists.remove(j);
+            } else {
+                j += 1;
+            }
+        }
+        self.shared = self.is_shared();
     }
 
     /// Walks every distinct layer once, then checks each target's layers
     /// together: its executable patterns, paths in two layers, clashes.
-    pub fn collect(&self, spec: &Spec, limits: &Limits) -> Result<Vec<Vec<Collected>>, BuildError> {
+    pub fn collect(
+        &mut self,
+        spec: &Spec,
+        limits: &Limits,
+    ) -> Result<Vec<Vec<Collected>>, BuildError> {
         let mut lists = Vec::with_capacity(self.sets.len());
         let mut used = Vec::with_capacity(self.sets.len());
         for s in &self.sets {
@@ -180,6 +224,7 @@ impl Layout {
             }
             self.check_target(&idx, refs, &lists, dir)?;
         }
+        self.merge_equal(&mut lists);
         Ok(lists)
     }
 

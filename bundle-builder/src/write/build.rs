@@ -153,7 +153,7 @@ fn build_placed(
     };
     // List every distinct layer's files once; they are read and hashed
     // while compressing.
-    let layout = Layout::of(spec);
+    let mut layout = Layout::of(spec);
     let lists = layout.collect(spec, &opts.limits)?;
     let all: Vec<&Collected> = lists.iter().flatten().collect();
     let draft = Draft {
@@ -412,7 +412,7 @@ mod tests {
         let start = env.offset;
         // The plan as the builder makes it, from the file digests alone.
         let spec = Spec::load(&spec_path).unwrap();
-        let layout = Layout::of(&spec);
+        let mut layout = Layout::of(&spec);
         let lists = layout.collect(&spec, &limits).unwrap();
         let sbom = spec.sbom_path().map(|p| read_sbom(&p, &limits).unwrap());
         let key = test_key();

@@ -524,10 +524,12 @@ mod tests {
     use super::*;
 
     /// The shipped test vectors: every optional field of the schema
-    /// (confirmation steps with German text, an SBOM) appears in one of them.
-    const VECTORS: [&[u8]; 2] = [
+    /// (confirmation steps with German text, an SBOM, file sets with an
+    /// override) appears in one of them.
+    const VECTORS: [&[u8]; 3] = [
         include_bytes!("../../../tests/vectors/v1-minimal/manifest.json"),
         include_bytes!("../../../tests/vectors/v1-sbom/manifest.json"),
+        include_bytes!("../../../tests/vectors/v2-sets/manifest.json"),
     ];
 
     #[test]
