@@ -178,9 +178,8 @@ impl Layout {
         };
         let mut j = 1;
         while j < self.sets.len() {
-            let twin = (0..j).find(|&i| {
-                self.sets[i].dir == self.sets[j].dir && same(&lists[i], &lists[j])
-            });
+            let twin = (0..j)
+                .find(|&i| self.sets[i].dir == self.sets[j].dir && same(&lists[i], &lists[j]));
             if let Some(i) = twin {
                 let (from, to) = (self.sets[j].name.clone(), self.sets[i].name.clone());
                 for r in self.refs.iter_mut().flatten() {
