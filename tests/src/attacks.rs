@@ -1211,9 +1211,9 @@ fn manifest_encoding(keys: &Keys) -> Vec<Case> {
             &text[text.find("\"format\"").expect("format")..]
         )
     };
-    // Refused from its header, before any of its 17 MiB is read or hashed.
+    // Refused from its header, before any of its 33 MiB is read or hashed.
     let huge = {
-        let notes = format!("\"notes\":{{\"en\":\"{}", "A".repeat(17 << 20));
+        let notes = format!("\"notes\":{{\"en\":\"{}", "A".repeat(33 << 20));
         let m = text
             .replacen("\"notes\":{\"en\":\"", &notes, 1)
             .into_bytes();
@@ -1281,7 +1281,7 @@ fn manifest_encoding(keys: &Keys) -> Vec<Case> {
             sign_bytes(nested.into()),
             not_canonical,
         ),
-        Case::refused(t, "manifest_of_17_mib", huge, "manifest.json in bytes"),
+        Case::refused(t, "manifest_of_33_mib", huge, "manifest.json in bytes"),
         Case::refused(
             t,
             "release_notes_over_the_limit",
