@@ -234,7 +234,8 @@ pub fn inspect(path: &Path, limits: &Limits) -> Result<Inspection, Error> {
     })
 }
 
-/// A sink writing `target`'s files under `under` (relative) in `dir`.
+/// A sink writing `target`'s files under `under` (relative) in `dir`;
+/// `target` as [`Manifest::resolved`] gives it, its files combined.
 pub fn sink_for(target: &Target, dir: Tree, under: &Path) -> Sink {
     let dests = target
         .files

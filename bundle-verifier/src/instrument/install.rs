@@ -239,9 +239,17 @@ fn run(
     let release = o.manifest.release.clone();
     seen.bundle = Some(bundle_ref(bundle, &o));
     let selected = identity.select(&o.manifest).map_err(no_receipt)?;
-    // Its files combined from the file sets it names (format 2).
-    let resolved = o.manifest.resolved(selected);
-    let target: &Target = &resolved;
+    let at = o
+        .manifest
+        .targets
+        .iter()
+        .position(|t| std::ptr::eq(t, selected));
+    // Its files combined from the file sets it names (format 2), moved
+    // rather than copied: apply needs no other target's files.
+    let target = o
+        .manifest
+        .take_target(at.expect("a target of this manifest"));
+    let target: &Target = &target;
     let installed_before = state.installed_record(&identity.mode).map_err(no_receipt)?;
     check_sequence(state, &identity.mode, &release, opts.reinstall).map_err(no_receipt)?;
     check_root_paths(tree, target).map_err(no_receipt)?;
