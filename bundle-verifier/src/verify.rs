@@ -182,6 +182,9 @@ pub fn verify(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<VerifyReport, Error> {
     let mut o = open_verified(path, trust, &opts.limits)?;
+    // Checked and parsed: its bytes (23 MiB for 100,000 files) need not
+    // stay while the payload streams.
+    drop(std::mem::take(&mut o.manifest_bytes));
     let sink = Sink::default();
     read_payload(
         &mut o.env,

@@ -192,6 +192,11 @@ fn build_placed(
             size: payload_size,
         },
     );
+    // The file lists are in the manifest now; with 100,000 files they and
+    // the manifest's bytes were the build's peak together.
+    drop(all);
+    drop(draft);
+    drop(lists);
     manifest
         .validate(&opts.limits)
         .map_err(|e| BuildError::Spec {
@@ -209,9 +214,9 @@ fn build_placed(
         signer.key_id(),
     )?;
 
-    // The report needs little of the manifest; free it, and the file
-    // lists, before the self-check parses the manifest again (peak memory
-    // grows with the number of files).
+    // The report needs little of the manifest; free it before the
+    // self-check parses the manifest again (peak memory grows with the
+    // number of files).
     let report = BuildReport::of(
         out,
         &manifest,
@@ -222,9 +227,6 @@ fn build_placed(
         signatures_needed,
     );
     drop(manifest);
-    drop(all);
-    drop(draft);
-    drop(lists);
     let sigs = sigs.to_canonical_bytes();
     let front = Front {
         trust_roots: &opts.trust_roots,
@@ -241,6 +243,9 @@ fn build_placed(
         out,
     )?;
     drop(spool);
+    // Written: the self-check reads its own copy.
+    drop(front);
+    drop(manifest_bytes);
     let bundle_size = check_and_persist(
         tmp,
         out,

@@ -246,10 +246,10 @@ fn run(
         .position(|t| std::ptr::eq(t, selected));
     // Its files combined from the file sets it names (format 2), moved
     // rather than copied: apply needs no other target's files.
-    let target = o
+    let mut taken = o
         .manifest
         .take_target(at.expect("a target of this manifest"));
-    let target: &Target = &target;
+    let target: &Target = &taken;
     let installed_before = state.installed_record(&identity.mode).map_err(no_receipt)?;
     check_sequence(state, &identity.mode, &release, opts.reinstall).map_err(no_receipt)?;
     check_root_paths(tree, target).map_err(no_receipt)?;
@@ -285,6 +285,9 @@ fn run(
     let ops = plan(tree, target).map_err(no_receipt)?;
     let before = installed_before.as_ref();
     let mut report = planned_report(&o, identity, target, &ops, before, seen, opts);
+    // The plan says what happens now; the file list need not stay while
+    // the journal and the receipt list the same files again.
+    taken.files = Vec::new();
 
     let (key, created) = state.device_key(true).map_err(no_receipt)?;
     let started = now_rfc3339();
