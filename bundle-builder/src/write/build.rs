@@ -244,7 +244,6 @@ fn build_placed(
     )?;
     drop(spool);
     // Written: the self-check reads its own copy.
-    drop(front);
     drop(manifest_bytes);
     let bundle_size = check_and_persist(
         tmp,
