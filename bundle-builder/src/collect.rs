@@ -69,6 +69,32 @@ pub fn collect_into(
     limits: &Limits,
     problems: &mut Problems,
 ) -> Vec<Collected> {
+    let (out, used) = collect_layer(dir, opts, limits, problems);
+    for (i, _) in used.iter().enumerate().filter(|(_, u)| !**u) {
+        let patterns = opts.executable.unwrap_or_default();
+        problems.push(unused_pattern(dir, &patterns[i]));
+    }
+    // The tree check looks at paths only; digests are not known yet.
+    if let Err(e) = check_clashes(out.iter().map(|c| &c.path)) {
+        problems.push(Problem::new(
+            dir,
+            e.to_string(),
+            "rename one of them so that the instruments can tell them apart",
+        ));
+    }
+    out
+}
+
+/// Lists one layer's files into `problems`' care, their executable bits
+/// from the patterns when given, and which of those patterns matched a
+/// file here (a pattern is refused only when no layer of its target has a
+/// match).
+pub fn collect_layer(
+    dir: &Path,
+    opts: CollectOptions,
+    limits: &Limits,
+    problems: &mut Problems,
+) -> (Vec<Collected>, Vec<bool>) {
     let before = problems.list.len() + problems.more;
     let mut out = Vec::new();
     match fs::symlink_metadata(dir) {
@@ -78,7 +104,7 @@ pub fn collect_into(
                 format!("cannot read: {e}"),
                 "check the target's `files` in the spec; it is relative to the spec file",
             ));
-            return out;
+            return (out, Vec::new());
         }
         Ok(m) if !m.is_dir() => {
             problems.push(Problem::new(
@@ -86,7 +112,7 @@ pub fn collect_into(
                 "is not a directory",
                 "name a folder in the target's `files`",
             ));
-            return out;
+            return (out, Vec::new());
         }
         Ok(_) => {}
     }
@@ -109,8 +135,9 @@ pub fn collect_into(
             "a target must install at least one file; put the release's files in this folder",
         ));
     }
+    let mut used = Vec::new();
     if let Some(exec) = &exec {
-        let mut used = vec![false; exec.patterns.len()];
+        used = vec![false; exec.patterns.len()];
         for c in &mut out {
             let hits = exec.matching(c.path.as_str());
             c.executable = !hits.is_empty();
@@ -118,23 +145,17 @@ pub fn collect_into(
                 used[i] = true;
             }
         }
-        for (i, _) in used.iter().enumerate().filter(|(_, u)| !**u) {
-            problems.push(Problem::new(
-                dir,
-                format!("the executable pattern {:?} matches no file here", exec.patterns[i]),
-                "check its spelling (patterns are case-sensitive, `*` stays within one directory, `**/` spans any)",
-            ));
-        }
     }
-    // The tree check looks at paths only; digests are not known yet.
-    if let Err(e) = check_clashes(out.iter().map(|c| &c.path)) {
-        problems.push(Problem::new(
-            dir,
-            e.to_string(),
-            "rename one of them so that the instruments can tell them apart",
-        ));
-    }
-    out
+    (out, used)
+}
+
+/// An executable pattern that matches no file of the target.
+pub(crate) fn unused_pattern(dir: &Path, pattern: &str) -> Problem {
+    Problem::new(
+        dir,
+        format!("the executable pattern {pattern:?} matches no file here"),
+        "check its spelling (patterns are case-sensitive, `*` stays within one directory, `**/` spans any)",
+    )
 }
 
 fn walk(

@@ -4,6 +4,7 @@
 
 pub mod collect;
 pub mod error;
+pub mod layers;
 mod place;
 mod platform;
 pub mod spec;

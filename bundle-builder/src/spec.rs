@@ -10,6 +10,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::error::read_error;
+use crate::layers::Layers;
 use crate::BuildError;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -103,7 +104,8 @@ pub struct TargetSpec {
     pub catalog: Vec<String>,
     pub modes: Vec<String>,
     pub requires_version: Option<String>,
-    pub files: PathBuf,
+    /// The payload folders, layered in order (see [`Layers`]).
+    pub files: Layers,
     /// Glob patterns over the paths in `files` naming the executable files;
     /// when given, the only source of executable bits (file modes ignored).
     pub executable: Option<Vec<String>>,
@@ -249,6 +251,9 @@ impl Spec {
             if let Some(p) = &t.executable {
                 ExecPatterns::new(p).map_err(|e| err(format!("target {:?}: {e}", t.model)))?;
             }
+            t.files
+                .check()
+                .map_err(|e| err(format!("target {:?}: {e}", t.model)))?;
             if t.modes.is_empty() {
                 return Err(err(format!("target {:?} lists no modes", t.model)));
             }
@@ -277,10 +282,6 @@ impl Spec {
     /// The SBOM file the spec names, relative to the spec.
     pub fn sbom_path(&self) -> Option<PathBuf> {
         self.release.sbom.as_ref().map(|p| self.base.join(p))
-    }
-
-    pub fn files_dir(&self, t: &TargetSpec) -> PathBuf {
-        self.base.join(&t.files)
     }
 }
 

@@ -141,7 +141,8 @@ impl VerifyReport {
     }
 
     pub fn targets(&self) -> impl Iterator<Item = TargetSummary> + '_ {
-        self.manifest.targets.iter().map(TargetSummary::from)
+        let m = &self.manifest;
+        m.targets.iter().map(|t| TargetSummary::of(m, t))
     }
 }
 
@@ -156,16 +157,18 @@ pub struct TargetSummary {
     pub bytes: u64,
 }
 
-impl From<&Target> for TargetSummary {
-    fn from(t: &Target) -> Self {
+impl TargetSummary {
+    /// `t` of `m`, its files combined from its sets.
+    pub fn of(m: &Manifest, t: &Target) -> Self {
+        let files = m.files_of(t);
         TargetSummary {
             model: t.model.clone(),
             mode: t.mode.clone(),
             udi_di: t.udi_di.clone(),
             catalog: t.catalog.clone(),
             requires_version: t.requires_version.clone(),
-            files: t.files.len(),
-            bytes: t.files.iter().map(|f| f.size).sum(),
+            files: files.len(),
+            bytes: files.iter().map(|f| f.size).sum(),
         }
     }
 }
@@ -179,6 +182,9 @@ pub fn verify(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<VerifyReport, Error> {
     let mut o = open_verified(path, trust, &opts.limits)?;
+    // Checked and parsed: its bytes (23 MiB for 100,000 files) need not
+    // stay while the payload streams.
+    drop(std::mem::take(&mut o.manifest_bytes));
     let sink = Sink::default();
     read_payload(
         &mut o.env,
@@ -231,7 +237,8 @@ pub fn inspect(path: &Path, limits: &Limits) -> Result<Inspection, Error> {
     })
 }
 
-/// A sink writing `target`'s files under `under` (relative) in `dir`.
+/// A sink writing `target`'s files under `under` (relative) in `dir`;
+/// `target` as [`Manifest::resolved`] gives it, its files combined.
 pub fn sink_for(target: &Target, dir: Tree, under: &Path) -> Sink {
     let dests = target
         .files
@@ -282,7 +289,7 @@ pub fn extract(
             have.join(", ")
         ))
     })?;
-    let target = target.clone();
+    let target = o.manifest.resolved(target).into_owned();
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),

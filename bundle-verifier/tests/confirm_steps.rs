@@ -28,6 +28,7 @@ fn manifest(confirm: Vec<Confirm>) -> Manifest {
             version: "1".into(),
         },
         sbom: None,
+        sets: vec![],
         targets: vec![Target {
             catalog: vec![],
             files: vec![FileEntry {
@@ -40,6 +41,7 @@ fn manifest(confirm: Vec<Confirm>) -> Manifest {
             model: "M".into(),
             owns: vec![],
             requires_version: None,
+            sets: vec![],
             udi_di: vec![],
         }],
     }

@@ -20,6 +20,8 @@ use serde_json::{json, Value};
 
 use crate::craft::{self, *};
 
+pub mod sets;
+
 /// The kinds of attack, one end-to-end test each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Threat {
@@ -53,10 +55,12 @@ pub enum Threat {
     Downgrade,
     /// The signed SBOM changed, swapped, dropped, added unsigned, or not what the manifest says.
     Sbom,
+    /// File sets (format 2) missing, unused, twice, or overlapping and clashing across layers.
+    FileSets,
 }
 
 impl Threat {
-    pub const ALL: [Threat; 15] = [
+    pub const ALL: [Threat; 16] = [
         Threat::PathTraversal,
         Threat::LinksAndSpecialFiles,
         Threat::Duplicates,
@@ -72,6 +76,7 @@ impl Threat {
         Threat::TrustRoot,
         Threat::Downgrade,
         Threat::Sbom,
+        Threat::FileSets,
     ];
 }
 
@@ -218,6 +223,7 @@ pub fn cases(threat: Threat, keys: &Keys) -> Vec<Case> {
         Threat::TrustRoot => trust_root(keys),
         Threat::Downgrade => downgrade(keys),
         Threat::Sbom => sbom(keys),
+        Threat::FileSets => sets::file_sets(keys),
     }
 }
 
@@ -805,7 +811,12 @@ fn manifest_payload_mismatch(keys: &Keys) -> Vec<Case> {
             t,
             "target_without_files",
             edited(keys, |m| {
-                m["targets"][2]["files"] = json!([]);
+                // Absent: `"files":[]` is not canonical (an empty list is
+                // omitted), which would refuse the case for another reason.
+                m["targets"][2]
+                    .as_object_mut()
+                    .expect("target")
+                    .remove("files");
                 // Keep every blob used, so the empty target is the only fault.
             }),
             "installs no files",
@@ -1205,9 +1216,9 @@ fn manifest_encoding(keys: &Keys) -> Vec<Case> {
             &text[text.find("\"format\"").expect("format")..]
         )
     };
-    // Refused from its header, before any of its 17 MiB is read or hashed.
+    // Refused from its header, before any of its 33 MiB is read or hashed.
     let huge = {
-        let notes = format!("\"notes\":{{\"en\":\"{}", "A".repeat(17 << 20));
+        let notes = format!("\"notes\":{{\"en\":\"{}", "A".repeat(33 << 20));
         let m = text
             .replacen("\"notes\":{\"en\":\"", &notes, 1)
             .into_bytes();
@@ -1275,7 +1286,7 @@ fn manifest_encoding(keys: &Keys) -> Vec<Case> {
             sign_bytes(nested.into()),
             not_canonical,
         ),
-        Case::refused(t, "manifest_of_17_mib", huge, "manifest.json in bytes"),
+        Case::refused(t, "manifest_of_33_mib", huge, "manifest.json in bytes"),
         Case::refused(
             t,
             "release_notes_over_the_limit",
@@ -1287,7 +1298,7 @@ fn manifest_encoding(keys: &Keys) -> Vec<Case> {
         Case::refused(
             t,
             "manifest_unknown_format_version",
-            edited(keys, |m| m["format"] = json!("offline-patch-bundle/2")),
+            edited(keys, |m| m["format"] = json!("offline-patch-bundle/3")),
             "this verifier reads",
         ),
         Case::refused(

@@ -344,6 +344,11 @@ fn changed_dropped_unsigned_or_mislabelled_sboms_are_refused() {
     run_threat(Threat::Sbom);
 }
 
+#[test]
+fn missing_unused_doubled_overlapping_or_clashing_file_sets_are_refused() {
+    run_threat(Threat::FileSets);
+}
+
 #[cfg(unix)]
 #[test]
 fn links_and_special_files_in_the_root_stop_the_install_before_any_write() {

@@ -1,7 +1,7 @@
 //! Every bound in `bundle_verifier::Limits` refuses input past it, with a
 //! message that names the limit. Each is lowered here so the small base
 //! bundle of the attack corpus crosses it; the default values are crossed
-//! end to end by the attack corpus (overlong paths, 17 MiB manifest, ...).
+//! end to end by the attack corpus (overlong paths, 33 MiB manifest, ...).
 
 use bundle_keys::signing::FileKey;
 use bundle_keys::signing::Signer;

@@ -165,7 +165,7 @@ fn building_twice_gives_identical_bytes() {
 fn vectors_rebuild_byte_identical_and_verify() {
     let vectors = repo().join("tests/vectors");
     let key = vectors.join("v1-minimal/test-key");
-    for name in ["v1-minimal", "v1-sbom"] {
+    for name in ["v1-minimal", "v1-sbom", "v2-sets"] {
         let v = vectors.join(name);
         let s = Scratch::new();
         let out = s.build(

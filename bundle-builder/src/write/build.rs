@@ -17,8 +17,8 @@ use super::draft::Draft;
 use super::payload::{write_payload, Place};
 use super::sbom::read_sbom;
 use super::selfcheck::{check_and_persist, SelfCheck};
-use crate::collect::{collect_into, CollectOptions, Collected};
-use crate::error::Problems;
+use crate::collect::Collected;
+use crate::layers::Layout;
 use crate::platform;
 use crate::spec::TargetSpec;
 use crate::{BuildError, Spec};
@@ -100,7 +100,11 @@ impl BuildReport {
                 .iter()
                 .map(|t| format!("{}/{}", t.model, t.mode))
                 .collect(),
-            files: manifest.targets.iter().map(|t| t.files.len()).sum(),
+            files: manifest
+                .targets
+                .iter()
+                .map(|t| manifest.files_of(t).len())
+                .sum(),
             blobs: manifest.blobs.len(),
             uncompressed_bytes: manifest.blobs.iter().map(|b| b.size).sum(),
             warnings: Vec::new(),
@@ -122,7 +126,7 @@ pub struct CheckReport {
 /// folder) without a key and without writing anything; every payload
 /// problem is reported at once.
 pub fn check(spec: &Spec, opts: &BuildOptions) -> Result<CheckReport, BuildError> {
-    let (_, lists) = check_inputs(spec, opts)?;
+    let (_, _, lists) = check_inputs(spec, opts)?;
     Ok(CheckReport {
         release: spec.release.id.clone(),
         version: spec.release.version.clone(),
@@ -138,6 +142,7 @@ pub fn check(spec: &Spec, opts: &BuildOptions) -> Result<CheckReport, BuildError
 
 type Inputs = (
     Option<(Vec<u8>, bundle_verifier::format::sbom::SbomSummary)>,
+    Layout,
     Vec<Vec<Collected>>,
 );
 
@@ -155,26 +160,14 @@ fn check_inputs(spec: &Spec, opts: &BuildOptions) -> Result<Inputs, BuildError> 
         Some(path) => Some(read_sbom(&path, &opts.limits)?),
         None => None,
     };
-    // List every target's files; they are read and hashed while compressing.
-    let mut problems = Problems::default();
-    let mut lists = Vec::new();
-    for t in &spec.targets {
-        let o = CollectOptions {
-            executable: t.executable.as_deref(),
-            long_paths: t.long_paths,
-        };
-        lists.push(collect_into(
-            &spec.files_dir(t),
-            o,
-            &opts.limits,
-            &mut problems,
-        ));
+    // List every distinct layer's files once; they are read and hashed
+    // while compressing. Every payload problem of every target together.
+    let mut layout = Layout::of(spec);
+    let lists = layout.collect(spec, &opts.limits)?;
+    for (i, t) in spec.targets.iter().enumerate() {
+        check_owns(spec, t, &layout, i, &lists)?;
     }
-    problems.into_result()?;
-    for (t, list) in spec.targets.iter().zip(&lists) {
-        check_owns(spec, t, list)?;
-    }
-    Ok((sbom, lists))
+    Ok((sbom, layout, lists))
 }
 
 /// Builds, signs, writes and self-checks a bundle; `out` appears only when all succeeded.
@@ -206,10 +199,11 @@ fn build_placed(
     opts: &BuildOptions,
     placement: Placement,
 ) -> Result<(BuildReport, bool), BuildError> {
-    let (sbom, lists) = check_inputs(spec, opts)?;
+    let (sbom, layout, lists) = check_inputs(spec, opts)?;
     let all: Vec<&Collected> = lists.iter().flatten().collect();
     let draft = Draft {
         spec,
+        layout: &layout,
         lists: &lists,
         trust_roots: &opts.trust_roots,
         sbom: sbom
@@ -243,6 +237,11 @@ fn build_placed(
             size: payload_size,
         },
     );
+    // The file lists are in the manifest now; with 100,000 files they and
+    // the manifest's bytes were the build's peak together.
+    drop(all);
+    drop(draft);
+    drop(lists);
     manifest
         .validate(&opts.limits)
         .map_err(|e| BuildError::Spec {
@@ -260,9 +259,9 @@ fn build_placed(
         signer.key_id(),
     )?;
 
-    // The report needs little of the manifest; free it, and the file
-    // lists, before the self-check parses the manifest again (peak memory
-    // grows with the number of files).
+    // The report needs little of the manifest; free it before the
+    // self-check parses the manifest again (peak memory grows with the
+    // number of files).
     let report = BuildReport::of(
         out,
         &manifest,
@@ -273,9 +272,6 @@ fn build_placed(
         signatures_needed,
     );
     drop(manifest);
-    drop(all);
-    drop(draft);
-    drop(lists);
     let sigs = sigs.to_canonical_bytes();
     let front = Front {
         trust_roots: &opts.trust_roots,
@@ -292,6 +288,8 @@ fn build_placed(
         out,
     )?;
     drop(spool);
+    // Written: the self-check reads its own copy.
+    drop(manifest_bytes);
     let bundle_size = check_and_persist(
         tmp,
         out,
@@ -356,14 +354,21 @@ pub(super) fn standing_under_newest_root(
 
 /// Refuses an owned directory that is not a directory of the target's
 /// payload: the release would empty a place it puts nothing into.
-fn check_owns(spec: &Spec, t: &TargetSpec, files: &[Collected]) -> Result<(), BuildError> {
+fn check_owns(
+    spec: &Spec,
+    t: &TargetSpec,
+    layout: &Layout,
+    at: usize,
+    lists: &[Vec<Collected>],
+) -> Result<(), BuildError> {
+    let files = layout.target_files(at, lists);
     for d in &t.owns {
         if !files
             .iter()
             .any(|f| f.path.ancestors().any(|a| a == d.as_str()))
         {
             return Err(BuildError::Payload {
-                path: spec.files_dir(t),
+                path: layout.first_dir(spec, at),
                 msg: format!(
                     "target {:?} owns {d:?}, which is not a directory of this payload; name a directory in it that holds files of the release",
                     t.model
@@ -483,21 +488,13 @@ mod tests {
         let start = env.offset;
         // The plan as the builder makes it, from the file digests alone.
         let spec = Spec::load(&spec_path).unwrap();
-        let lists: Vec<_> = spec
-            .targets
-            .iter()
-            .map(|t| {
-                let o = crate::collect::CollectOptions {
-                    executable: t.executable.as_deref(),
-                    long_paths: t.long_paths,
-                };
-                crate::collect::collect(&spec.files_dir(t), o, &limits).unwrap()
-            })
-            .collect();
+        let mut layout = Layout::of(&spec);
+        let lists = layout.collect(&spec, &limits).unwrap();
         let sbom = spec.sbom_path().map(|p| read_sbom(&p, &limits).unwrap());
         let key = test_key();
         let draft = Draft {
             spec: &spec,
+            layout: &layout,
             lists: &lists,
             trust_roots: &[],
             sbom: sbom.as_ref().map(|(b, s)| (b.as_slice(), s.to_ref())),
@@ -508,7 +505,7 @@ mod tests {
             .targets
             .iter()
             .map(|t| manifest.target(&t.model, &t.modes[0]).unwrap())
-            .flat_map(|t| t.files.iter().map(|f| f.sha256))
+            .flat_map(|t| manifest.files_of(t).into_iter().map(|f| f.sha256))
             .collect();
         assert_eq!(draft.plan(&digests).offset(size), Some(start));
     }

@@ -4,8 +4,9 @@
 use std::collections::HashSet;
 
 use bundle_verifier::format::digest::Sha256Digest;
+use bundle_verifier::format::fileset::{FileSet, MANIFEST_FORMAT_SETS};
 use bundle_verifier::format::manifest::{
-    Blob, Confirm, Manifest, Payload, Release, Target, MANIFEST_FORMAT,
+    Blob, Confirm, FileEntry, Manifest, Payload, Release, Target, MANIFEST_FORMAT,
 };
 use bundle_verifier::format::safepath::SafePath;
 use bundle_verifier::format::sbom::SbomRef;
@@ -14,6 +15,7 @@ use bundle_verifier::Limits;
 
 use super::container::{Count, Front};
 use crate::collect::Collected;
+use crate::layers::Layout;
 use crate::place::{member_len, Plan};
 use crate::Spec;
 
@@ -21,6 +23,8 @@ use crate::Spec;
 /// the file digests and the payload's digest and size.
 pub(super) struct Draft<'a> {
     pub(super) spec: &'a Spec,
+    pub(super) layout: &'a Layout,
+    /// Each distinct layer's files (`layout.sets`), in listing order.
     pub(super) lists: &'a [Vec<Collected>],
     pub(super) trust_roots: &'a [(u64, Vec<u8>)],
     pub(super) sbom: Option<(&'a [u8], SbomRef)>,
@@ -36,18 +40,34 @@ impl Draft<'_> {
         blobs: Vec<Blob>,
         payload: Payload,
     ) -> Manifest {
-        let (spec, lists) = (self.spec, self.lists);
+        let (spec, layout) = (self.spec, self.layout);
         let mut digests = digests.iter();
+        // Each distinct layer's entries, listed once.
+        let mut sets: Vec<FileSet> = layout
+            .sets
+            .iter()
+            .zip(self.lists)
+            .map(|(s, files)| FileSet {
+                files: files
+                    .iter()
+                    .map(|c| c.entry(*digests.next().expect("one digest per file")))
+                    .collect(),
+                name: s.name.clone(),
+            })
+            .collect();
         let mut targets = Vec::new();
-        for (t, files) in spec.targets.iter().zip(lists) {
-            let entries: Vec<_> = files
-                .iter()
-                .map(|c| c.entry(*digests.next().expect("one digest per file")))
-                .collect();
+        for (t, refs) in spec.targets.iter().zip(&layout.refs) {
+            // Without sharing, a target has one layer of its own: its files inline (format 1).
+            let own: Vec<FileEntry> = if layout.shared {
+                Vec::new()
+            } else {
+                let set = sets.iter_mut().find(|s| s.name == refs[0].name);
+                std::mem::take(&mut set.expect("a set of the layout").files)
+            };
             for mode in &t.modes {
                 targets.push(Target {
                     catalog: t.catalog.clone(),
-                    files: entries.clone(),
+                    files: own.clone(),
                     mode: mode.clone(),
                     model: t.model.clone(),
                     owns: t
@@ -58,13 +78,26 @@ impl Draft<'_> {
                         })
                         .collect(),
                     requires_version: t.requires_version.clone(),
+                    sets: if layout.shared {
+                        refs.clone()
+                    } else {
+                        Vec::new()
+                    },
                     udi_di: t.udi_di.clone(),
                 });
             }
         }
+        if !layout.shared {
+            sets.clear();
+        }
         Manifest {
             blobs,
-            format: MANIFEST_FORMAT.to_owned(),
+            format: if layout.shared {
+                MANIFEST_FORMAT_SETS
+            } else {
+                MANIFEST_FORMAT
+            }
+            .to_owned(),
             payload,
             release: Release {
                 confirm: spec
@@ -83,6 +116,7 @@ impl Draft<'_> {
                 version: spec.release.version.clone(),
             },
             sbom: self.sbom.as_ref().map(|(_, r)| r.clone()),
+            sets,
             targets,
         }
     }

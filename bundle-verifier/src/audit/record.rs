@@ -256,7 +256,7 @@ impl VerifyRecord {
             trust: trust(v),
             signatures: signatures(&v.counted, &v.ignored, v.threshold),
             release: release(&m.release),
-            targets: m.targets.iter().map(target).collect(),
+            targets: m.targets.iter().map(|t| target(m, t)).collect(),
             payload: Payload {
                 compression: m.payload.compression.clone(),
                 sha256: m.payload.sha256,
@@ -373,17 +373,17 @@ fn release(r: &manifest::Release) -> Release {
     }
 }
 
-fn target(t: &manifest::Target) -> Target {
+fn target(m: &manifest::Manifest, t: &manifest::Target) -> Target {
+    let files = m.files_of(t);
     Target {
         model: t.model.clone(),
         mode: t.mode.clone(),
         udi_di: t.udi_di.clone(),
         catalog: t.catalog.clone(),
         requires_version: t.requires_version.clone(),
-        file_count: t.files.len() as u64,
-        bytes: t.files.iter().map(|f| f.size).sum(),
-        files: t
-            .files
+        file_count: files.len() as u64,
+        bytes: files.iter().map(|f| f.size).sum(),
+        files: files
             .iter()
             .map(|f| File {
                 path: f.path.as_str().to_owned(),

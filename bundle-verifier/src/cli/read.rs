@@ -87,7 +87,7 @@ pub fn run_inspect(a: InspectArgs, lang: Lang) -> Outcome {
                 udi_di = t.udi_di.join(", "),
                 catalog = t.catalog.join(", "),
                 requires = requires,
-                files = t.files.len()
+                files = i.manifest.files_of(t).len()
             );
             labelled(fl!(lang, "label-target"), text);
         }

@@ -45,11 +45,12 @@ pub struct Limits {
     pub max_identity_bytes: u64,
     /// Largest device registry file (`report --registry`).
     pub max_registry_bytes: u64,
-    /// Largest receipt file. A receipt lists the files of one target: at
-    /// most 200 bytes of JSON per file besides its path, against at least
-    /// 116 in the manifest that named it, so its file list is under twice
-    /// the manifest limit; the rest is room for a refusal's detail (which
-    /// may list paths too), confirmations and backups.
+    /// Largest receipt file. A receipt lists the files of one target (at
+    /// most `max_files`): at most 200 bytes of JSON per file besides its
+    /// path, against at least 116 in the manifest that named it, so its
+    /// file list is about 50 MiB at most (FORMAT.md 6); the rest is room
+    /// for a refusal's detail (which may list paths too), confirmations
+    /// and backups.
     pub max_receipt_bytes: u64,
     /// Largest JSON record in the state directory (installed records, the
     /// journal, a transaction): like a receipt, each lists at most the
@@ -62,7 +63,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_manifest_bytes: 16 << 20,
+            // 100,000 files of distinct content in shared sets (FORMAT.md 2.4)
+            // take about 23 MiB.
+            max_manifest_bytes: 32 << 20,
             max_signatures_bytes: 64 << 10,
             max_trust_roots: 16,
             max_trust_root_bytes: 256 << 10,

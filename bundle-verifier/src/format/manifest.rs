@@ -2,18 +2,28 @@
 //! a parsed manifest internally consistent. Field order in every struct is
 //! alphabetical so that `serde_json`'s compact output is RFC 8785 (JCS) canonical.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::io;
 
 use serde::{Deserialize, Serialize};
 
 use crate::format::digest::Sha256Digest;
+use crate::format::fileset::{check_layers, validate_sets, FileSet, SetRef, MANIFEST_FORMAT_SETS};
+use crate::format::rules::{
+    check_count, validate_release, validate_sbom, validate_target, BlobIndex,
+};
+pub use crate::format::rules::{check_tree, validate_notice};
 use crate::format::safepath::SafePath;
 use crate::format::sbom::SbomRef;
 use crate::Limits;
 
 /// The value of `format` in a v1 manifest; also domain-separates its signatures.
 pub const MANIFEST_FORMAT: &str = "offline-patch-bundle/1";
+
+/// Whether this verifier reads manifests of format `f`.
+pub fn supported_format(f: &str) -> bool {
+    f == MANIFEST_FORMAT || f == MANIFEST_FORMAT_SETS
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +36,9 @@ pub struct Manifest {
     /// The carried SBOM (member `sbom.json`); absent when the release has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sbom: Option<SbomRef>,
+    /// File sets shared by targets (format 2); absent in format 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<FileSet>,
     pub targets: Vec<Target>,
 }
 
@@ -108,6 +121,9 @@ impl Confirm {
 }
 
 pub use super::texts::{check_texts, valid_language_tag, TextProblem, Texts, ENGLISH};
+/// RFC 8785 for our subset (objects, arrays, strings, booleans, null and
+/// integers); one definition, shared with the key and trust-root documents.
+pub use bundle_keys::canonical::is_canonical_json;
 
 /// Most confirmation steps a release may declare.
 pub const MAX_CONFIRM: usize = 16;
@@ -126,6 +142,9 @@ pub fn valid_confirm_id(id: &str) -> bool {
 #[serde(deny_unknown_fields)]
 pub struct Target {
     pub catalog: Vec<String>,
+    /// The target's own files; absent when it names file sets instead.
+    /// Read them through [`Manifest::files_of`], which covers both.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileEntry>,
     pub mode: String,
     pub model: String,
@@ -135,6 +154,9 @@ pub struct Target {
     pub owns: Vec<SafePath>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requires_version: Option<String>,
+    /// The file sets the target installs, in layer order (format 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<SetRef>,
     pub udi_di: Vec<String>,
 }
 
@@ -154,7 +176,7 @@ pub enum ManifestError {
     Schema(String),
     #[error("manifest is not in canonical form (RFC 8785 JSON, as the builder writes it); it was altered or written by another tool")]
     NotCanonical,
-    #[error("manifest format is {found:?}; this verifier reads {MANIFEST_FORMAT:?}. Use a verifier that supports it")]
+    #[error("manifest format is {found:?}; this verifier reads {MANIFEST_FORMAT:?} and {MANIFEST_FORMAT_SETS:?}. Use a verifier that supports it")]
     UnsupportedFormat { found: String },
     #[error("payload compression is {0:?}; only \"zstd\" is defined")]
     UnsupportedCompression(String),
@@ -170,7 +192,7 @@ pub enum ManifestError {
     Invalid(String),
 }
 
-fn invalid(msg: impl Into<String>) -> ManifestError {
+pub(crate) fn invalid(msg: impl Into<String>) -> ManifestError {
     ManifestError::Invalid(msg.into())
 }
 
@@ -221,7 +243,7 @@ impl Manifest {
             format: Option<String>,
         }
         match serde_json::from_slice::<Probe>(bytes) {
-            Ok(Probe { format: Some(f) }) if f != MANIFEST_FORMAT => {
+            Ok(Probe { format: Some(f) }) if !supported_format(&f) => {
                 ManifestError::UnsupportedFormat { found: f }
             }
             _ => ManifestError::Schema(e.to_string()),
@@ -265,7 +287,7 @@ impl Manifest {
 
     /// Checks the rules that JSON shape alone cannot express.
     pub fn validate(&self, limits: &Limits) -> Result<(), ManifestError> {
-        if self.format != MANIFEST_FORMAT {
+        if !supported_format(&self.format) {
             return Err(ManifestError::UnsupportedFormat {
                 found: self.format.clone(),
             });
@@ -284,21 +306,29 @@ impl Manifest {
         if self.targets.is_empty() {
             return Err(invalid("manifest has no targets"));
         }
-        let blob_sizes = blob_sizes(&self.blobs, limits)?;
-        let mut used: BTreeSet<Sha256Digest> = BTreeSet::new();
+        check_count("file sets", self.sets.len(), limits.max_targets)?;
+        validate_sets(self)?;
+        let blobs = BlobIndex::new(&self.blobs, limits)?;
+        let mut used = vec![false; self.blobs.len()];
         let mut pairs = BTreeSet::new();
-        let mut file_count = 0usize;
+        // Entries as listed: each set's once, however many targets use it.
+        let mut file_count: usize = self.sets.iter().map(|s| s.files.len()).sum();
+        let listed = self.sets.iter().flat_map(|s| &s.files);
         for t in &self.targets {
             let name = format!("target {:?}/{:?}", t.model, t.mode);
             if !pairs.insert((t.model.clone(), t.mode.clone())) {
                 return Err(invalid(format!("{name} appears twice")));
             }
             file_count += t.files.len();
-            validate_target(&name, t, file_count, limits)?;
+            check_layers(&name, self, t)?;
+            validate_target(&name, t, &self.files_of(t), file_count, limits)?;
+        }
+        for t in &self.targets {
+            let name = format!("target {:?}/{:?}", t.model, t.mode);
             for f in &t.files {
-                match blob_sizes.get(&f.sha256) {
-                    Some(&size) if size == f.size => {}
-                    Some(&size) => {
+                match blobs.get(&f.sha256) {
+                    Some((i, size)) if size == f.size => used[i] = true,
+                    Some((_, size)) => {
                         return Err(invalid(format!(
                             "{name}: {} says {} bytes but its blob has {size}",
                             f.path, f.size
@@ -311,10 +341,22 @@ impl Manifest {
                         )))
                     }
                 }
-                used.insert(f.sha256);
             }
         }
-        if used.len() != blob_sizes.len() {
+        for f in listed {
+            SafePath::parse(f.path.as_str(), limits)
+                .map_err(|e| invalid(format!("file set entry {:?}: {e}", f.path.as_str())))?;
+            match blobs.get(&f.sha256) {
+                Some((i, size)) if size == f.size => used[i] = true,
+                _ => {
+                    return Err(invalid(format!(
+                        "file set entry {}: blob {} of {} bytes is not in the payload",
+                        f.path, f.sha256, f.size
+                    )))
+                }
+            }
+        }
+        if used.contains(&false) {
             return Err(invalid("payload holds a blob that no target installs"));
         }
         Ok(())
@@ -346,223 +388,17 @@ impl Manifest {
     }
 }
 
-/// The release's identity, texts and confirmation steps.
-fn validate_release(r: &Release, limits: &Limits) -> Result<(), ManifestError> {
-    for (what, text) in [("release id", &r.id), ("release version", &r.version)] {
-        if text.is_empty() || text.len() > 128 || text.chars().any(char::is_control) {
-            return Err(invalid(format!(
-                "{what} {text:?} must be 1 to 128 printable characters"
-            )));
-        }
-    }
-    check_texts(
-        "release title",
-        "release title bytes",
-        &r.title,
-        true,
-        limits,
-    )?;
-    check_texts(
-        "release notes",
-        "release notes bytes",
-        &r.notes,
-        false,
-        limits,
-    )?;
-    if let Some(n) = &r.notice {
-        validate_notice(n)?;
-    }
-    check_count("confirmation steps", r.confirm.len(), MAX_CONFIRM)?;
-    let mut ids = BTreeSet::new();
-    for c in &r.confirm {
-        if !valid_confirm_id(&c.id) {
-            return Err(invalid(format!(
-                "confirmation id {:?} must be 1 to 32 lowercase letters, digits, '-' or '_'",
-                c.id
-            )));
-        }
-        if !ids.insert(c.id.as_str()) {
-            return Err(invalid(format!(
-                "confirmation {:?} is declared twice",
-                c.id
-            )));
-        }
-        check_texts(
-            &format!("confirmation {:?}", c.id),
-            "confirmation text bytes",
-            &c.text,
-            true,
-            limits,
-        )?;
-    }
-    Ok(())
-}
-
-/// A notice's fields: short printable text, the date a calendar date.
-pub fn validate_notice(n: &Notice) -> Result<(), ManifestError> {
-    for (what, text, max) in [
-        ("notice id", &n.id, 128),
-        ("notice date", &n.date, 10),
-        ("notice return_to", &n.return_to, 512),
-    ] {
-        if text.trim().is_empty() || text.len() > max || text.chars().any(char::is_control) {
-            return Err(invalid(format!(
-                "{what} {text:?} must be 1 to {max} printable characters"
-            )));
-        }
-    }
-    let d: Vec<&str> = n.date.split('-').collect();
-    let num = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
-    let ok = d.len() == 3
-        && num(d[0], 4)
-        && num(d[1], 2)
-        && num(d[2], 2)
-        && (1..=12).contains(&d[1].parse::<u8>().unwrap_or(0))
-        && (1..=31).contains(&d[2].parse::<u8>().unwrap_or(0));
-    if !ok {
-        return Err(invalid(format!(
-            "notice date {:?} must be a date YYYY-MM-DD",
-            n.date
-        )));
-    }
-    Ok(())
-}
-
-fn validate_sbom(sbom: &SbomRef, limits: &Limits) -> Result<(), ManifestError> {
-    if sbom.size > limits.max_sbom_bytes {
-        return Err(ManifestError::TooLarge {
-            what: "SBOM size in bytes",
-            found: sbom.size,
-            limit: limits.max_sbom_bytes,
-        });
-    }
-    let v = &sbom.spec_version;
-    if v.is_empty() || v.len() > 32 || v.chars().any(char::is_control) {
-        return Err(invalid(format!(
-            "SBOM spec_version {v:?} must be 1 to 32 printable characters"
-        )));
-    }
-    Ok(())
-}
-
-/// Each blob's size by digest; no digest twice, the total within the limit.
-fn blob_sizes(
-    blobs: &[Blob],
-    limits: &Limits,
-) -> Result<HashMap<Sha256Digest, u64>, ManifestError> {
-    let mut sizes: HashMap<Sha256Digest, u64> = HashMap::new();
-    let mut total: u64 = 0;
-    for b in blobs {
-        if sizes.insert(b.sha256, b.size).is_some() {
-            return Err(invalid(format!("blob {} is listed twice", b.sha256)));
-        }
-        total = total.saturating_add(b.size);
-    }
-    if total > limits.max_total_bytes {
-        return Err(ManifestError::TooLarge {
-            what: "total payload bytes",
-            found: total,
-            limit: limits.max_total_bytes,
-        });
-    }
-    Ok(sizes)
-}
-
-/// One target on its own: names, identifiers, version range, paths.
-fn validate_target(
-    name: &str,
-    t: &Target,
-    file_count: usize,
-    limits: &Limits,
-) -> Result<(), ManifestError> {
-    if t.model.is_empty() || t.model.len() > 128 || t.model.chars().any(char::is_control) {
-        return Err(invalid(format!(
-            "{name}: model must be 1 to 128 printable characters"
-        )));
-    }
-    if !valid_mode(&t.mode) {
-        return Err(invalid(format!(
-            "{name}: mode must be 1 to 32 letters, digits, '-' or '_'"
-        )));
-    }
-    if let Some(req) = &t.requires_version {
-        semver::VersionReq::parse(req)
-            .map_err(|e| invalid(format!("{name}: requires_version {req:?}: {e}")))?;
-    }
-    for s in t.udi_di.iter().chain(&t.catalog) {
-        if s.is_empty() || s.len() > 64 || !s.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(invalid(format!(
-                "{name}: identifier {s:?} is not 1 to 64 printable ASCII characters"
-            )));
-        }
-    }
-    if t.files.is_empty() {
-        return Err(invalid(format!("{name} installs no files")));
-    }
-    check_count("file entries", file_count, limits.max_files)?;
-    // Deserialising checked paths against the default limits; these are the caller's.
-    for f in &t.files {
-        SafePath::parse(f.path.as_str(), limits)
-            .map_err(|e| invalid(format!("{name}: {:?}: {e}", f.path.as_str())))?;
-    }
-    check_tree(name, &t.files)?;
-    check_owns(name, t, limits)
-}
-
-/// Each owned directory is a directory of the target's files (a strict
-/// ancestor of one of them), so an install never empties a place it does
-/// not put files into.
-fn check_owns(name: &str, t: &Target, limits: &Limits) -> Result<(), ManifestError> {
-    check_count("owned directories", t.owns.len(), limits.max_files)?;
-    for d in &t.owns {
-        SafePath::parse(d.as_str(), limits)
-            .map_err(|e| invalid(format!("{name}: owns {:?}: {e}", d.as_str())))?;
-        if !t
-            .files
-            .iter()
-            .any(|f| f.path.ancestors().any(|a| a == d.as_str()))
-        {
-            return Err(invalid(format!(
-                "{name}: owns {:?}, which is not a directory of its files",
-                d.as_str()
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn check_count(what: &'static str, found: usize, limit: usize) -> Result<(), ManifestError> {
-    if found > limit {
-        return Err(ManifestError::TooLarge {
-            what,
-            found: found as u64,
-            limit: limit as u64,
-        });
-    }
-    Ok(())
-}
-
-/// Files of one target must be distinct even on case-insensitive file
-/// systems, and no file may sit where another needs a directory.
-pub fn check_tree(name: &str, files: &[FileEntry]) -> Result<(), ManifestError> {
-    // One set of rules for every file system a target may land on (names.rs).
-    crate::format::names::check_clashes(files.iter().map(|f| &f.path))
-        .map_err(|e| invalid(format!("{name}: {e}")))
-}
-
-/// RFC 8785 for our subset (objects, arrays, strings, booleans, null and
-/// integers); one definition, shared with the key and trust-root documents.
-pub use bundle_keys::canonical::is_canonical_json;
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// The shipped test vectors: every optional field of the schema
-    /// (confirmation steps with German text, an SBOM) appears in one of them.
-    const VECTORS: [&[u8]; 2] = [
+    /// (confirmation steps with German text, an SBOM, file sets with an
+    /// override) appears in one of them.
+    const VECTORS: [&[u8]; 3] = [
         include_bytes!("../../../tests/vectors/v1-minimal/manifest.json"),
         include_bytes!("../../../tests/vectors/v1-sbom/manifest.json"),
+        include_bytes!("../../../tests/vectors/v2-sets/manifest.json"),
     ];
 
     #[test]
@@ -608,12 +444,12 @@ mod tests {
     fn a_future_format_is_named() {
         let good = std::str::from_utf8(VECTORS[0]).unwrap();
         let future = good
-            .replace("offline-patch-bundle/1", "offline-patch-bundle/2")
+            .replace("offline-patch-bundle/1", "offline-patch-bundle/3")
             .replacen(r#""blobs":"#, r#""aaa":1,"blobs":"#, 1);
         assert_eq!(
             Manifest::parse(future.as_bytes(), &Limits::default()),
             Err(ManifestError::UnsupportedFormat {
-                found: "offline-patch-bundle/2".into()
+                found: "offline-patch-bundle/3".into()
             })
         );
     }

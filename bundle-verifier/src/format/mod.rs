@@ -6,11 +6,13 @@
 
 pub mod digest;
 pub mod envelope;
+pub mod fileset;
 pub mod limits;
 pub mod manifest;
 pub mod names;
 pub mod payload;
 pub mod read;
+pub mod rules;
 pub mod safepath;
 pub mod sbom;
 pub mod texts;

@@ -257,21 +257,68 @@ pub enum Clash {
     },
 }
 
+/// A name as one rule compares it, without a copy where it can: the name
+/// itself under `Exact`, compared ignoring ASCII case where every name is
+/// ASCII (there NTFS upper-casing is just that), else the rule's key. A
+/// target of 100,000 files kept two sets of key copies, the largest part
+/// of a manifest check. All keys of one map are of one kind.
+#[derive(Clone, Debug)]
+enum Key<'a> {
+    Exact(&'a str),
+    AsciiCase(&'a str),
+    Owned(String),
+}
+
+impl<'a> Key<'a> {
+    fn of(rule: Rule, s: &'a str, ascii: bool) -> Key<'a> {
+        match rule {
+            Rule::Exact => Key::Exact(s),
+            Rule::Ntfs if ascii => Key::AsciiCase(s),
+            _ => Key::Owned(rule.key(s)),
+        }
+    }
+}
+
+impl std::hash::Hash for Key<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            Key::Exact(s) => s.hash(state),
+            Key::AsciiCase(s) => {
+                for b in s.bytes() {
+                    state.write_u8(b.to_ascii_lowercase());
+                }
+                state.write_u8(0xff);
+            }
+            Key::Owned(s) => s.hash(state),
+        }
+    }
+}
+
+impl PartialEq for Key<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Key::Exact(a), Key::Exact(b)) => a == b,
+            (Key::AsciiCase(a), Key::AsciiCase(b)) => a.eq_ignore_ascii_case(b),
+            (Key::Owned(a), Key::Owned(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Key<'_> {}
+
 /// Refuses two paths that name one file, and a file where another path
 /// needs a directory, by any [`Rule`].
 pub fn check_clashes<'a>(paths: impl IntoIterator<Item = &'a SafePath>) -> Result<(), Clash> {
     let paths: Vec<&SafePath> = paths.into_iter().collect();
     // For ASCII names every rule but `Exact` is ASCII case-insensitivity.
-    let rules: &[Rule] = if paths.iter().all(|p| p.as_str().is_ascii()) {
-        &Rule::ALL[..2]
-    } else {
-        &Rule::ALL
-    };
-    let mut seen: Vec<HashMap<String, &SafePath>> = Vec::with_capacity(rules.len());
+    let ascii = paths.iter().all(|p| p.as_str().is_ascii());
+    let rules: &[Rule] = if ascii { &Rule::ALL[..2] } else { &Rule::ALL };
+    let mut seen: Vec<HashMap<Key, &SafePath>> = Vec::with_capacity(rules.len());
     for &rule in rules {
-        let mut keys: HashMap<String, &SafePath> = HashMap::with_capacity(paths.len());
+        let mut keys: HashMap<Key, &SafePath> = HashMap::with_capacity(paths.len());
         for p in &paths {
-            if let Some(other) = keys.insert(rule.key(p.as_str()), p) {
+            if let Some(other) = keys.insert(Key::of(rule, p.as_str(), ascii), p) {
                 return Err(Clash::SameFile {
                     first: other.as_str().to_owned(),
                     second: p.as_str().to_owned(),
@@ -282,11 +329,11 @@ pub fn check_clashes<'a>(paths: impl IntoIterator<Item = &'a SafePath>) -> Resul
         seen.push(keys);
     }
     // Each directory's first spelling under each rule but `Exact`.
-    let mut dirs: Vec<HashMap<String, &str>> = vec![HashMap::new(); rules.len()];
+    let mut dirs: Vec<HashMap<Key, &str>> = vec![HashMap::new(); rules.len()];
     for p in &paths {
         for dir in p.ancestors() {
             for ((&rule, keys), spelled) in rules.iter().zip(&seen).zip(&mut dirs) {
-                let key = rule.key(dir);
+                let key = Key::of(rule, dir, ascii);
                 if let Some(file) = keys.get(&key) {
                     return Err(Clash::FileAsDirectory {
                         file: file.as_str().to_owned(),

@@ -239,7 +239,7 @@ mod tests {
             (Receipt, 64 << 20),
             (TrustRoot, 256 << 10),
             (StateRecord, 64 << 20),
-            (Manifest, 16 << 20),
+            (Manifest, 32 << 20),
             (Signatures, 64 << 10),
             (Sbom, 16 << 20),
             (Spec, 1 << 20),

@@ -105,7 +105,7 @@ pub fn check_installed(
                 r.mode
             ))
         })?;
-        for f in &target.files {
+        for f in m.files_of(target) {
             let p = Path::new(f.path.as_str());
             let name = f.path.to_string();
             expected.insert(name.clone());

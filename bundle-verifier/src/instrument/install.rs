@@ -288,7 +288,18 @@ fn run(
     let mut o = open_verified(bundle, trust, &opts.limits).map_err(no_receipt)?;
     let release = o.manifest.release.clone();
     seen.bundle = Some(bundle_ref(bundle, &o));
-    let target = identity.select(&o.manifest).map_err(no_receipt)?;
+    let selected = identity.select(&o.manifest).map_err(no_receipt)?;
+    let at = o
+        .manifest
+        .targets
+        .iter()
+        .position(|t| std::ptr::eq(t, selected));
+    // Its files combined from the file sets it names (format 2), moved
+    // rather than copied: apply needs no other target's files.
+    let mut taken = o
+        .manifest
+        .take_target(at.expect("a target of this manifest"));
+    let target: &Target = &taken;
     let installed_before = match state {
         Some(s) => s.installed_record(&identity.mode).map_err(no_receipt)?,
         None => None,
@@ -347,6 +358,9 @@ fn run(
     let before = installed_before.as_ref();
     let mut report = planned_report(&o, identity, target, &ops, before, seen, opts);
     found.describe(&mut report);
+    // The plan says what happens now; the file list need not stay while
+    // the journal and the receipt list the same files again.
+    taken.files = Vec::new();
 
     let (key, created) = state.device_key(true).map_err(no_receipt)?;
     let started = now_rfc3339();
@@ -531,7 +545,7 @@ fn planned_report<R>(
         release: o.manifest.release.clone(),
         manifest_sha256: o.manifest_sha256,
         signatures: o.verified.clone(),
-        target: TargetSummary::from(target),
+        target: TargetSummary::of(&o.manifest, target),
         changes: ops
             .iter()
             .map(|o| Change {
