@@ -154,6 +154,9 @@ pub struct TargetSummary {
     pub requires_version: Option<String>,
     pub files: usize,
     pub bytes: u64,
+    /// The signed install actions (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<crate::format::manifest::InstallAction>,
 }
 
 impl From<&Target> for TargetSummary {
@@ -166,6 +169,7 @@ impl From<&Target> for TargetSummary {
             requires_version: t.requires_version.clone(),
             files: t.files.len(),
             bytes: t.files.iter().map(|f| f.size).sum(),
+            actions: t.actions.clone(),
         }
     }
 }

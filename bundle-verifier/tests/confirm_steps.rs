@@ -28,6 +28,7 @@ fn manifest(confirm: Vec<Confirm>) -> Manifest {
         },
         sbom: None,
         targets: vec![Target {
+            actions: vec![],
             catalog: vec![],
             files: vec![FileEntry {
                 executable: false,

@@ -155,6 +155,20 @@ fn build_placed(
             &opts.limits,
         )?);
     }
+    // Actions name files of their own target: checked before compressing,
+    // with the verifier's rules (the manifest check below repeats them).
+    for (t, files) in spec.targets.iter().zip(&lists) {
+        let entries: Vec<_> = files
+            .iter()
+            .map(|c| c.entry(bundle_verifier::format::digest::Sha256Digest([0; 32])))
+            .collect();
+        bundle_verifier::format::actions::check_actions(&t.actions(), &entries).map_err(|msg| {
+            BuildError::Spec {
+                path: spec.base.clone(),
+                msg: format!("target {:?}: {msg}", t.model),
+            }
+        })?;
+    }
     let all: Vec<&Collected> = lists.iter().flatten().collect();
     let draft = Draft {
         spec,

@@ -44,6 +44,7 @@ impl Draft<'_> {
                 .collect();
             for mode in &t.modes {
                 targets.push(Target {
+                    actions: t.actions(),
                     catalog: t.catalog.clone(),
                     files: entries.clone(),
                     mode: mode.clone(),

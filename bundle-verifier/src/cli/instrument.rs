@@ -27,6 +27,11 @@ pub fn run_apply(a: ApplyArgs, lang: Lang, cfg: &Settings) -> Outcome {
             reinstall: a.reinstall,
             confirmed: a.confirm,
             backup_to: a.backup_to,
+            services: cfg
+                .file
+                .as_ref()
+                .map(|c| c.services.clone())
+                .unwrap_or_default(),
         };
         let r = apply(&a.bundle, &trust, &identity, &root, &state, &opts, &ui);
         ui.bar.finish_and_clear();
@@ -88,6 +93,7 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
         };
         outln!("    {verb:width$} {}", visible(c.path.as_str()));
     }
+    print_actions(lang, r);
     if r.result == "dry-run" {
         for c in &r.release.confirm {
             let text = c.text_in(lang.tag()).to_owned();
@@ -117,6 +123,33 @@ fn print_apply(lang: Lang, r: &ApplyReport) {
     if !r.other_modes.is_empty() {
         let modes = r.other_modes.join(", ");
         outln!("  {}", fl!(lang, "other-modes", modes = modes));
+    }
+}
+
+/// The install actions in plain words; after an install, how each ended.
+fn print_actions(lang: Lang, r: &ApplyReport) {
+    if r.actions.is_empty() {
+        return;
+    }
+    outln!("  {}", fl!(lang, "actions-heading"));
+    let lines = bundle_verifier::instrument::actions::describe(lang, &r.actions);
+    for (i, line) in lines.iter().enumerate() {
+        match r.actions_run.get(i) {
+            Some(run) => {
+                let result = match run.result.as_str() {
+                    "ok" => fl!(lang, "action-result-ok"),
+                    "reboot-required" => fl!(lang, "action-result-reboot-required"),
+                    "not-running" => fl!(lang, "action-result-not-running"),
+                    "timed-out" => fl!(lang, "action-result-timed-out"),
+                    _ => fl!(lang, "action-result-failed"),
+                };
+                outln!("    {line}: {result}");
+            }
+            None => outln!("    {line}"),
+        }
+    }
+    if r.actions_run.iter().any(|a| a.reboot_required()) {
+        outln!("  {}", fl!(lang, "actions-reboot-required"));
     }
 }
 

@@ -16,6 +16,17 @@ use crate::format::manifest::{Confirm, ManifestError};
 use crate::format::read::InputKind;
 use crate::trust::IgnoredSignature;
 
+/// Why an install action failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionWhy {
+    /// It exited with a code it does not accept (`None`: killed by a signal).
+    Exit(Option<i32>),
+    /// It ran longer than its `timeout_s` and was killed.
+    TimedOut(u32),
+    /// It could not be started or asked.
+    Io(String),
+}
+
 /// A file another program holds open, and the programs when known.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeldFile {
@@ -226,6 +237,15 @@ pub enum Error {
     InstallFailed {
         reason: String,
     },
+    /// An install action failed (the caller undoes the install).
+    ActionFailed {
+        phase: &'static str,
+        kind: &'static str,
+        target: String,
+        why: ActionWhy,
+        /// The end of its output (untrusted text).
+        tail: String,
+    },
     /// The disk filled up during apply, at a point where the root was left
     /// unchanged (apply sets aside the space its last step needs).
     DiskFull {
@@ -312,9 +332,11 @@ impl Error {
             | StateLink { .. }
             | StateInsideRoot { .. }
             | RootInsideState { .. } => ExitClass::Usage,
-            InstallFailed { .. } | NoSpace { .. } | DiskFull { .. } | FilesInUse { .. } => {
-                ExitClass::InstallFailed
-            }
+            InstallFailed { .. }
+            | ActionFailed { .. }
+            | NoSpace { .. }
+            | DiskFull { .. }
+            | FilesInUse { .. } => ExitClass::InstallFailed,
             Io { .. } | RestoreFailed { .. } => ExitClass::Other,
         }
     }

@@ -92,6 +92,7 @@ impl Confirm {
     }
 }
 
+pub use super::actions::{ActionPhase, InstallAction};
 pub use super::texts::{check_texts, valid_language_tag, TextProblem, Texts, ENGLISH};
 
 /// Most confirmation steps a release may declare.
@@ -110,6 +111,9 @@ pub fn valid_confirm_id(id: &str) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
+    /// Install actions around the switch (`format/actions.rs`); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<InstallAction>,
     pub catalog: Vec<String>,
     pub files: Vec<FileEntry>,
     pub mode: String,
@@ -453,7 +457,8 @@ fn validate_target(
         SafePath::parse(f.path.as_str(), limits)
             .map_err(|e| invalid(format!("{name}: {:?}: {e}", f.path.as_str())))?;
     }
-    check_tree(name, &t.files)
+    check_tree(name, &t.files)?;
+    super::actions::check_actions(&t.actions, &t.files).map_err(|e| invalid(format!("{name}: {e}")))
 }
 
 fn check_count(what: &'static str, found: usize, limit: usize) -> Result<(), ManifestError> {
@@ -497,6 +502,17 @@ mod tests {
             let mut m2 = m.clone();
             // Every optional field present at once, in each struct.
             m2.targets[0].requires_version = Some(">=1.0.0".into());
+            let run = Some(m2.targets[0].files[0].path.clone());
+            m2.targets[0].actions.push(InstallAction {
+                args: vec!["a".into()],
+                ok_exit_codes: vec![0],
+                phase: ActionPhase::After,
+                reboot_exit_codes: vec![3010],
+                run,
+                start_service: Some("s".into()),
+                stop_service: Some("s".into()),
+                timeout_s: Some(5),
+            });
             m2.release.confirm.push(Confirm {
                 id: "z".into(),
                 text: Texts::en("t").with("de", "ü").with("pt-br", "ç"),

@@ -99,6 +99,7 @@ pub fn rollback(root: &Path, state: &Path, dry_run: bool) -> Result<RollbackRepo
     }
     let (key, _) = state.device_key(true)?;
     let mut j = Journal {
+        actions: None,
         kind: Kind::Rollback,
         phase: Phase::Switch,
         rollback: Some(state.new_txn(&now_rfc3339())),

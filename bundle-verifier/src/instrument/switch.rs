@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use bundle_keys::device::DeviceKey;
 
 use crate::error::Error;
+use crate::format::actions::ActionPhase;
+use crate::instrument::actions::run_phase;
 use crate::instrument::install::{Failed, FAULT_ENV};
 use crate::instrument::journal::{
     crash_point, move_into_place, release_commit_space, reserve_commit_space,
@@ -29,13 +31,19 @@ pub(super) fn switch_or_undo(
     root: &Tree,
     journal: &mut Journal,
     staged: &Path,
+    staged_abs: &Path,
     key: &DeviceKey,
 ) -> Result<(), Failed> {
     let switched = (|| {
+        // A `before` run executes the staged, verified copy.
+        run_phase(state, journal, ActionPhase::Before, staged_abs)?;
         back_up(state, root, &journal.transaction, staged)?;
         reserve_commit_space(state, journal)?;
         journal.write(state, Phase::Switch)?;
         switch_in(root, &state.tree, &journal.transaction, staged)?;
+        // The install commits only once every check passed.
+        run_phase(state, journal, ActionPhase::After, staged_abs)?;
+        run_phase(state, journal, ActionPhase::Check, staged_abs)?;
         release_commit_space(state, &journal.transaction.transaction)?;
         journal.write(state, Phase::Commit)
     })();
