@@ -12,6 +12,7 @@ actions-heading = Schritte rund um die Installation, in dieser Reihenfolge:
 action-result-ok = erledigt
 action-result-reboot-required = erledigt, das Gerät muss neu gestartet werden
 action-result-not-running = lief nicht
+action-result-already-running = lief bereits
 action-result-failed = fehlgeschlagen
 action-result-timed-out = Zeit überschritten
 actions-reboot-required = Starten Sie das Gerät neu, um die Installation abzuschließen: ein Schritt meldet, dass ein Neustart nötig ist.

@@ -12,6 +12,7 @@ actions-heading = Steps around the install, in order:
 action-result-ok = done
 action-result-reboot-required = done, the instrument must be restarted
 action-result-not-running = was not running
+action-result-already-running = was already running
 action-result-failed = failed
 action-result-timed-out = timed out
 actions-reboot-required = Restart the instrument to finish the install: a step reported that a restart is required.

@@ -12,6 +12,7 @@ actions-heading = Étapes autour de l'installation, dans l'ordre :
 action-result-ok = fait
 action-result-reboot-required = fait, l'appareil doit être redémarré
 action-result-not-running = ne tournait pas
+action-result-already-running = tournait déjà
 action-result-failed = échec
 action-result-timed-out = délai dépassé
 actions-reboot-required = Redémarrez l'appareil pour terminer l'installation : une étape indique qu'un redémarrage est nécessaire.

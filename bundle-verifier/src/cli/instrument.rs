@@ -140,6 +140,7 @@ fn print_actions(lang: Lang, r: &ApplyReport) {
                     "ok" => fl!(lang, "action-result-ok"),
                     "reboot-required" => fl!(lang, "action-result-reboot-required"),
                     "not-running" => fl!(lang, "action-result-not-running"),
+                    "already-running" => fl!(lang, "action-result-already-running"),
                     "timed-out" => fl!(lang, "action-result-timed-out"),
                     _ => fl!(lang, "action-result-failed"),
                 };

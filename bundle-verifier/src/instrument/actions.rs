@@ -42,7 +42,7 @@ pub struct ActionRun {
     pub output_tail: String,
     pub phase: ActionPhase,
     /// `ok`, `reboot-required`, `not-running` (a stop of a stopped service),
-    /// `failed` or `timed-out`.
+    /// `already-running` (a start of a running one), `failed` or `timed-out`.
     pub result: String,
     pub start: String,
     /// The service name or the path run.
@@ -188,13 +188,18 @@ pub fn run_phase(
             }
             Step::Start(name) => {
                 let aj = j.actions.as_mut().expect("checked");
-                let known = aj.stopped.iter().chain(&aj.started).any(|s| s == name);
-                if !known && !is_active(&aj.services, name, &root) {
-                    aj.started.push(name.to_owned());
-                    j.write(state, j.phase)?;
+                if is_active(&aj.services, name, &root) {
+                    // Some managers refuse to start what runs; it runs.
+                    None
+                } else {
+                    if !aj.stopped.iter().chain(&aj.started).any(|s| s == name) {
+                        // Recorded before the start: an undo stops it again.
+                        aj.started.push(name.to_owned());
+                        j.write(state, j.phase)?;
+                    }
+                    let services = &j.actions.as_ref().expect("checked").services;
+                    Some(service(services, Service::Start, name, &root))
                 }
-                let services = &j.actions.as_ref().expect("checked").services;
-                Some(service(services, Service::Start, name, &root))
             }
             Step::Run(path) => {
                 let base = if phase == ActionPhase::Before {
@@ -250,7 +255,8 @@ fn judge(
     let ran = outcome.as_ref().and_then(|o| o.ran.as_ref());
     let code = ran.and_then(|r| r.code);
     let (result, why) = match (&outcome, ran) {
-        (None, _) => ("not-running", None),
+        (None, _) if a.stop_service.is_some() => ("not-running", None),
+        (None, _) => ("already-running", None),
         (Some(Outcome { error: Some(e), .. }), _) => ("failed", Some(ActionWhy::Io(e.clone()))),
         (Some(_), Some(r)) if r.timed_out => (
             "timed-out",
