@@ -10,7 +10,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The service program: says which tree it runs from, then stays up.
-pub const SERVICE: &str = "#!/bin/sh\ncat \"$(dirname \"$0\")/../VERSION\" > \"$1/running-version\"\nexec sleep 100000\n";
+pub const SERVICE: &str =
+    "#!/bin/sh\ncat \"$(dirname \"$0\")/../VERSION\" > \"$1/running-version\"\nexec sleep 100000\n";
 
 /// The instrument before any release.
 pub fn old_root(root: &Path) {
@@ -164,4 +165,3 @@ impl Drop for Sup {
         let _ = self.ctl(&["shutdown"]);
     }
 }
-

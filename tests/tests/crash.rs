@@ -565,12 +565,18 @@ fn killing_apply_with_actions_at_any_point_leaves_the_services_matching_the_tree
         }
         match recover(&root, &state).as_deref() {
             None => {
-                assert!(snapshot(&root) == old, "point {n}: undone leaves the old tree");
+                assert!(
+                    snapshot(&root) == old,
+                    "point {n}: undone leaves the old tree"
+                );
                 assert!(sup.running(), "point {n}: the old service runs again");
                 assert_eq!(sup.version(), "old", "point {n}");
             }
             Some("REL-1") => {
-                assert!(snapshot(&root) == new, "point {n}: completed gives the new tree");
+                assert!(
+                    snapshot(&root) == new,
+                    "point {n}: completed gives the new tree"
+                );
                 assert!(sup.running(), "point {n}: the new service runs");
                 assert_eq!(sup.version(), "new", "point {n}");
                 reset();
