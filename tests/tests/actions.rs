@@ -359,4 +359,50 @@ mod supervised {
             assert!(snapshot(&root) == before);
         }
     }
+
+    #[test]
+    fn a_verifier_killed_during_a_step_is_recovered_with_the_service_running() {
+        let c = Case::new();
+        let before = snapshot(&c.root);
+        let pid_file = c.s.path("hang.pid");
+        let extra = format!(
+            "[[target.action]]\nphase = \"before\"\nstop_service = \"lrm\"\n\
+             [[target.action]]\nphase = \"before\"\nrun = \"lrm/tools/hang\"\nargs = [{:?}]\ntimeout_s = 600\n",
+            pid_file.display().to_string()
+        );
+        let bundle = c.bundle("killed", 1, &actions("health-check", &extra));
+        let mut child = c
+            .apply(&bundle)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let t0 = Instant::now();
+        while !pid_file.exists() {
+            assert!(t0.elapsed() < Duration::from_secs(30), "the step never ran");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(!c.sup.running(), "stopped by the first step");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // The orphaned step is not the verifier's any more; end it here.
+        let pid = std::fs::read_to_string(&pid_file).unwrap();
+        let _ = Command::new("kill").args(["-9", pid.trim()]).status();
+        verifier()
+            .args(["check-installed", "--root"])
+            .arg(&c.root)
+            .arg("--state")
+            .arg(&c.state)
+            .assert()
+            .code(2);
+        assert!(snapshot(&c.root) == before);
+        assert!(
+            c.sup.running(),
+            "recovery started the stopped service again"
+        );
+        assert_eq!(c.sup.version(), "old");
+        let r = c.last_receipt();
+        assert_eq!(r["result"], "interrupted-restored");
+        assert_eq!(kinds(&r), [t("stop_service", "lrm", "ok")]);
+    }
 }
