@@ -108,6 +108,7 @@ fn spec(base: &Path) -> Spec {
             requires_version: None,
             files: "payload".into(),
             executable: None,
+            actions: Vec::new(),
         }],
         base: base.to_owned(),
         confirm: Vec::new(),

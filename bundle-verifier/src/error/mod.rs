@@ -16,6 +16,17 @@ use crate::format::manifest::{Confirm, ManifestError};
 use crate::format::read::InputKind;
 use crate::trust::IgnoredSignature;
 
+/// Which install action failed, how, and the end of its output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionFailure {
+    pub phase: &'static str,
+    pub kind: &'static str,
+    pub target: String,
+    pub why: ActionWhy,
+    /// The end of its output (untrusted text).
+    pub tail: String,
+}
+
 /// Why an install action failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionWhy {
@@ -238,14 +249,7 @@ pub enum Error {
         reason: String,
     },
     /// An install action failed (the caller undoes the install).
-    ActionFailed {
-        phase: &'static str,
-        kind: &'static str,
-        target: String,
-        why: ActionWhy,
-        /// The end of its output (untrusted text).
-        tail: String,
-    },
+    ActionFailed(Box<ActionFailure>),
     /// The disk filled up during apply, at a point where the root was left
     /// unchanged (apply sets aside the space its last step needs).
     DiskFull {

@@ -399,14 +399,8 @@ fn instrument_error(e: &Error, l: Lang) -> Option<String> {
             detail = source.to_string()
         ),
         InstallFailed { reason } => fl!(l, "error-install-failed", reason = reason),
-        ActionFailed {
-            phase,
-            kind,
-            target,
-            why,
-            tail,
-        } => {
-            let how = match why {
+        ActionFailed(f) => {
+            let how = match &f.why {
                 crate::error::ActionWhy::Exit(Some(c)) => {
                     fl!(l, "action-why-exit", code = c.to_string())
                 }
@@ -419,11 +413,11 @@ fn instrument_error(e: &Error, l: Lang) -> Option<String> {
             fl!(
                 l,
                 "error-action-failed",
-                phase = *phase,
-                kind = *kind,
-                target = crate::i18n::visible(target).into_owned(),
+                phase = f.phase,
+                kind = f.kind,
+                target = crate::i18n::visible(&f.target).into_owned(),
                 how = how,
-                output = output_lines(tail)
+                output = output_lines(&f.tail)
             )
         }
         DiskFull { what, path, source } => fl!(

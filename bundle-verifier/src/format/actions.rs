@@ -262,7 +262,7 @@ mod tests {
         let good = [stop("LocalRunManager"), run("tools/ok")];
         check_actions(&good, &files).unwrap();
         let refused = |a: InstallAction, why: &str| {
-            let e = check_actions(&[a.clone()], &files).unwrap_err();
+            let e = check_actions(std::slice::from_ref(&a), &files).unwrap_err();
             assert!(e.contains(why), "{a:?}: {e}");
         };
         refused(run("tools/other"), "is not a file of this target");

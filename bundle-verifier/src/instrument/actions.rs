@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ActionWhy, Error};
+use crate::error::{ActionFailure, ActionWhy, Error};
 use crate::format::actions::{ActionPhase, InstallAction, Step};
 use crate::format::digest::Sha256Digest;
 use crate::instrument::config::{Service, ServiceCommand, Services, NAME_PLACEHOLDER};
@@ -233,13 +233,13 @@ pub fn run_phase(
                 .as_ref()
                 .and_then(|a| a.done.last())
                 .expect("pushed");
-            return Err(Error::ActionFailed {
+            return Err(Error::ActionFailed(Box::new(ActionFailure {
                 phase: phase.as_str(),
                 kind: a.kind(),
                 target: a.target().to_owned(),
                 why,
                 tail: r.output_tail.clone(),
-            });
+            })));
         }
     }
     Ok(())

@@ -113,12 +113,11 @@ pub fn run_captured<A: AsRef<OsStr>>(
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
     #[test]
-    #[cfg(unix)]
     fn output_is_bounded_and_a_timeout_kills_the_group() {
         let d = tempfile::tempdir().unwrap();
         let sh = Path::new("/bin/sh");
