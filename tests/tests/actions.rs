@@ -406,3 +406,130 @@ mod supervised {
         assert_eq!(kinds(&r), [t("stop_service", "lrm", "ok")]);
     }
 }
+
+/// The Windows Service Control Manager path (no `[services]` configured):
+/// a real service installed with `sc create`, stopped by a `before` step
+/// and started by an `after` step; a failing `check` undoes the install and
+/// starts the service again.
+#[cfg(windows)]
+mod scm {
+    use std::path::Path;
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+
+    use e2e_tests::*;
+
+    /// `sc NAME ...`, its output.
+    fn sc(args: &[&str]) -> std::process::Output {
+        Command::new("sc").args(args).output().unwrap()
+    }
+
+    fn state(file: &Path) -> String {
+        std::fs::read_to_string(file).unwrap_or_default()
+    }
+
+    fn wait_for(file: &Path, want: &str) {
+        let t0 = Instant::now();
+        while state(file) != want {
+            assert!(
+                t0.elapsed() < Duration::from_secs(30),
+                "the test service is not {want}: {:?}",
+                state(file)
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The service, deleted when dropped.
+    struct Installed(String);
+
+    impl Drop for Installed {
+        fn drop(&mut self) {
+            let _ = sc(&["stop", &self.0]);
+            let _ = sc(&["delete", &self.0]);
+        }
+    }
+
+    #[test]
+    fn services_are_stopped_and_started_through_the_service_control_manager() {
+        let s = Scratch::new();
+        let (key, public) = s.keygen("k");
+        let name = format!("bvtest{}", std::process::id());
+        let status = s.path("service-state.txt");
+        let exe = env!("CARGO_BIN_EXE_test-service");
+        let bin_path = format!("\"{exe}\" {name} \"{}\"", status.display());
+        let out = sc(&["create", &name, "binPath=", &bin_path]);
+        assert!(out.status.success(), "sc create: {out:?}");
+        let _installed = Installed(name.clone());
+        let out = sc(&["start", &name]);
+        assert!(out.status.success(), "sc start: {out:?}");
+        wait_for(&status, "running");
+
+        let release = |n: &str, seq: u64, check: &str| {
+            let base = s.path(n);
+            let files = [
+                ("lrm/VERSION.txt", "new\r\n"),
+                ("lrm/tools/check.cmd", check),
+            ];
+            for (p, c) in files {
+                let p = base.join("payload").join(p);
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, c).unwrap();
+            }
+            let spec = base.join("release.toml");
+            std::fs::write(
+                &spec,
+                format!(
+                    "[release]\nid = \"REL-{seq}\"\nversion = \"1.{seq}.0\"\nsequence = {seq}\ntitle = \"T\"\n\
+                     [[target]]\nmodel = \"NextSeq 550Dx\"\nudi_di = [\"00816270020125\"]\nmodes = [\"Dx\"]\n\
+                     files = \"payload\"\nexecutable = [\"lrm/tools/*\"]\n\
+                     [[target.action]]\nphase = \"before\"\nstop_service = \"{name}\"\n\
+                     [[target.action]]\nphase = \"after\"\nstart_service = \"{name}\"\n\
+                     [[target.action]]\nphase = \"check\"\nrun = \"lrm/tools/check.cmd\"\ntimeout_s = 30\n"
+                ),
+            )
+            .unwrap();
+            s.build(&spec, &key, n)
+        };
+        let root = s.path("root");
+        std::fs::create_dir_all(root.join("lrm")).unwrap();
+        std::fs::write(root.join("lrm/VERSION.txt"), "old\r\n").unwrap();
+        let state_dir = s.path("state");
+
+        // A failing check: undone, the service runs again.
+        let bad = release("bad", 1, "@echo web UI still reachable\r\n@exit /b 1\r\n");
+        let out = apply_cmd(&bad, &public, &nextseq_dx(), &root, &state_dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(5), "{out:?}");
+        assert_eq!(
+            std::fs::read_to_string(root.join("lrm/VERSION.txt")).unwrap(),
+            "old\r\n"
+        );
+        wait_for(&status, "running");
+
+        let good = release("good", 2, "@echo healthy\r\n");
+        let out = apply_cmd(&good, &public, &nextseq_dx(), &root, &state_dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        wait_for(&status, "running");
+        let r = receipts(&state_dir);
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(r.last().unwrap()).unwrap()).unwrap();
+        let kinds: Vec<(&str, &str)> = v["receipt"]["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["kind"].as_str().unwrap(), a["result"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("stop_service", "ok"),
+                ("start_service", "ok"),
+                ("run", "ok")
+            ]
+        );
+    }
+}
