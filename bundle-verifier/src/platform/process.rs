@@ -39,7 +39,8 @@ struct Captured {
 }
 
 /// Runs `program` with `args` in `cwd` with the platform's clean
-/// environment ([`os::clean_env`]), for at most `timeout`, keeping the last
+/// environment (Unix: a fixed `PATH` only; Windows: the system folders and
+/// a temporary folder), for at most `timeout`, keeping the last
 /// `tail_max` bytes of its output.
 pub fn run_captured<A: AsRef<OsStr>>(
     program: &Path,
