@@ -110,6 +110,18 @@ mod supervised {
             .output()
             .unwrap();
         let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+        // The record with actions is valid under the published schema.
+        let python = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
+        let mut check = Command::new(&python)
+            .arg(repo().join("scripts/validate-record.py"))
+            .arg(repo().join("docs/verify-record.schema.json"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut check.stdin.take().unwrap(), &json.stdout).unwrap();
+        let checked = check.wait_with_output().unwrap();
+        assert!(checked.status.success(), "{checked:?}");
         let acts = &v["targets"][0]["actions"];
         assert_eq!(acts[0]["stop_service"], "lrm", "{v}");
         assert_eq!(acts[1]["reboot_exit_codes"][0], 3);
