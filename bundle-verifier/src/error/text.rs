@@ -126,6 +126,7 @@ impl Error {
             Error::NotConfirmed { .. } => return fl!(lang, "hint-not-confirmed"),
             Error::Downgrade { .. } | Error::Replay { .. } => return fl!(lang, "hint-use-newest"),
             Error::FilesInUse { .. } => return fl!(lang, "hint-files-in-use"),
+            Error::ActionFailed(_) => return fl!(lang, "hint-action-failed"),
             Error::ConfigFile { .. } => return fl!(lang, "hint-config-file"),
             Error::NotSet { .. } => return fl!(lang, "hint-not-set"),
             _ => {}

@@ -61,6 +61,8 @@ pub(super) fn switch_or_undo(
             RESULT_FAILED,
             &reason,
         ) {
+            // A failed action says which one; the undo is in its wording.
+            Ok(receipt) if matches!(e, Error::ActionFailed(_)) => (e, Some(receipt)),
             Ok(receipt) => (Error::InstallFailed { reason }, Some(receipt)),
             Err(restore) => (
                 Error::RestoreFailed {
