@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use bundle_verifier::format::actions::{ActionPhase, InstallAction};
 use bundle_verifier::format::manifest::{check_texts, validate_notice, Notice, Texts};
 use bundle_verifier::format::read::read_at_most;
 use bundle_verifier::format::safepath::SafePath;
@@ -117,6 +118,59 @@ pub struct TargetSpec {
     /// of this target has Windows long-path support turned on.
     #[serde(default)]
     pub long_paths: bool,
+    /// `[[target.action]]`: install actions around the switch, in order.
+    #[serde(default, rename = "action")]
+    pub actions: Vec<ActionSpec>,
+}
+
+/// One `[[target.action]]`; checked by the verifier's rules
+/// ([`bundle_verifier::format::actions::check_actions`]) once the files are known.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionSpec {
+    pub phase: ActionPhase,
+    pub stop_service: Option<String>,
+    pub start_service: Option<String>,
+    pub run: Option<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    pub timeout_s: Option<u32>,
+    pub ok_exit_codes: Option<Vec<i32>>,
+    #[serde(default)]
+    pub reboot_exit_codes: Vec<i32>,
+}
+
+/// A run's timeout when the spec gives none.
+pub const DEFAULT_TIMEOUT_S: u32 = 60;
+
+impl TargetSpec {
+    /// The actions as the manifest holds them: a run states its timeout
+    /// and accepted exit codes (`[0]` unless given).
+    pub fn actions(&self) -> Vec<InstallAction> {
+        self.actions
+            .iter()
+            .map(|a| {
+                let run = a.run.as_ref().map(|p| {
+                    SafePath::parse(p, &Limits::default()).expect("checked in Spec::parse")
+                });
+                let is_run = run.is_some();
+                InstallAction {
+                    args: a.args.clone(),
+                    ok_exit_codes: match (&a.ok_exit_codes, is_run) {
+                        (Some(c), _) => c.clone(),
+                        (None, true) => vec![0],
+                        (None, false) => vec![],
+                    },
+                    phase: a.phase,
+                    reboot_exit_codes: a.reboot_exit_codes.clone(),
+                    run,
+                    start_service: a.start_service.clone(),
+                    stop_service: a.stop_service.clone(),
+                    timeout_s: a.timeout_s.or(is_run.then_some(DEFAULT_TIMEOUT_S)),
+                }
+            })
+            .collect()
+    }
 }
 
 /// The longest path (in characters, relative to the target's folder)
@@ -254,6 +308,17 @@ impl Spec {
             t.files
                 .check()
                 .map_err(|e| err(format!("target {:?}: {e}", t.model)))?;
+            for (i, a) in t.actions.iter().enumerate() {
+                if let Some(p) = &a.run {
+                    SafePath::parse(p, &limits).map_err(|e| {
+                        err(format!(
+                            "target {:?}: action {} (`run` = {p:?}): {e}; give a path of the target's own files, relative to `files`",
+                            t.model,
+                            i + 1
+                        ))
+                    })?;
+                }
+            }
             if t.modes.is_empty() {
                 return Err(err(format!("target {:?} lists no modes", t.model)));
             }

@@ -40,6 +40,7 @@ fn main() {
         std::fs::create_dir_all(&out).unwrap();
         for (t, mode) in ["Dx", "RUO"].into_iter().enumerate() {
             let r = Receipt {
+                actions: Vec::new(),
                 action: "apply".into(),
                 backup: vec![],
                 bundle: Some(BundleRef {

@@ -155,6 +155,9 @@ pub struct TargetSummary {
     pub requires_version: Option<String>,
     pub files: usize,
     pub bytes: u64,
+    /// The signed install actions (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<crate::format::manifest::InstallAction>,
 }
 
 impl TargetSummary {
@@ -169,6 +172,7 @@ impl TargetSummary {
             requires_version: t.requires_version.clone(),
             files: files.len(),
             bytes: files.iter().map(|f| f.size).sum(),
+            actions: t.actions.clone(),
         }
     }
 }

@@ -30,6 +30,7 @@ fn manifest(confirm: Vec<Confirm>) -> Manifest {
         sbom: None,
         sets: vec![],
         targets: vec![Target {
+            actions: vec![],
             catalog: vec![],
             files: vec![FileEntry {
                 executable: false,

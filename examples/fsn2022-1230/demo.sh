@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole story on the example release: keygen, build, verify, inspect,
-# a refusal, a dry run and an apply into a simulated instrument.
+# a refusal, a dry run and an apply into a simulated instrument; then a
+# patch with service steps and a health check (services-demo.sh).
 # Everything is written to a fresh temporary directory (printed at the end).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -55,5 +56,8 @@ step "7d. Auditor: take the signed SBOM out of the bundle (CycloneDX, as the ven
 
 printf '\n\033[1m== 8. The instrument root now\033[0m\n'
 (cd "$work/instrument-root" && find . -type f | sort | xargs sha256sum)
+
+printf '\n\033[1m== 9. A patch with signed steps: stop the web UI service, block remote access, start it, check it\033[0m\n'
+BIN="$bin" bash "$here/services-demo.sh" "$work"
 echo
 echo "Everything is in $work"

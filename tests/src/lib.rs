@@ -10,6 +10,8 @@ pub use assert_cmd::prelude::*;
 
 pub mod attacks;
 pub mod craft;
+#[cfg(unix)]
+pub mod services;
 pub mod trust_kit;
 
 /// The repository root.

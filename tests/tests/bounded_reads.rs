@@ -141,6 +141,7 @@ fn a_registry_over_its_limit_or_a_fifo_is_refused() {
 
 fn receipt(key: &DeviceKey) -> Vec<u8> {
     let r = Receipt {
+        actions: Vec::new(),
         action: "apply".into(),
         backup: vec![],
         bundle: None,

@@ -491,3 +491,101 @@ fn killing_apply_many_more_times_leaves_exactly_the_old_or_the_new_tree() {
         .unwrap_or(500);
     run_suite(kills, 400, 1);
 }
+
+/// Install actions (`before` stops the service, `after` runs a step and
+/// starts it, `check` runs a health check) killed at every crash point,
+/// during recovery too: the next command leaves the old tree with the old
+/// service running, or the new tree with the new service running.
+#[cfg(unix)]
+#[test]
+fn killing_apply_with_actions_at_any_point_leaves_the_services_matching_the_tree() {
+    use e2e_tests::services::*;
+    let s = Scratch::new();
+    let (key, public) = s.keygen("k");
+    let spec = spec(s.dir.path(), "acts", 1, &actions("health-check", ""));
+    let bundle = s.build(&spec, &key, "acts");
+    let root = s.path("root");
+    old_root(&root);
+    let old = snapshot(&root);
+    let sup = Sup::start(&s.path("sup"), &root);
+    let state = s.path("state");
+    let apply = || {
+        let mut c = apply_cmd(&bundle, &public, &nextseq_dx(), &root, &state);
+        c.arg("--config").arg(&sup.config);
+        c
+    };
+    apply().assert().success();
+    let new = snapshot(&root);
+    let wait_running = |version: &str| {
+        let t0 = Instant::now();
+        while !(sup.running() && sup.version() == version) {
+            assert!(t0.elapsed() < Duration::from_secs(20), "lrm runs {version}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait_running("new");
+    let mut deaths = 0;
+    // Back to the old instrument with its service running (after an undo
+    // it already is; only the state goes).
+    let reset = || {
+        let _ = sup.ctl(&["stop", "lrm"]);
+        std::fs::remove_dir_all(&root).unwrap();
+        old_root(&root);
+        let _ = sup.ctl(&["start", "lrm"]);
+        wait_running("old");
+    };
+    reset();
+    for n in 1.. {
+        let _ = std::fs::remove_dir_all(&state);
+        let status = apply()
+            .env("BUNDLE_VERIFIER_CRASH_AT", n.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        if status.success() {
+            break;
+        }
+        assert!(aborted(status), "crash point {n} aborts: {status:?}");
+        deaths += 1;
+        if n % 4 == 0 {
+            // The recovery itself dies at its first points.
+            for m in 1..=3 {
+                let st = verifier()
+                    .args(["check-installed", "--root"])
+                    .arg(&root)
+                    .arg("--state")
+                    .arg(&state)
+                    .env("BUNDLE_VERIFIER_CRASH_AT", m.to_string())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap();
+                if !aborted(st) {
+                    break;
+                }
+            }
+        }
+        match recover(&root, &state).as_deref() {
+            None => {
+                assert!(
+                    snapshot(&root) == old,
+                    "point {n}: undone leaves the old tree"
+                );
+                assert!(sup.running(), "point {n}: the old service runs again");
+                assert_eq!(sup.version(), "old", "point {n}");
+            }
+            Some("REL-1") => {
+                assert!(
+                    snapshot(&root) == new,
+                    "point {n}: completed gives the new tree"
+                );
+                assert!(sup.running(), "point {n}: the new service runs");
+                assert_eq!(sup.version(), "new", "point {n}");
+                reset();
+            }
+            other => panic!("point {n}: unexpected record {other:?}"),
+        }
+    }
+    assert!(deaths >= 20, "only {deaths} crash points");
+}

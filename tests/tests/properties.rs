@@ -111,6 +111,7 @@ fn spec(base: &Path) -> Spec {
             executable: None,
             owns: vec![],
             long_paths: false,
+            actions: Vec::new(),
         }],
         base: base.to_owned(),
         confirm: Vec::new(),

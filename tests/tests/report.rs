@@ -118,6 +118,7 @@ impl Fleet {
             Event::RolledBack => ("rollback", RESULT_ROLLED_BACK, None, Some(rel), None),
         };
         let r = Receipt {
+            actions: Vec::new(),
             action: action.into(),
             backup: vec![],
             bundle,

@@ -166,6 +166,20 @@ fn check_inputs(spec: &Spec, opts: &BuildOptions) -> Result<Inputs, BuildError> 
     let lists = layout.collect(spec, &opts.limits)?;
     for (i, t) in spec.targets.iter().enumerate() {
         check_owns(spec, t, &layout, i, &lists)?;
+        // Actions name files of their own target: checked before
+        // compressing, with the verifier's rules (the manifest check
+        // repeats them).
+        let entries: Vec<_> = layout
+            .target_files(i, &lists)
+            .iter()
+            .map(|c| c.entry(bundle_verifier::format::digest::Sha256Digest([0; 32])))
+            .collect();
+        bundle_verifier::format::actions::check_actions(&t.actions(), &entries).map_err(|msg| {
+            BuildError::Spec {
+                path: spec.base.clone(),
+                msg: format!("target {:?}: {msg}", t.model),
+            }
+        })?;
     }
     Ok((sbom, layout, lists))
 }

@@ -66,6 +66,7 @@ impl Draft<'_> {
             };
             for mode in &t.modes {
                 targets.push(Target {
+                    actions: t.actions(),
                     catalog: t.catalog.clone(),
                     files: own.clone(),
                     mode: mode.clone(),

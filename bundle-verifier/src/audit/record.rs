@@ -159,6 +159,9 @@ pub struct Target {
     /// Sum of the files' sizes.
     pub bytes: u64,
     pub files: Vec<File>,
+    /// The signed install actions, as in the manifest (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<crate::format::manifest::InstallAction>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -392,6 +395,7 @@ fn target(m: &manifest::Manifest, t: &manifest::Target) -> Target {
                 executable: f.executable,
             })
             .collect(),
+        actions: t.actions.clone(),
     }
 }
 
@@ -480,7 +484,7 @@ pub fn error_code(e: &Error) -> &'static str {
         NothingToRollBack { .. } | NothingInstalled { .. } => "nothing_installed",
         ChangedSinceInstall { .. } => "changed_since_install",
         Io { .. } => "io",
-        InstallFailed { .. } => "install_failed",
+        InstallFailed { .. } | ActionFailed { .. } => "install_failed",
         NoSpace { .. } | DiskFull { .. } => "no_space",
         FilesInUse { .. } => "files_in_use",
         RestoreFailed { .. } => "restore_failed",

@@ -25,6 +25,11 @@ pub fn run_apply(a: ApplyArgs, lang: Lang, cfg: &Settings) -> Outcome {
             reinstall: a.reinstall,
             confirmed: a.confirm,
             backup_to: a.backup_to,
+            services: cfg
+                .file
+                .as_ref()
+                .map(|c| c.services.clone())
+                .unwrap_or_default(),
         };
         let r = apply(&a.bundle, &trust, &identity, &root, &state, &opts, &ui);
         ui.progress.finish();

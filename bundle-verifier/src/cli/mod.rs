@@ -186,6 +186,19 @@ impl Ui for Terminal {
         });
         Some(answer.is_ok_and(|a| lang.is_yes(&a)))
     }
+
+    fn show_actions(&self, actions: &[bundle_verifier::format::manifest::InstallAction]) {
+        if actions.is_empty() || !std::io::stdin().is_terminal() {
+            return;
+        }
+        let lang = self.lang;
+        self.progress.suspend(|| {
+            eprintln!("{}", fl!(lang, "actions-heading"));
+            for line in bundle_verifier::instrument::actions::describe(lang, actions) {
+                eprintln!("  {line}");
+            }
+        });
+    }
 }
 
 pub fn print_json(v: &impl Serialize) {

@@ -90,6 +90,7 @@ pub fn run_inspect(a: InspectArgs, lang: Lang) -> Outcome {
                 files = i.manifest.files_of(t).len()
             );
             labelled(fl!(lang, "label-target"), text);
+            print_target_actions(lang, &t.actions);
         }
         if let Some(s) = &i.sbom {
             print_sbom(lang, s);
@@ -197,9 +198,21 @@ fn print_verified(lang: Lang, r: &VerifyReport) {
             bytes = t.bytes
         );
         labelled(fl!(lang, "label-target"), text);
+        print_target_actions(lang, &t.actions);
     }
     if let Some(s) = &r.sbom {
         print_sbom(lang, s);
+    }
+}
+
+/// A target's install actions in plain words, under its line.
+fn print_target_actions(lang: Lang, actions: &[bundle_verifier::format::manifest::InstallAction]) {
+    if actions.is_empty() {
+        return;
+    }
+    outln!("  {}", fl!(lang, "actions-heading"));
+    for line in bundle_verifier::instrument::actions::describe(lang, actions) {
+        outln!("    {line}");
     }
 }
 

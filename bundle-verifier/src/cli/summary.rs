@@ -97,6 +97,7 @@ pub fn print_apply(lang: Lang, r: &ApplyReport, list: bool) {
     if list {
         print_list(lang, r);
     }
+    print_actions(lang, r);
     if dry_run {
         for c in &r.release.confirm {
             let text = c.text_in(lang.tag()).to_owned();
@@ -151,5 +152,33 @@ fn print_list(lang: Lang, r: &ApplyReport) {
             Action::Unchanged => continue,
         };
         outln!("    {verb:width$} {}", visible(c.path.as_str()));
+    }
+}
+
+/// The install actions in plain words; after an install, how each ended.
+fn print_actions(lang: Lang, r: &ApplyReport) {
+    if r.actions.is_empty() {
+        return;
+    }
+    outln!("  {}", fl!(lang, "actions-heading"));
+    let lines = bundle_verifier::instrument::actions::describe(lang, &r.actions);
+    for (i, line) in lines.iter().enumerate() {
+        match r.actions_run.get(i) {
+            Some(run) => {
+                let result = match run.result.as_str() {
+                    "ok" => fl!(lang, "action-result-ok"),
+                    "reboot-required" => fl!(lang, "action-result-reboot-required"),
+                    "not-running" => fl!(lang, "action-result-not-running"),
+                    "already-running" => fl!(lang, "action-result-already-running"),
+                    "timed-out" => fl!(lang, "action-result-timed-out"),
+                    _ => fl!(lang, "action-result-failed"),
+                };
+                outln!("    {line}: {result}");
+            }
+            None => outln!("    {line}"),
+        }
+    }
+    if r.actions_run.iter().any(|a| a.reboot_required()) {
+        outln!("  {}", fl!(lang, "actions-reboot-required"));
     }
 }

@@ -16,6 +16,28 @@ use crate::format::manifest::{Confirm, ManifestError};
 use crate::format::read::InputKind;
 use crate::trust::IgnoredSignature;
 
+/// Which install action failed, how, and the end of its output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionFailure {
+    pub phase: &'static str,
+    pub kind: &'static str,
+    pub target: String,
+    pub why: ActionWhy,
+    /// The end of its output (untrusted text).
+    pub tail: String,
+}
+
+/// Why an install action failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionWhy {
+    /// It exited with a code it does not accept (`None`: killed by a signal).
+    Exit(Option<i32>),
+    /// It ran longer than its `timeout_s` and was killed.
+    TimedOut(u32),
+    /// It could not be started or asked.
+    Io(String),
+}
+
 /// A file another program holds open, and the programs when known.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeldFile {
@@ -237,6 +259,8 @@ pub enum Error {
     InstallFailed {
         reason: String,
     },
+    /// An install action failed (the caller undoes the install).
+    ActionFailed(Box<ActionFailure>),
     /// The disk filled up during apply, at a point where the root was left
     /// unchanged (apply sets aside the space its last step needs).
     DiskFull {
@@ -324,9 +348,11 @@ impl Error {
             | StateLink { .. }
             | StateInsideRoot { .. }
             | RootInsideState { .. } => ExitClass::Usage,
-            InstallFailed { .. } | NoSpace { .. } | DiskFull { .. } | FilesInUse { .. } => {
-                ExitClass::InstallFailed
-            }
+            InstallFailed { .. }
+            | ActionFailed { .. }
+            | NoSpace { .. }
+            | DiskFull { .. }
+            | FilesInUse { .. } => ExitClass::InstallFailed,
             Io { .. } | RestoreFailed { .. } => ExitClass::Other,
         }
     }

@@ -63,6 +63,16 @@ fn ignored_list(l: Lang, v: &[IgnoredSignature]) -> String {
 
 /// "C:\\lrm\\app.exe (open in App (PID 7))", one per held file, then how
 /// many more there are.
+/// The last lines of an action's output on one line, each made visible.
+fn output_lines(tail: &str) -> String {
+    let lines: Vec<&str> = tail.lines().filter(|l| !l.trim().is_empty()).collect();
+    let last = &lines[lines.len().saturating_sub(5)..];
+    last.iter()
+        .map(|l| crate::i18n::visible(l).into_owned())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 fn held_list(l: Lang, files: &[HeldFile], total: usize) -> String {
     let mut out: Vec<String> = files
         .iter()
@@ -119,6 +129,7 @@ impl Error {
             Error::FilesInUse { .. } => return fl!(lang, "hint-files-in-use"),
             Error::ChangedSinceInstall { .. } => return fl!(lang, "hint-changed-since-install"),
             Error::NothingToRollBack { .. } => return fl!(lang, "hint-nothing-to-roll-back"),
+            Error::ActionFailed(_) => return fl!(lang, "hint-action-failed"),
             Error::ConfigFile { .. } => return fl!(lang, "hint-config-file"),
             Error::NotSet { .. } => return fl!(lang, "hint-not-set"),
             _ => {}
@@ -412,6 +423,27 @@ fn instrument_error(e: &Error, l: Lang) -> Option<String> {
             detail = source.to_string()
         ),
         InstallFailed { reason } => fl!(l, "error-install-failed", reason = reason),
+        ActionFailed(f) => {
+            let how = match &f.why {
+                crate::error::ActionWhy::Exit(Some(c)) => {
+                    fl!(l, "action-why-exit", code = c.to_string())
+                }
+                crate::error::ActionWhy::Exit(None) => fl!(l, "action-why-killed"),
+                crate::error::ActionWhy::TimedOut(s) => {
+                    fl!(l, "action-why-timeout", seconds = s.to_string())
+                }
+                crate::error::ActionWhy::Io(e) => fl!(l, "action-why-io", detail = e),
+            };
+            fl!(
+                l,
+                "error-action-failed",
+                phase = f.phase,
+                kind = f.kind,
+                target = crate::i18n::visible(&f.target).into_owned(),
+                how = how,
+                output = output_lines(&f.tail)
+            )
+        }
         DiskFull { what, path, source } => fl!(
             l,
             "error-disk-full",

@@ -90,6 +90,7 @@ impl Manifest {
         let t = &self.targets[at];
         // The manifest keeps the target's names (other modes, reports).
         let kept = Target {
+            actions: t.actions.clone(),
             catalog: t.catalog.clone(),
             files: Vec::new(),
             mode: t.mode.clone(),

@@ -120,6 +120,7 @@ impl Confirm {
     }
 }
 
+pub use super::actions::{ActionPhase, InstallAction};
 pub use super::texts::{check_texts, valid_language_tag, TextProblem, Texts, ENGLISH};
 /// RFC 8785 for our subset (objects, arrays, strings, booleans, null and
 /// integers); one definition, shared with the key and trust-root documents.
@@ -141,6 +142,9 @@ pub fn valid_confirm_id(id: &str) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
+    /// Install actions around the switch (`format/actions.rs`); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<InstallAction>,
     pub catalog: Vec<String>,
     /// The target's own files; absent when it names file sets instead.
     /// Read them through [`Manifest::files_of`], which covers both.
@@ -409,6 +413,17 @@ mod tests {
             // Every optional field present at once, in each struct.
             m2.targets[0].requires_version = Some(">=1.0.0".into());
             m2.targets[0].owns = vec![SafePath::parse("bin", &Limits::default()).unwrap()];
+            let run = Some(m2.targets[0].files[0].path.clone());
+            m2.targets[0].actions.push(InstallAction {
+                args: vec!["a".into()],
+                ok_exit_codes: vec![0],
+                phase: ActionPhase::After,
+                reboot_exit_codes: vec![3010],
+                run,
+                start_service: Some("s".into()),
+                stop_service: Some("s".into()),
+                timeout_s: Some(5),
+            });
             m2.release.confirm.push(Confirm {
                 id: "z".into(),
                 text: Texts::en("t").with("de", "ü").with("pt-br", "ç"),

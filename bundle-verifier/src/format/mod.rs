@@ -4,6 +4,7 @@
 //! [`crate::trust`]); nothing here writes outside the staging sink it is
 //! handed.
 
+pub mod actions;
 pub mod digest;
 pub mod envelope;
 pub mod fileset;

@@ -196,7 +196,9 @@ pub(crate) fn validate_target(
     // The combined tree: a clash across two sets is a clash.
     crate::format::names::check_clashes(files.iter().map(|f| &f.path))
         .map_err(|e| invalid(format!("{name}: {e}")))?;
-    check_owns(name, t, files, limits)
+    check_owns(name, t, files, limits)?;
+    crate::format::actions::check_actions(&t.actions, files)
+        .map_err(|e| invalid(format!("{name}: {e}")))
 }
 
 /// Each owned directory is a directory of the target's files (a strict

@@ -129,6 +129,7 @@ pub fn commit_install(
         t,
         ReceiptParts {
             action: "apply",
+            actions: j.actions.iter().flat_map(|a| a.done.clone()).collect(),
             result: RESULT_INSTALLED,
             detail: None,
             files: file_changes(t, false),

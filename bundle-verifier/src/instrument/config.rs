@@ -115,7 +115,7 @@ pub enum ServiceCommand {
 }
 
 /// The `[services]` table: each command as configured, `None` for the default.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Services {
     pub stop: Option<Vec<String>>,

@@ -11,9 +11,12 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::format::digest::Sha256Digest;
 use crate::format::envelope::EnvelopeReader;
+use crate::format::manifest::InstallAction;
 use crate::format::manifest::{Confirm, Manifest, Release, Target};
 use crate::format::payload::{read_payload, Sink};
 use crate::format::safepath::SafePath;
+use crate::instrument::actions::{ActionRun, ActionsJournal};
+use crate::instrument::config::Services;
 use crate::instrument::identity::Identity;
 use crate::instrument::intact::{differences, same_release};
 pub use crate::instrument::journal::Action;
@@ -48,6 +51,8 @@ pub struct ApplyOptions {
     pub confirmed: Vec<String>,
     /// Keep an extra copy of replaced files here (e.g. on the USB stick).
     pub backup_to: Option<PathBuf>,
+    /// How services are stopped and started (the config file's `[services]`).
+    pub services: Services,
 }
 
 /// The phases of apply, in order, for a progress display.
@@ -77,6 +82,8 @@ pub trait Ui: Sync {
     fn ask(&self, _step: &Confirm) -> Option<bool> {
         None
     }
+    /// Shows the install's actions before the technician is asked to confirm.
+    fn show_actions(&self, _actions: &[InstallAction]) {}
 }
 
 /// A `Ui` that shows nothing and can ask nothing.
@@ -122,6 +129,9 @@ pub struct ApplyReport {
     /// Files in directories the release owns that it does not carry: moved
     /// into the backup (`moved/`).
     pub moved: Vec<String>,
+    /// The target's install actions (what a dry run lists) and how they ran.
+    pub actions: Vec<InstallAction>,
+    pub actions_run: Vec<ActionRun>,
 }
 
 /// Why apply did not install, with the receipt that records it.
@@ -341,6 +351,7 @@ fn run(
         found.describe(&mut report);
         return Ok(report);
     };
+    ui.show_actions(&target.actions);
     seen.confirmations = confirm(&release.confirm, opts, ui).map_err(no_receipt)?;
     ui.phase(Step::Stage, o.manifest.payload.size);
 
@@ -371,6 +382,7 @@ fn run(
         .as_ref()
         .map(|d| d.join(format!("{}-{}-{}", identity.serial, identity.mode, txn)));
     let mut journal = Journal {
+        actions: ActionsJournal::new(&taken.actions, &opts.services),
         kind: Kind::Install,
         phase: Phase::Prepare,
         rollback: None,
@@ -396,7 +408,13 @@ fn run(
     journal.write(state, Phase::Prepare).map_err(no_receipt)?;
     // The journal owns the staging directory now (recovery removes it).
     staging.keep();
-    switch_or_undo(state, tree, &mut journal, &staged, &key, ui)?;
+    let staged_abs = state.abs(&staged);
+    switch_or_undo(state, tree, &mut journal, &staged, &staged_abs, &key, ui)?;
+    report.actions_run = journal
+        .actions
+        .iter()
+        .flat_map(|a| a.done.clone())
+        .collect();
     // The bundle's manifest is on disk now; what follows holds only the
     // journal (peak memory is what a release of 60,000 files must fit in).
     drop(o);
@@ -565,6 +583,8 @@ fn planned_report<R>(
         recovered: None,
         not_adopted: Vec::new(),
         moved: Vec::new(),
+        actions: target.actions.clone(),
+        actions_run: Vec::new(),
     }
 }
 

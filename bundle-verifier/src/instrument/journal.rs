@@ -28,6 +28,7 @@ use crate::format::digest::{hash_reader, Sha256Digest};
 use crate::format::manifest::Release;
 use crate::format::read::InputKind;
 use crate::format::safepath::SafePath;
+use crate::instrument::actions::{restart_stopped, stop_touched, ActionRun, ActionsJournal};
 use crate::instrument::identity::Identity;
 use crate::instrument::known::{move_back, Moved};
 use crate::instrument::receipt::{
@@ -128,6 +129,9 @@ pub enum Phase {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Journal {
+    /// The install actions and their progress (services stopped, results).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<ActionsJournal>,
     pub kind: Kind,
     pub phase: Phase,
     /// The rollback's own name (its receipt), for `kind = rollback`.
@@ -378,6 +382,7 @@ pub(super) fn restore_files(
 
 pub struct ReceiptParts<'a> {
     pub action: &'a str,
+    pub actions: Vec<ActionRun>,
     pub result: &'a str,
     pub detail: Option<String>,
     pub files: Vec<FileChange>,
@@ -413,6 +418,7 @@ pub fn write_receipt(
     if p.action == "apply" {
         r.confirmations = t.confirmations.clone();
     }
+    r.actions = p.actions;
     r.detail = p.detail;
     r.files = p.files;
     r.installed_after = p.installed_after;
@@ -470,9 +476,16 @@ pub fn undo_install(
 ) -> Result<PathBuf, Error> {
     let t = &j.transaction;
     let backup = StateDir::backup_rel(&t.transaction);
+    // Services go down before their old files go back, and up after.
+    let mut problems = stop_touched(j);
     if phase != Phase::Prepare {
         restore_files(root, state, t, &backup.join("files"))?;
     }
+    problems.extend(restart_stopped(j));
+    let detail = std::iter::once(detail.to_owned())
+        .chain(problems)
+        .collect::<Vec<_>>()
+        .join("; ");
     // The root is as it was; free the staged files and the reserve before
     // the receipt is written (the disk may be what failed).
     remove_staging(state, j)?;
@@ -483,8 +496,9 @@ pub fn undo_install(
         t,
         ReceiptParts {
             action: "apply",
+            actions: j.actions.iter().flat_map(|a| a.done.clone()).collect(),
             result,
-            detail: Some(detail.into()),
+            detail: Some(detail),
             files: Vec::new(),
             installed_before: before(t),
             installed_after: before(t),

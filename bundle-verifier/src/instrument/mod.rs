@@ -4,6 +4,7 @@
 //! [`crate::verify`]; every operating-system call goes through
 //! [`crate::platform`].
 
+pub mod actions;
 pub mod check;
 mod commit;
 pub mod config;

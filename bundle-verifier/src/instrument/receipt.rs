@@ -26,6 +26,9 @@ pub const RECEIPT_TYPE: &str = "offline-patch-bundle/receipt/1";
 pub struct Receipt {
     /// `apply` or `rollback`.
     pub action: String,
+    /// The install actions as they ran (absent when the target has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<crate::instrument::actions::ActionRun>,
     /// Where the replaced files are kept (state backup, and `--backup-to`).
     pub backup: Vec<String>,
     /// The bundle, when its manifest was authenticated far enough to name it.
@@ -176,6 +179,7 @@ impl Receipt {
     ) -> Self {
         Receipt {
             action: action.into(),
+            actions: Vec::new(),
             backup: Vec::new(),
             bundle: None,
             confirmations: Vec::new(),
@@ -286,6 +290,7 @@ mod tests {
     fn sample() -> Receipt {
         Receipt {
             action: "apply".into(),
+            actions: vec![],
             backup: vec!["/state/backups/000001".into()],
             bundle: None,
             confirmations: vec![],

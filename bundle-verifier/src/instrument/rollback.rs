@@ -156,6 +156,7 @@ pub fn rollback(root: &Path, state: &Path, dry_run: bool) -> Result<RollbackRepo
     }
     let (key, _) = state.device_key(true)?;
     let mut j = Journal {
+        actions: None,
         kind: Kind::Rollback,
         phase: Phase::Prepare,
         rollback: Some(state.new_txn(&now_rfc3339())),
@@ -252,6 +253,7 @@ pub fn finish_rollback(
         &t,
         ReceiptParts {
             action: "rollback",
+            actions: Vec::new(),
             result: RESULT_ROLLED_BACK,
             detail: None,
             files,

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use bundle_keys::device::DeviceKey;
 
 use crate::error::Error;
+use crate::format::actions::ActionPhase;
+use crate::instrument::actions::run_phase;
 use crate::instrument::install::{Failed, Step, Ui, FAULT_ENV};
 use crate::instrument::journal::{
     crash_point, move_into_place, release_commit_space, reserve_commit_space,
@@ -30,16 +32,22 @@ pub(super) fn switch_or_undo(
     root: &Tree,
     journal: &mut Journal,
     staged: &Path,
+    staged_abs: &Path,
     key: &DeviceKey,
     ui: &dyn Ui,
 ) -> Result<(), Failed> {
     let switched = (|| {
+        // A `before` run executes the staged, verified copy.
+        run_phase(state, journal, ActionPhase::Before, staged_abs)?;
         ui.phase(Step::BackUp, 0);
         back_up(state, root, &journal.transaction, staged)?;
         reserve_commit_space(state, journal)?;
         journal.write(state, Phase::Switch)?;
         ui.phase(Step::Switch, 0);
         switch_in(root, &state.tree, &journal.transaction, staged)?;
+        // The install commits only once every check passed.
+        run_phase(state, journal, ActionPhase::After, staged_abs)?;
+        run_phase(state, journal, ActionPhase::Check, staged_abs)?;
         release_commit_space(state, &journal.transaction.transaction)?;
         journal.write(state, Phase::Commit)
     })();
@@ -57,6 +65,8 @@ pub(super) fn switch_or_undo(
             RESULT_FAILED,
             &reason,
         ) {
+            // A failed action says which one; the undo is in its wording.
+            Ok(receipt) if matches!(e, Error::ActionFailed(_)) => (e, Some(receipt)),
             Ok(receipt) => (Error::InstallFailed { reason }, Some(receipt)),
             Err(restore) => (
                 Error::RestoreFailed {

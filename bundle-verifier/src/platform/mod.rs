@@ -14,7 +14,9 @@ mod windows;
 #[cfg(not(unix))]
 use windows as os;
 
+pub mod process;
 pub mod tree;
+pub use process::{run_captured, Ran};
 pub use tree::Tree;
 
 /// What [`utf8_console`] changed, undone when it drops.
@@ -172,4 +174,22 @@ pub fn removable_media() -> Vec<std::path::PathBuf> {
 /// the file's access list is the administrator's to set, and this is `Ok`.
 pub fn check_private_file(path: &Path) -> io::Result<Result<(), &'static str>> {
     Ok(os::check_private(&std::fs::metadata(path)?))
+}
+
+/// What [`scm`] asks the Windows Service Control Manager.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScmOp {
+    /// Whether the service runs.
+    Query,
+    /// Stop it and wait until it stopped.
+    Stop,
+    /// Start it and wait until it runs.
+    Start,
+}
+
+/// Asks the Windows Service Control Manager about the service `name`:
+/// `Query` answers whether it runs; `Stop` and `Start` wait (at most
+/// `timeout`) until it stopped or runs. Unsupported elsewhere.
+pub fn scm(op: ScmOp, name: &str, timeout: std::time::Duration) -> io::Result<bool> {
+    os::scm(op, name, timeout)
 }

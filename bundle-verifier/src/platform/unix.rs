@@ -209,6 +209,37 @@ pub fn ui_languages() -> Vec<String> {
     Vec::new()
 }
 
+/// The environment of a program an install runs: a fixed `PATH`, nothing else.
+pub fn clean_env() -> Vec<(&'static str, std::ffi::OsString)> {
+    vec![("PATH", "/usr/sbin:/usr/bin:/sbin:/bin".into())]
+}
+
+/// Puts the program in a process group of its own, so a timeout kills
+/// whatever it started too.
+pub fn own_process_group(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0);
+}
+
+/// Kills the program's process group (its pid is the group's id).
+pub fn kill_tree(child: &mut std::process::Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals that process group only.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+}
+
+/// The Windows Service Control Manager does not exist here.
+pub fn scm(_: super::ScmOp, _: &str, _: std::time::Duration) -> io::Result<bool> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "there is no Service Control Manager on this system; set the [services] commands in the config file",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

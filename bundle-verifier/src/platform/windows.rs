@@ -16,6 +16,43 @@ pub const CROSS_DEVICE: i32 = windows_sys::Win32::Foundation::ERROR_NOT_SAME_DEV
 mod acl;
 pub use acl::*;
 
+mod service;
+pub use service::scm;
+
+/// The environment of a program an install runs: only what a process needs
+/// to start (the system folders, a temporary folder), and a `PATH` of the
+/// system folders.
+pub fn clean_env() -> Vec<(&'static str, std::ffi::OsString)> {
+    let mut env: Vec<(&'static str, std::ffi::OsString)> = [
+        "SystemRoot",
+        "windir",
+        "SystemDrive",
+        "TEMP",
+        "TMP",
+        "ComSpec",
+        "PATHEXT",
+    ]
+    .into_iter()
+    .filter_map(|k| std::env::var_os(k).map(|v| (k, v)))
+    .collect();
+    if let Some(sys) = std::env::var_os("SystemRoot") {
+        let mut path = sys.clone();
+        path.push("\\System32;");
+        path.push(&sys);
+        env.push(("PATH", path));
+    }
+    env
+}
+
+/// Windows has no process groups to put a program in; see [`kill_tree`].
+pub fn own_process_group(_: &mut std::process::Command) {}
+
+/// Ends the program (TerminateProcess). Programs it started itself are not
+/// reached (that would take a job object).
+pub fn kill_tree(child: &mut std::process::Child) {
+    let _ = child.kill();
+}
+
 pub fn create_dir_all(path: &Path) -> io::Result<()> {
     fs::create_dir_all(path)
 }

@@ -220,6 +220,7 @@ fn judge(reg: &Registry, file: String, bytes: &[u8]) -> Evidence {
                     // The report never lists a receipt's files; dropping them
                     // keeps memory to what one receipt needs while reading.
                     receipt: Box::new(Receipt {
+                        actions: Vec::new(),
                         files: Vec::new(),
                         ..r
                     }),

@@ -15,6 +15,7 @@ fn rel(id: &str, sequence: u64) -> ReleaseRef {
 fn event(counter: u32, time: &str, action: &str, result: &str) -> Receipt {
     Receipt {
         action: action.into(),
+        actions: vec![],
         backup: vec![],
         bundle: Some(BundleRef {
             file: "b".into(),
