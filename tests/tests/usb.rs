@@ -209,7 +209,7 @@ fn usb_with_no_bundle_that_applies_exits_4_and_changes_nothing() {
 }
 
 #[test]
-fn usb_after_the_newest_is_installed_says_why_and_installs_nothing() {
+fn usb_after_the_newest_is_installed_says_nothing_to_do_and_installs_nothing() {
     let t = setup();
     t.nextseq("new", 2, "two");
     ok(t.usb()
@@ -222,8 +222,29 @@ fn usb_after_the_newest_is_installed_says_why_and_installs_nothing() {
         .args(["--yes", "--confirm", "backup"])
         .output()
         .unwrap();
+    // The same release again, intact: nothing to do, as `apply` says it.
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("NOTHING TO DO"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(snapshot(&t.root), after);
+    // Changed since: apply's refusal with the repair hint, still nothing changed.
+    let planted = t.root.join("lrm/planted.dll");
+    std::fs::write(&planted, b"x").unwrap();
+    let out = t
+        .usb()
+        .args(["--yes", "--confirm", "backup"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("new.bundle"));
+    assert!(
+        text(&out.stderr).contains("--reinstall"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_file(&planted).unwrap();
     assert_eq!(snapshot(&t.root), after);
 }
 

@@ -85,6 +85,16 @@ fn usb(a: UsbArgs, lang: Lang, cfg: &Settings) -> Result<(), Failure> {
         };
         outln!("  {line}");
     }
+    // The newest here already installed: apply says whether it is intact
+    // ("nothing to do", exit 0) or what to do about it.
+    let replay = entries
+        .iter()
+        .position(|e| matches!(e.error, Some(Error::Replay { .. })));
+    if let (None, Some(r)) = (chosen, replay) {
+        let args = apply_args(&a, entries[r].file.clone());
+        let (_, applied) = run_apply(args, lang, cfg);
+        return applied;
+    }
     let Some(c) = chosen else {
         let text = fl!(
             lang,
@@ -108,19 +118,7 @@ fn usb(a: UsbArgs, lang: Lang, cfg: &Settings) -> Result<(), Failure> {
         return Ok(());
     }
     // The install is `apply`'s: the same handler, options and output.
-    let args = ApplyArgs {
-        bundle,
-        trust: Trust {
-            trust_root: a.trust.trust_root.clone(),
-            trusted_key: a.trust.trusted_key.clone(),
-        },
-        instrument: a.instrument.clone(),
-        root: a.root.clone(),
-        state: a.state.clone(),
-        confirm: a.confirm.clone(),
-        ..Default::default()
-    };
-    let (_, applied) = run_apply(args, lang, cfg);
+    let (_, applied) = run_apply(apply_args(&a, bundle), lang, cfg);
     applied?;
     let next = match p.other_modes.is_empty() {
         true => fl!(lang, "usb-next-done"),
@@ -152,6 +150,22 @@ fn usb(a: UsbArgs, lang: Lang, cfg: &Settings) -> Result<(), Failure> {
     }
     outln!("{next}");
     Ok(())
+}
+
+/// `apply`'s arguments for installing `bundle` as `usb` was asked to.
+fn apply_args(a: &UsbArgs, bundle: PathBuf) -> ApplyArgs {
+    ApplyArgs {
+        bundle,
+        trust: Trust {
+            trust_root: a.trust.trust_root.clone(),
+            trusted_key: a.trust.trusted_key.clone(),
+        },
+        instrument: a.instrument.clone(),
+        root: a.root.clone(),
+        state: a.state.clone(),
+        confirm: a.confirm.clone(),
+        ..Default::default()
+    }
 }
 
 /// The lines shown before asking, and written to the stick afterwards.
@@ -186,6 +200,12 @@ fn summary(
             unchanged = p.unchanged
         ),
     ];
+    if !p.actions.is_empty() {
+        out.push(fl!(lang, "actions-heading"));
+        for line in bundle_verifier::instrument::actions::describe(lang, &p.actions) {
+            out.push(format!("  {line}"));
+        }
+    }
     for c in &p.confirm {
         let text = c.text_in(lang.tag()).to_owned();
         out.push(match confirmed.contains(&c.id) {

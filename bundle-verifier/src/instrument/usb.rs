@@ -71,6 +71,8 @@ pub struct Preview {
     pub confirm: Vec<Confirm>,
     /// Modes of this model the release carries besides this one.
     pub other_modes: Vec<String>,
+    /// The target's install actions, in order.
+    pub actions: Vec<crate::format::actions::InstallAction>,
 }
 
 /// Reads the front of `bundle` (signatures checked) and compares its target
@@ -83,7 +85,9 @@ pub fn preview(
     limits: &Limits,
 ) -> Result<Preview, Error> {
     let o = open_verified(bundle, trust, limits)?;
-    let target = identity.select(&o.manifest)?;
+    let selected = identity.select(&o.manifest)?;
+    // Its files combined from the file sets it names (format 2).
+    let target = &*o.manifest.resolved(selected);
     let root = canonical_root(root)?;
     let tree = Tree::open_ambient(&root).map_err(Error::io("cannot open", &root))?;
     check_root_paths(&tree, target)?;
@@ -98,7 +102,8 @@ pub fn preview(
         unchanged: count(Action::Unchanged),
         removed: 0,
         confirm: release.confirm.clone(),
-        other_modes: o.manifest.other_modes(target),
+        other_modes: o.manifest.other_modes(selected),
+        actions: target.actions.clone(),
     })
 }
 
