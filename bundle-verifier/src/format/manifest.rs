@@ -413,7 +413,8 @@ mod tests {
             // Every optional field present at once, in each struct.
             m2.targets[0].requires_version = Some(">=1.0.0".into());
             m2.targets[0].owns = vec![SafePath::parse("bin", &Limits::default()).unwrap()];
-            let run = Some(m2.targets[0].files[0].path.clone());
+            // A file of the target, from its own list or its sets (format 2).
+            let run = Some(m2.files_of(&m2.targets[0])[0].path.clone());
             m2.targets[0].actions.push(InstallAction {
                 args: vec!["a".into()],
                 ok_exit_codes: vec![0],
