@@ -12,4 +12,4 @@ pub mod write;
 
 pub use error::BuildError;
 pub use spec::Spec;
-pub use write::{build, cosign, BuildOptions, BuildReport};
+pub use write::{build, cosign, parse_volume_size, BuildOptions, BuildReport, VolumeFile};

@@ -1,8 +1,6 @@
 //! The read paths: open and authenticate a bundle, verify it, inspect it
 //! without trust, and extract one target.
 
-use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -13,6 +11,7 @@ use crate::format::envelope::{EnvelopeReader, Front, MEMBER_SBOM};
 use crate::format::manifest::{Manifest, Release, Target};
 use crate::format::payload::{read_payload, Sink};
 use crate::format::sbom::SbomSummary;
+use crate::format::volumes::Volumes;
 use crate::platform::Tree;
 use crate::trust::{SignatureFile, TrustedKeys, Verified};
 use crate::Limits;
@@ -68,22 +67,26 @@ fn read_sbom<R: std::io::Read>(
     Ok(Some(Sbom { bytes, summary }))
 }
 
-pub fn open_bundle(path: &Path) -> Result<EnvelopeReader<BufReader<File>>, Error> {
-    let f = File::open(path).map_err(|source| Error::OpenBundle {
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok(EnvelopeReader::new(BufReader::with_capacity(1 << 20, f)))
+/// Opens a bundle by its (first) file. Reads are not buffered here: the
+/// front is read in a few large pieces, the payload in 1 MiB chunks, and
+/// the split reader must know exactly how far each volume was read.
+pub fn open_bundle(path: &Path) -> Result<EnvelopeReader<Volumes>, Error> {
+    Ok(EnvelopeReader::new(Volumes::open(path)?))
 }
 
 /// Reads the front of a bundle and checks its signatures before parsing the
 /// manifest: the only untrusted JSON parsed first is the small signature file.
+/// A split bundle's later volumes are opened beside `path` as the payload
+/// reaches them, each checked against the signed list when it ends.
 pub fn open_verified(
     path: &Path,
     trust: &TrustedKeys,
     limits: &Limits,
-) -> Result<Opened<BufReader<File>>, Error> {
-    open_verified_from(open_bundle(path)?, trust, limits)
+) -> Result<Opened<Volumes>, Error> {
+    let mut o = open_verified_from(open_bundle(path)?, trust, limits)?;
+    let front = o.env.offset;
+    o.env.inner_mut().expect(&o.manifest, front)?;
+    Ok(o)
 }
 
 /// [`open_verified`] over any reader (the fuzz targets read from memory).

@@ -40,6 +40,7 @@ fn manifest(confirm: Vec<Confirm>) -> Manifest {
             requires_version: None,
             udi_di: vec![],
         }],
+        volumes: vec![],
     }
 }
 

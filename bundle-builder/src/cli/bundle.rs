@@ -17,6 +17,7 @@ pub fn build(a: BuildArgs) -> Result<(), BuildError> {
         include_root,
         level,
         sbom,
+        volume_size,
         json,
     } = a;
     let trust_roots = trust::load_chain(&include_root)?;
@@ -27,6 +28,7 @@ pub fn build(a: BuildArgs) -> Result<(), BuildError> {
         limits: Limits::default(),
         trust_roots,
         sbom,
+        volume_size,
     };
     let r = build_bundle(&spec, signer.as_ref(), &out, &opts)?;
     for w in &r.warnings {
@@ -39,6 +41,12 @@ pub fn build(a: BuildArgs) -> Result<(), BuildError> {
         );
     } else {
         println!("built {} ({} bytes)", r.bundle.display(), r.bundle_size);
+        if !r.volumes.is_empty() {
+            println!("  in {} volumes (copy all of them, into one folder):", r.volumes.len());
+            for v in &r.volumes {
+                println!("    {} ({} bytes)", v.file.display(), v.size);
+            }
+        }
         println!(
             "  release  {} {} (sequence {})",
             r.release.id, r.release.version, r.release.sequence

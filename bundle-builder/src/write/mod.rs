@@ -8,6 +8,8 @@ mod draft;
 mod payload;
 mod sbom;
 mod selfcheck;
+mod volumes;
 
 pub use build::{build, BuildOptions, BuildReport};
 pub use cosign::cosign;
+pub use volumes::{parse_volume_size, VolumeFile};

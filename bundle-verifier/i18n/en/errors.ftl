@@ -38,6 +38,12 @@ error-trust-root-conflict = there are two different trust roots with version { $
 error-trust-root-gap = trust root version { $found } cannot be checked against version { $have }: every version in between is needed (each is signed by its predecessor's root keys)
 error-payload-digest = payload is damaged: expected { $expected_size } bytes with SHA-256 { $expected }, found { $found_size } bytes with SHA-256 { $found }
 error-payload-malformed = payload is malformed: { $detail }
+error-volume-missing = volume { $n } of { $count } is missing: copy { $file } from where { $first } came from (the release's folder) into { $dir }, beside { $first }
+error-volume-size = volume { $n } of { $count } ({ $path }) is { $found } bytes, but the signed manifest says { $expected }: it was cut short or is another file
+error-volume-digest = volume { $n } of { $count } ({ $path }) is not the one this release signed (altered, or from another release): SHA-256 { $found }, signed { $expected }
+error-volume-swapped = volume { $n } of { $count } ({ $path }) holds volume { $other } of this release: the volume files were renamed or swapped
+error-volume-unreadable = cannot read volume { $n } of { $count } ({ $path }): { $detail }
+error-volume-layout = the signed list of { $count } volumes does not fit the bundle; the bundle was built wrongly
 error-sbom-digest = the SBOM is damaged: the manifest signs { $expected_size } bytes with SHA-256 { $expected }, sbom.json has { $found_size } bytes with SHA-256 { $found }
 error-sbom = { $detail }
 error-wrong-model = this bundle is for { $expected }; this instrument is a { $found }
@@ -80,6 +86,7 @@ hint-refused = Do not install this file. Get a fresh copy of the bundle from the
 hint-not-applicable = Nothing was changed. Use the bundle made for this instrument, or check the identity file.
 hint-install-failed = Nothing was changed. Fix the cause (disk space, permissions) and run apply again.
 hint-files-in-use = Close the program named, or stop the service that holds the files (in Services, or with sc stop NAME), then run the command again.
+hint-volume-copy = Nothing was changed. Copy every volume file of the release (NAME.bundle, NAME.bundle.002, …) complete into one folder, then run the command again.
 hint-other = Contact the vendor's technical support with this message.
 
 # What a file operation could not do (`Error::io`); the path follows.

@@ -14,3 +14,4 @@ pub mod read;
 pub mod safepath;
 pub mod sbom;
 pub mod texts;
+pub mod volumes;
