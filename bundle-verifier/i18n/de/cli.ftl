@@ -5,5 +5,6 @@ confirm-prompt = Bitte bestätigen [{ $id }]: { $text }
     Zum Bestätigen ja eingeben:{" "}
 how-flag = mit --confirm
 how-terminal = am Terminal
+progress-volume = (Teil { $n } von { $count })
 progress-verify = Prüfen
 progress-stage = Prüfen und Entpacken

@@ -8,5 +8,6 @@ confirm-prompt = Veuillez confirmer [{ $id }]: { $text }
     Tapez oui pour confirmer:{" "}
 how-flag = avec --confirm
 how-terminal = dans le terminal
+progress-volume = (volume { $n } sur { $count })
 progress-verify = vérification
 progress-stage = vérification et extraction

@@ -19,6 +19,7 @@ pub fn run_apply(a: ApplyArgs, lang: Lang) -> Outcome {
             bar: progress_bar(&a.bundle, fl!(lang, "progress-stage")),
             lang,
         };
+        let _volumes = super::show_volumes(&ui.bar, lang);
         let opts = ApplyOptions {
             limits: Limits::default(),
             dry_run: a.dry_run,
@@ -305,7 +306,10 @@ pub fn run_scan(a: ScanArgs, lang: Lang) -> Outcome {
                 .unwrap_or(&e.file)
                 .display()
                 .to_string();
-            let file = visible(&file);
+            let mut file = visible(&file).into_owned();
+            if e.volumes > 1 {
+                file = format!("{file} {}", fl!(lang, "scan-volumes", count = e.volumes as u64));
+            }
             match &e.error {
                 None => {
                     let release = e
