@@ -42,7 +42,10 @@ pub fn build(a: BuildArgs) -> Result<(), BuildError> {
     } else {
         println!("built {} ({} bytes)", r.bundle.display(), r.bundle_size);
         if !r.volumes.is_empty() {
-            println!("  in {} volumes (copy all of them, into one folder):", r.volumes.len());
+            println!(
+                "  in {} volumes (copy all of them, into one folder):",
+                r.volumes.len()
+            );
             for v in &r.volumes {
                 println!("    {} ({} bytes)", v.file.display(), v.size);
             }

@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 use bundle_verifier::format::digest::{Hasher, Sha256Digest};
 use bundle_verifier::format::envelope::{padding, BLOCK};
 use bundle_verifier::format::manifest::Volume;
-use bundle_verifier::format::volumes::{
-    volume_path, FAT32_MAX_FILE, MAX_VOLUMES, MIN_VOLUME_SIZE,
-};
+use bundle_verifier::format::volumes::{volume_path, FAT32_MAX_FILE, MAX_VOLUMES, MIN_VOLUME_SIZE};
 use bundle_verifier::{Limits, TrustedKeys, VerifyOptions};
 use serde::Serialize;
 
@@ -177,13 +175,17 @@ impl Split {
         let dir = tempfile::Builder::new()
             .prefix(".bundle-")
             .tempdir_in(out_dir(out))
-            .map_err(BuildError::io("cannot create a directory in", &out_dir(out)))?;
-        let name = out.file_name().ok_or_else(|| {
-            BuildError::Usage(format!("{} does not name a file", out.display()))
-        })?;
+            .map_err(BuildError::io(
+                "cannot create a directory in",
+                &out_dir(out),
+            ))?;
+        let name = out
+            .file_name()
+            .ok_or_else(|| BuildError::Usage(format!("{} does not name a file", out.display())))?;
         let first = dir.path().join(name);
         let from = layout.first - layout.payload_offset;
-        let mut src = tail(spool, payload_size, from).map_err(BuildError::io("cannot read back", out))?;
+        let mut src =
+            tail(spool, payload_size, from).map_err(BuildError::io("cannot read back", out))?;
         for (i, v) in layout.later.iter_mut().enumerate() {
             let path = volume_path(&first, i + 2);
             let werr = BuildError::io("cannot write", &path);
@@ -248,7 +250,8 @@ impl Split {
                 .write(true)
                 .open(p)
                 .map_err(BuildError::io("cannot open", p))?;
-            platform::make_readable_by_all(&f).map_err(BuildError::io("cannot set permissions on", p))?;
+            platform::make_readable_by_all(&f)
+                .map_err(BuildError::io("cannot set permissions on", p))?;
             f.sync_all().map_err(BuildError::io("cannot sync", p))?;
         }
         let (key, limits) = check;
@@ -322,6 +325,9 @@ mod tests {
         let out = Path::new("R.bundle");
         assert!(fat32_warning(out, FAT32_MAX_FILE).is_none());
         let w = fat32_warning(out, FAT32_MAX_FILE + 1).unwrap();
-        assert!(w.contains("FAT32") && w.contains("--volume-size fat32"), "{w}");
+        assert!(
+            w.contains("FAT32") && w.contains("--volume-size fat32"),
+            "{w}"
+        );
     }
 }

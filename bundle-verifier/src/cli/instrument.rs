@@ -308,7 +308,10 @@ pub fn run_scan(a: ScanArgs, lang: Lang) -> Outcome {
                 .to_string();
             let mut file = visible(&file).into_owned();
             if e.volumes > 1 {
-                file = format!("{file} {}", fl!(lang, "scan-volumes", count = e.volumes as u64));
+                file = format!(
+                    "{file} {}",
+                    fl!(lang, "scan-volumes", count = e.volumes as u64)
+                );
             }
             match &e.error {
                 None => {

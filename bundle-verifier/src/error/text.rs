@@ -116,7 +116,9 @@ impl Error {
             Error::Downgrade { .. } | Error::Replay { .. } => return fl!(lang, "hint-use-newest"),
             Error::FilesInUse { .. } => return fl!(lang, "hint-files-in-use"),
             Error::Volume {
-                problem: crate::format::volumes::VolumeProblem::Missing | crate::format::volumes::VolumeProblem::Size { .. },
+                problem:
+                    crate::format::volumes::VolumeProblem::Missing
+                    | crate::format::volumes::VolumeProblem::Size { .. },
                 ..
             } => return fl!(lang, "hint-volume-copy"),
             _ => {}
@@ -260,8 +262,7 @@ fn volume_error(
             found = *found
         ),
         Digest {
-            holds: Some(other),
-            ..
+            holds: Some(other), ..
         } => fl!(
             l,
             "error-volume-swapped",

@@ -358,7 +358,10 @@ mod tests {
     fn later_volumes_are_named_by_appending_three_digits() {
         let first = Path::new("stick").join("R.bundle");
         assert_eq!(volume_path(&first, 1), first);
-        assert_eq!(volume_path(&first, 2), Path::new("stick").join("R.bundle.002"));
+        assert_eq!(
+            volume_path(&first, 2),
+            Path::new("stick").join("R.bundle.002")
+        );
         assert_eq!(
             volume_path(&first, 999),
             Path::new("stick").join("R.bundle.999")
