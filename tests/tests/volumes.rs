@@ -448,3 +448,54 @@ fn the_volumes_apply_read_only_from_a_fat32_file_system() {
     assert!(b.status.success(), "{}", text(&b.stderr));
     assert_eq!(snapshot(&root), snapshot(&root2));
 }
+
+#[test]
+fn the_split_vector_rebuilds_byte_identical_and_verifies() {
+    let v = repo().join("tests/vectors/v1-volumes");
+    let key = repo().join("tests/vectors/v1-minimal/test-key");
+    let s = Scratch::new();
+    let out = s.path("vector.bundle");
+    let o = builder()
+        .arg("build")
+        .arg(v.join("release.toml"))
+        .arg("--key")
+        .arg(key.with_extension("key"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--volume-size", "4K"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let built = volumes(&out);
+    let committed = volumes(&v.join("vector.bundle"));
+    assert_eq!(built.len(), 3);
+    assert_eq!(built.len(), committed.len());
+    for (b, c) in built.iter().zip(&committed) {
+        assert!(
+            std::fs::read(b).unwrap() == std::fs::read(c).unwrap(),
+            "{c:?} rebuilds"
+        );
+    }
+    let o = verifier()
+        .arg("verify")
+        .arg(v.join("vector.bundle"))
+        .arg("--trusted-key")
+        .arg(key.with_extension("pub"))
+        .arg("--deep")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let manifest = std::fs::read(v.join("manifest.json")).unwrap();
+    let first = std::fs::read(v.join("vector.bundle")).unwrap();
+    let found = tar::Archive::new(first.as_slice())
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .find(|e| e.path().unwrap().to_str() == Some("manifest.json"))
+        .map(|mut e| {
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut data).unwrap();
+            data
+        });
+    assert_eq!(found, Some(manifest));
+}
