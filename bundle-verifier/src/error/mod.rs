@@ -138,7 +138,7 @@ pub enum Error {
         index: usize,
         count: usize,
         path: PathBuf,
-        problem: crate::format::volumes::VolumeProblem,
+        problem: Box<crate::format::volumes::VolumeProblem>,
     },
     SbomDigest {
         expected: Sha256Digest,

@@ -115,12 +115,15 @@ impl Error {
             Error::NotConfirmed { .. } => return fl!(lang, "hint-not-confirmed"),
             Error::Downgrade { .. } | Error::Replay { .. } => return fl!(lang, "hint-use-newest"),
             Error::FilesInUse { .. } => return fl!(lang, "hint-files-in-use"),
-            Error::Volume {
-                problem:
+            Error::Volume { problem, .. }
+                if matches!(
+                    **problem,
                     crate::format::volumes::VolumeProblem::Missing
-                    | crate::format::volumes::VolumeProblem::Size { .. },
-                ..
-            } => return fl!(lang, "hint-volume-copy"),
+                        | crate::format::volumes::VolumeProblem::Size { .. }
+                ) =>
+            {
+                return fl!(lang, "hint-volume-copy")
+            }
             _ => {}
         }
         match self.class() {

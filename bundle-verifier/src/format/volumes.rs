@@ -204,7 +204,7 @@ impl Volumes {
             index,
             count,
             path: volume_path(&self.first, index),
-            problem,
+            problem: Box::new(problem),
         }
     }
 
@@ -344,7 +344,7 @@ pub fn check_present(first: &Path, manifest: &Manifest) -> Result<(), Error> {
             index,
             count,
             path,
-            problem,
+            problem: Box::new(problem),
         });
     }
     Ok(())
