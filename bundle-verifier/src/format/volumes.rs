@@ -368,6 +368,30 @@ mod tests {
         );
     }
 
+    /// The test vector's three volumes, each announced as it starts.
+    #[test]
+    fn the_observer_hears_each_volume_as_it_starts() {
+        let v = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
+        let pem = std::fs::read_to_string(v.join("v1-minimal/test-key.pub")).unwrap();
+        let key = bundle_keys::PublicKey::from_pem(&pem).unwrap();
+        let trust = crate::TrustedKeys::new(vec![key], 1).unwrap();
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let heard = seen.clone();
+        let guard = observe(move |at| heard.borrow_mut().push(at));
+        let bundle = v.join("v1-volumes/vector.bundle");
+        let r = crate::verify(&bundle, &trust, &Default::default(), &|_| {}).unwrap();
+        drop(guard);
+        let seen = seen.borrow();
+        let total = r.bundle_size;
+        let at = |index| VolumeAt {
+            index,
+            count: 3,
+            total,
+        };
+        assert_eq!(*seen, [at(1), at(2), at(3)]);
+        assert_eq!(total, 4096 + 4096 + 3584);
+    }
+
     #[test]
     fn fat32_holds_one_byte_less_than_four_gib() {
         assert_eq!(FAT32_MAX_FILE, 4_294_967_295);
