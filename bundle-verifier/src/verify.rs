@@ -121,6 +121,19 @@ pub fn open_verified_from<R: std::io::Read>(
     })
 }
 
+/// [`read_payload`] of a bundle opened by path; when the payload fails a
+/// check while a later volume of a split bundle is read, the error names
+/// that volume if it is not the signed one (FORMAT.md 1.3).
+pub fn read_payload_blamed(
+    env: &mut EnvelopeReader<Volumes>,
+    manifest: &Manifest,
+    sink: Option<&Sink>,
+    limits: &Limits,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(), Error> {
+    read_payload(env, manifest, sink, limits, progress).map_err(|e| env.inner_mut().blame(e))
+}
+
 /// What `verify` established, for humans; `--json` prints it as a
 /// [`crate::audit::record::VerifyRecord`], whose fields are the stable schema.
 #[derive(Clone, Debug)]
@@ -183,7 +196,7 @@ pub fn verify(
 ) -> Result<VerifyReport, Error> {
     let mut o = open_verified(path, trust, &opts.limits)?;
     let sink = Sink::default();
-    read_payload(
+    read_payload_blamed(
         &mut o.env,
         &o.manifest,
         opts.deep.then_some(&sink),
@@ -302,7 +315,7 @@ pub fn extract(
     // Refused before a byte is written, as apply does for its staging.
     ensure_free(&dir, &parent, &target)?;
     let sink = sink_for(&target, dir, Path::new(""));
-    read_payload(&mut o.env, &o.manifest, Some(&sink), limits, progress)?;
+    read_payload_blamed(&mut o.env, &o.manifest, Some(&sink), limits, progress)?;
     // Windows renames no directory that is open, and the sink holds it.
     drop(sink);
     let staged = tmp.keep();

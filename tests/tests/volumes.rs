@@ -499,3 +499,44 @@ fn the_split_vector_rebuilds_byte_identical_and_verifies() {
         });
     assert_eq!(found, Some(manifest));
 }
+
+/// A volume damaged near its start makes the decoder fail before the
+/// reader reaches the volume's end; the error still names the volume.
+#[test]
+fn a_volume_damaged_before_the_decoder_stops_is_still_named() {
+    let s = Scratch::new();
+    let (key, public) = s.keygen("release");
+    let (a, b) = (noise(11, 6 << 20), noise(12, 6 << 20));
+    let spec = write_release(
+        s.dir.path(),
+        "big",
+        2,
+        &[("data/a.txt", &a), ("data/b.txt", &b)],
+        false,
+    );
+    let r = Release {
+        s,
+        key,
+        public,
+        spec,
+    };
+    let split = r.build("big", Some("1M"));
+    let files = volumes(&split);
+    assert!(files.len() >= 5, "{files:?}");
+    let mut bytes = std::fs::read(&files[1]).unwrap();
+    for b in &mut bytes[100..4196] {
+        *b = !*b;
+    }
+    std::fs::write(&files[1], bytes).unwrap();
+    let v = r.verify(&split);
+    let err = text(&v.stderr);
+    assert_eq!(v.status.code(), Some(3), "{err}");
+    assert!(err.contains("big.bundle.002"), "{err}");
+    let root = r.s.instrument_root("root");
+    let before = snapshot(&root);
+    let o = r.apply(&split, &root, &r.s.path("state"));
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("big.bundle.002"), "{err}");
+    assert_eq!(snapshot(&root), before);
+}

@@ -220,6 +220,51 @@ impl Volumes {
         }
     }
 
+    /// After the payload failed a check while a later volume was being
+    /// read: reads the rest of that volume and, when it is not the signed
+    /// one, names it instead of `e` (earlier volumes matched, so it is the
+    /// likelier cause, and the one a technician can replace).
+    pub fn blame(&mut self, e: Error) -> Error {
+        let Some(plan) = &self.plan else { return e };
+        if self.index == 1 || matches!(e, Error::Volume { .. }) {
+            return e;
+        }
+        let expected = self.expected_size(plan);
+        let mut buf = vec![0u8; 64 << 10];
+        while self.pos < expected {
+            let want = buf
+                .len()
+                .min(usize::try_from(expected - self.pos).unwrap_or(usize::MAX));
+            match self.file.read(&mut buf[..want]) {
+                Ok(0) | Err(_) => return e,
+                Ok(n) => {
+                    self.hasher.update(&buf[..n]);
+                    self.pos += n as u64;
+                }
+            }
+        }
+        match self.digest_problem() {
+            Some(problem) => self.fault(self.index, self.count(), problem),
+            None => e,
+        }
+    }
+
+    /// The current later volume's digest, read whole, against the signed one.
+    fn digest_problem(&mut self) -> Option<VolumeProblem> {
+        let plan = self.plan.as_ref()?;
+        let want = &plan.later[self.index - 2];
+        let found = std::mem::take(&mut self.hasher).finish();
+        (found != want.sha256).then(|| VolumeProblem::Digest {
+            expected: want.sha256,
+            found,
+            holds: plan
+                .later
+                .iter()
+                .position(|v| v.sha256 == found)
+                .map(|i| i + 2),
+        })
+    }
+
     /// The current volume has all its bytes: demands its end, checks its
     /// digest, and opens the next one. False after the last.
     fn next_volume(&mut self) -> io::Result<bool> {
@@ -239,22 +284,11 @@ impl Volumes {
             return Err(self.io_fault(VolumeProblem::Size { expected, found }));
         }
         if self.index > 1 {
-            let want = &plan.later[self.index - 2];
-            let found = std::mem::take(&mut self.hasher).finish();
-            if found != want.sha256 {
-                let holds = plan
-                    .later
-                    .iter()
-                    .position(|v| v.sha256 == found)
-                    .map(|i| i + 2);
-                let problem = VolumeProblem::Digest {
-                    expected: want.sha256,
-                    found,
-                    holds,
-                };
+            if let Some(problem) = self.digest_problem() {
                 return Err(self.io_fault(problem));
             }
         }
+        let plan = self.plan.as_ref().expect("called with a plan");
         let count = plan.later.len() + 1;
         if self.index == count {
             return Ok(false);
