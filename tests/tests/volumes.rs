@@ -501,12 +501,13 @@ fn the_split_vector_rebuilds_byte_identical_and_verifies() {
 }
 
 /// A volume damaged near its start makes the decoder fail before the
-/// reader reaches the volume's end; the error still names the volume.
+/// reader reaches the volume's end (it runs at most a few MiB ahead); the
+/// error still names the volume.
 #[test]
 fn a_volume_damaged_before_the_decoder_stops_is_still_named() {
     let s = Scratch::new();
     let (key, public) = s.keygen("release");
-    let (a, b) = (noise(11, 6 << 20), noise(12, 6 << 20));
+    let (a, b) = (noise(11, 20 << 20), noise(12, 20 << 20));
     let spec = write_release(
         s.dir.path(),
         "big",
@@ -520,9 +521,10 @@ fn a_volume_damaged_before_the_decoder_stops_is_still_named() {
         public,
         spec,
     };
-    let split = r.build("big", Some("1M"));
+    let split = r.build("big", Some("8M"));
     let files = volumes(&split);
-    assert!(files.len() >= 5, "{files:?}");
+    // The second volume is longer than the reader runs ahead of the decoder.
+    assert!(files.len() >= 3, "{files:?}");
     let mut bytes = std::fs::read(&files[1]).unwrap();
     for b in &mut bytes[100..4196] {
         *b = !*b;
