@@ -13,4 +13,6 @@ pub mod write;
 
 pub use error::BuildError;
 pub use spec::Spec;
-pub use write::{build, check, cosign, BuildOptions, BuildReport, CheckReport};
+pub use write::{
+    build, check, cosign, parse_volume_size, BuildOptions, BuildReport, CheckReport, VolumeFile,
+};

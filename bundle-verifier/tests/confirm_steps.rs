@@ -45,6 +45,7 @@ fn manifest(confirm: Vec<Confirm>) -> Manifest {
             sets: vec![],
             udi_di: vec![],
         }],
+        volumes: vec![],
     }
 }
 

@@ -24,6 +24,7 @@ pub fn build(a: BuildArgs) -> Result<(), BuildError> {
         include_root,
         level,
         sbom,
+        volume_size,
         json,
     } = a;
     let trust_roots = trust::load_chain(&include_root)?;
@@ -33,6 +34,7 @@ pub fn build(a: BuildArgs) -> Result<(), BuildError> {
         limits: Limits::default(),
         trust_roots,
         sbom,
+        volume_size,
     };
     let Some(out) = out.filter(|_| !check) else {
         let r = check_bundle(&spec, &opts)?;
@@ -67,6 +69,15 @@ pub fn build(a: BuildArgs) -> Result<(), BuildError> {
         );
     } else {
         outln!("built {} ({} bytes)", r.bundle.display(), r.bundle_size);
+        if !r.volumes.is_empty() {
+            outln!(
+                "  in {} volumes (copy all of them, into one folder):",
+                r.volumes.len()
+            );
+            for v in &r.volumes {
+                outln!("    {} ({} bytes)", v.file.display(), v.size);
+            }
+        }
         outln!(
             "  release  {} {} (sequence {})",
             r.release.id,

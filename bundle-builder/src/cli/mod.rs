@@ -176,6 +176,11 @@ pub struct BuildArgs {
     /// overrides `sbom` in the spec's [release].
     #[arg(long, value_name = "FILE")]
     sbom: Option<PathBuf>,
+    /// Split a bundle larger than SIZE into volumes NAME.bundle,
+    /// NAME.bundle.002, ... of at most SIZE bytes each: bytes, or K, M, G, T
+    /// (binary units: 1K = 1024), at least 4K; `fat32` = 4 GiB - 1 byte.
+    #[arg(long, value_name = "SIZE", value_parser = bundle_builder::parse_volume_size)]
+    volume_size: Option<u64>,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     json: bool,

@@ -17,6 +17,7 @@ use super::draft::Draft;
 use super::payload::{write_payload, Place};
 use super::sbom::read_sbom;
 use super::selfcheck::{check_and_persist, SelfCheck};
+use super::volumes::{self, fat32_warning, Split, VolumeFile};
 use crate::collect::Collected;
 use crate::layers::Layout;
 use crate::platform;
@@ -33,6 +34,8 @@ pub struct BuildOptions {
     pub trust_roots: Vec<(u64, Vec<u8>)>,
     /// SBOM file to carry; overrides the spec's `release.sbom`.
     pub sbom: Option<PathBuf>,
+    /// Split into volumes of at most this many bytes (FORMAT.md 1.3).
+    pub volume_size: Option<u64>,
 }
 
 impl Default for BuildOptions {
@@ -42,6 +45,7 @@ impl Default for BuildOptions {
             limits: Limits::default(),
             trust_roots: Vec::new(),
             sbom: None,
+            volume_size: None,
         }
     }
 }
@@ -67,6 +71,9 @@ pub struct BuildReport {
     pub files: usize,
     pub blobs: usize,
     pub uncompressed_bytes: u64,
+    /// The volume files of a split bundle, first to last; empty for one file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<VolumeFile>,
     /// What the build did that the vendor may not have meant.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -107,6 +114,7 @@ impl BuildReport {
                 .sum(),
             blobs: manifest.blobs.len(),
             uncompressed_bytes: manifest.blobs.iter().map(|b| b.size).sum(),
+            volumes: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -230,7 +238,9 @@ fn build_placed(
     let mut spool =
         tempfile::tempfile_in(&dir).map_err(BuildError::io("cannot create a file in", &dir))?;
     let bundle = new_temp(out)?;
-    let place = (placement != Placement::Spool).then(|| Place {
+    // A split bundle's first volume is written last, so the payload spools.
+    let spooled = placement == Placement::Spool || opts.volume_size.is_some();
+    let place = (!spooled).then(|| Place {
         draft: &draft,
         file: bundle.as_file(),
         #[cfg(test)]
@@ -242,7 +252,7 @@ fn build_placed(
     });
     let streamed = write_payload(&all, &spool, place, opts)?;
     let (payload_sha256, payload_size) = (streamed.sha256, streamed.size);
-    let manifest = draft.manifest(
+    let mut manifest = draft.manifest(
         &streamed.digests,
         streamed.blobs,
         Payload {
@@ -251,6 +261,13 @@ fn build_placed(
             size: payload_size,
         },
     );
+    let split = match opts.volume_size {
+        Some(size) => split(&draft, &manifest, payload_size, size, &mut spool, out)?,
+        None => None,
+    };
+    if let Some(s) = &split {
+        manifest.volumes = s.volumes().to_vec();
+    }
     // The file lists are in the manifest now; with 100,000 files they and
     // the manifest's bytes were the build's peak together.
     drop(all);
@@ -293,6 +310,23 @@ fn build_placed(
         sigs: &sigs,
         sbom: sbom.as_ref().map(|(b, _)| b.as_slice()),
     };
+    if let Some(split) = split {
+        drop(bundle);
+        let (bundle_size, files) = split.finish(
+            &front,
+            &mut spool,
+            payload_size,
+            out,
+            (signer.public_key(), &opts.limits),
+        )?;
+        let report = BuildReport {
+            bundle_size,
+            volumes: files,
+            warnings: exec_warnings(spec),
+            ..report
+        };
+        return Ok((report, false));
+    }
     let (tmp, in_place) = container::complete(
         bundle,
         &mut spool,
@@ -309,14 +343,34 @@ fn build_placed(
         out,
         (signer.public_key(), &opts.limits, SelfCheck::Shallow),
     )?;
+    let mut warnings = exec_warnings(spec);
+    warnings.extend(fat32_warning(out, bundle_size));
     Ok((
         BuildReport {
             bundle_size,
-            warnings: exec_warnings(spec),
+            warnings,
             ..report
         },
         in_place,
     ))
+}
+
+/// Plans and writes the later volumes when the bundle is larger than one
+/// volume; `None` when it fits in one file (then it is the usual bundle).
+fn split(
+    draft: &Draft,
+    manifest: &Manifest,
+    payload_size: u64,
+    volume_size: u64,
+    spool: &mut std::fs::File,
+    out: &Path,
+) -> Result<Option<Split>, BuildError> {
+    let fixed = draft.front_without_manifest();
+    let manifest_len = manifest.to_canonical_bytes().len() as u64;
+    match volumes::plan(fixed, manifest_len, payload_size, volume_size)? {
+        Some(layout) => Split::write_later(out, layout, spool, payload_size).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Targets whose executable files nobody named, on a build machine that

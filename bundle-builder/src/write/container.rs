@@ -147,7 +147,7 @@ fn write_container(
 }
 
 /// Every member before the payload, and the payload's header.
-fn write_front(w: &mut impl Write, front: &Front, payload_size: u64) -> io::Result<()> {
+pub(super) fn write_front(w: &mut impl Write, front: &Front, payload_size: u64) -> io::Result<()> {
     write_member(w, MEMBER_FORMAT, FORMAT_MARKER)?;
     for (version, bytes) in front.trust_roots {
         write_member(w, &trust_root_member(*version), bytes)?;

@@ -119,6 +119,7 @@ impl Draft<'_> {
             sbom: self.sbom.as_ref().map(|(_, r)| r.clone()),
             sets,
             targets,
+            volumes: Vec::new(),
         }
     }
 
@@ -147,11 +148,19 @@ impl Draft<'_> {
                 size: 0,
             },
         );
+        let without_manifest = self.front_without_manifest();
+        Plan::new(without_manifest, canonical_len(&m), m.payload_tar_size())
+    }
+
+    /// The bytes of every member before the payload's data but the
+    /// manifest (the payload's header included); the signatures' length
+    /// does not depend on what they sign.
+    pub(super) fn front_without_manifest(&self) -> u64 {
         let mut sigs = SignatureFile::default();
         // Every Ed25519 signature has 64 bytes, so its encoding one length.
         sigs.insert(self.key.clone(), bundle_keys::SignatureBytes([0; 64]));
         let sigs = sigs.to_canonical_bytes();
-        let without_manifest = Front {
+        let fixed = Front {
             trust_roots: self.trust_roots,
             manifest: &[],
             sigs: &sigs,
@@ -159,7 +168,7 @@ impl Draft<'_> {
         }
         .payload_offset()
             - member_len(0);
-        Plan::new(without_manifest, canonical_len(&m), m.payload_tar_size())
+        fixed
     }
 }
 

@@ -9,6 +9,8 @@ mod draft;
 mod payload;
 mod sbom;
 mod selfcheck;
+mod volumes;
 
 pub use build::{build, check, BuildOptions, BuildReport, CheckReport};
 pub use cosign::{add_signature, cosign, NewSignature};
+pub use volumes::{parse_volume_size, VolumeFile};

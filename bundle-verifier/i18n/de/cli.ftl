@@ -5,6 +5,7 @@ confirm-prompt = Bitte bestätigen [{ $id }]: { $text }
     Zum Bestätigen ja eingeben:{" "}
 how-flag = mit --confirm
 how-terminal = am Terminal
+progress-volume = (Teil { $n } von { $count })
 progress-verify = Prüfen
 progress-stage = Prüfen und Entpacken
 progress-backup = Sichern

@@ -46,6 +46,7 @@ scan-none = Keine Pakete in { $dir } gefunden.
 scan-applies = PASST
 scan-not-for-this = NICHT HIER
 scan-refused = ABGELEHNT
+scan-volumes = ({ $count } Teile)
 scan-unverified-payload = Signaturen und Manifest wurden geprüft; der Inhalt wird bei der Installation vollständig geprüft.
 
 device-created = Geräteschlüssel { $id } erzeugt. Senden Sie diesen öffentlichen Schlüssel an das Register des Herstellers:

@@ -8,6 +8,7 @@ confirm-prompt = Please confirm [{ $id }]: { $text }
     Type yes to confirm:{" "}
 how-flag = with --confirm
 how-terminal = at the terminal
+progress-volume = (volume { $n } of { $count })
 progress-verify = checking
 progress-stage = checking and unpacking
 progress-backup = backing up

@@ -48,6 +48,7 @@ scan-none = No bundles found in { $dir }.
 scan-applies = APPLIES
 scan-not-for-this = NOT HERE
 scan-refused = REFUSED
+scan-volumes = ({ $count } volumes)
 scan-unverified-payload = Signatures and the manifest were checked; the payload is checked in full when the bundle is applied.
 
 device-created = Device key { $id } created. Send this public key to the vendor's registry:

@@ -8,6 +8,7 @@ confirm-prompt = Veuillez confirmer [{ $id }]: { $text }
     Tapez oui pour confirmer:{" "}
 how-flag = avec --confirm
 how-terminal = dans le terminal
+progress-volume = (volume { $n } sur { $count })
 progress-verify = vérification
 progress-stage = vérification et extraction
 progress-backup = sauvegarde

@@ -49,6 +49,12 @@ error-payload-digest = le contenu est endommagé: attendu { $expected_size ->
    *[other] { $found_size } octets
 } avec SHA-256 { $found }
 error-payload-malformed = le contenu est mal formé: { $detail }
+error-volume-missing = le volume { $n } sur { $count } manque: copiez { $file } depuis l'endroit d'où vient { $first } (le dossier de la version) dans { $dir }, à côté de { $first }
+error-volume-size = le volume { $n } sur { $count } ({ $path }) fait { $found } octets, le manifeste signé en annonce { $expected }: il a été copié incomplètement ou c'est un autre fichier
+error-volume-digest = le volume { $n } sur { $count } ({ $path }) n'est pas celui que cette version a signé (modifié, ou d'une autre version): SHA-256 { $found }, signé { $expected }
+error-volume-swapped = le volume { $n } sur { $count } ({ $path }) contient le volume { $other } de cette version: les fichiers des volumes ont été renommés ou intervertis
+error-volume-unreadable = impossible de lire le volume { $n } sur { $count } ({ $path }): { $detail }
+error-volume-layout = la liste signée des { $count } volumes ne correspond pas au paquet; le paquet a été mal construit
 error-sbom-digest = le SBOM est endommagé: le manifeste signé prévoit { $expected_size ->
     [one] { $expected_size } octet
    *[other] { $expected_size } octets
@@ -100,6 +106,7 @@ hint-refused = N'installez pas ce fichier. Procurez-vous une nouvelle copie du p
 hint-not-applicable = Rien n'a été changé. Utilisez le paquet prévu pour cet appareil, ou vérifiez le fichier d'identité.
 hint-install-failed = Rien n'a été changé. Corrigez la cause (espace disque, droits d'accès) puis relancez apply.
 hint-files-in-use = Fermez le programme indiqué, ou arrêtez le service qui tient les fichiers ouverts (dans Services, ou avec sc stop NAME), puis relancez la commande.
+hint-volume-copy = Rien n'a été modifié. Copiez tous les fichiers de volume de la version (NOM.bundle, NOM.bundle.002, …) complets dans un même dossier, puis relancez la commande.
 hint-other = Contactez le support technique du fabricant en lui transmettant ce message.
 hint-not-as-it-should-be = La vérification a trouvé des écarts : voir la liste ci-dessus ; rétablissez l'instrument (apply --reinstall ou rollback) ou signalez-le.
 

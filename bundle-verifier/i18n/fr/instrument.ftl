@@ -51,6 +51,7 @@ scan-none = Aucun paquet trouvé dans { $dir }.
 scan-applies = APPLICABLE
 scan-not-for-this = PAS ICI
 scan-refused = REFUSÉ
+scan-volumes = ({ $count } volumes)
 scan-unverified-payload = Les signatures et le manifeste ont été vérifiés; le contenu sera entièrement vérifié lors de l'installation du paquet.
 
 device-created = Clé de l'appareil { $id } créée. Envoyez cette clé publique au registre du fabricant:

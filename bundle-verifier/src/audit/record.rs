@@ -472,6 +472,12 @@ pub fn error_code(e: &Error) -> &'static str {
         TrustRootGap { .. } => "trust_root_gap",
         PayloadDigest { .. } => "payload_digest_mismatch",
         PayloadMalformed(_) => "payload_malformed",
+        Volume { problem, .. }
+            if matches!(**problem, crate::format::volumes::VolumeProblem::Missing) =>
+        {
+            "volume_missing"
+        }
+        Volume { .. } => "volume_damaged",
         SbomDigest { .. } => "sbom_digest_mismatch",
         Sbom(_) => "bad_sbom",
         WrongModel { .. } | WrongMode { .. } | WrongUdiDi { .. } | WrongVersion { .. } => {

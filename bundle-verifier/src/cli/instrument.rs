@@ -19,6 +19,7 @@ pub fn run_apply(a: ApplyArgs, lang: Lang, cfg: &Settings) -> Outcome {
         let trust = cfg.trust(&a.trust, Some(&state))?;
         let identity = cfg.identity(&a.instrument)?;
         let ui = Terminal::new(lang);
+        let _volumes = ui.progress.show_volumes();
         let opts = ApplyOptions {
             limits: Limits::default(),
             dry_run: a.dry_run,
@@ -247,7 +248,13 @@ pub fn run_scan(a: ScanArgs, lang: Lang, cfg: &Settings) -> Outcome {
                 .unwrap_or(&e.file)
                 .display()
                 .to_string();
-            let file = visible(&file);
+            let mut file = visible(&file).into_owned();
+            if e.volumes > 1 {
+                file = format!(
+                    "{file} {}",
+                    fl!(lang, "scan-volumes", count = e.volumes as u64)
+                );
+            }
             match &e.error {
                 None => {
                     let release = e

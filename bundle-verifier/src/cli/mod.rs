@@ -224,6 +224,25 @@ pub fn progress_bar(bundle: &Path, label: String) -> indicatif::ProgressBar {
     bar
 }
 
+/// Adds "volume N of M" to the bar's message while a split bundle is read
+/// (FORMAT.md 1.3), and makes its length that of every volume together.
+pub fn show_volumes(
+    bar: &indicatif::ProgressBar,
+    lang: Lang,
+) -> bundle_verifier::format::volumes::ObserverGuard {
+    let bar = bar.clone();
+    let label = bar.message();
+    bundle_verifier::format::volumes::observe(move |at| {
+        bar.set_length(at.total);
+        let n = at.index as u64;
+        let count = at.count as u64;
+        bar.set_message(format!(
+            "{label} {}",
+            fl!(lang, "progress-volume", n = n, count = count)
+        ));
+    })
+}
+
 pub fn completions(shell: clap_complete::Shell) -> Outcome {
     let mut cmd = <args::Cli as clap::CommandFactory>::command();
     let name = cmd.get_name().to_owned();

@@ -134,6 +134,19 @@ impl Progress {
         }
     }
 
+    /// Adds "volume N of M" to the phase's label while a split bundle is
+    /// read (FORMAT.md 1.3); the phase keeps counting payload bytes.
+    pub fn show_volumes(&self) -> bundle_verifier::format::volumes::ObserverGuard {
+        let (bar, lang) = (self.bar.clone(), self.lang);
+        bundle_verifier::format::volumes::observe(move |at| {
+            let label = bar.message();
+            let label = label.split(" (").next().unwrap_or_default().to_owned();
+            let (n, count) = (at.index as u64, at.count as u64);
+            let volume = fl!(lang, "progress-volume", n = n, count = count);
+            bar.set_message(format!("{label} {volume}"));
+        })
+    }
+
     /// Runs `f` (a prompt) with the bar out of the way.
     pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
         self.bar.suspend(f)

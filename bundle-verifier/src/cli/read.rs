@@ -22,6 +22,7 @@ pub fn run_verify(a: VerifyArgs, lang: Lang) -> Outcome {
     let r = (|| -> Result<_, Error> {
         let trust = a.trust.load(None)?;
         let bar = progress_bar(&a.bundle, fl!(lang, "progress-verify"));
+        let _volumes = super::show_volumes(&bar, lang);
         let opts = VerifyOptions {
             limits,
             deep: a.deep,
@@ -131,6 +132,7 @@ pub fn run_extract(a: ExtractArgs, lang: Lang) -> Outcome {
             unreachable!("clap requires --model, --mode and --out together")
         };
         let bar = progress_bar(&a.bundle, fl!(lang, "progress-stage"));
+        let _volumes = super::show_volumes(&bar, lang);
         let r = extract(&a.bundle, &trust, &model, &mode, &out, &limits, &|n| {
             bar.inc(n)
         });

@@ -168,6 +168,13 @@ pub enum Error {
         found_size: u64,
     },
     PayloadMalformed(String),
+    /// A volume of a split bundle is missing or not the one signed.
+    Volume {
+        index: usize,
+        count: usize,
+        path: PathBuf,
+        problem: Box<crate::format::volumes::VolumeProblem>,
+    },
     SbomDigest {
         expected: Sha256Digest,
         found: Sha256Digest,
@@ -301,6 +308,18 @@ impl Error {
         move |source| Error::Io { what, path, source }
     }
 
+    /// A failed read of the bundle: the volume error inside it when the
+    /// split reader raised one, else the I/O error.
+    pub fn read_bundle(e: std::io::Error) -> Error {
+        if e.get_ref().is_some_and(|i| i.is::<Error>()) {
+            if let Some(Ok(inner)) = e.into_inner().map(|b| b.downcast::<Error>()) {
+                return *inner;
+            }
+            unreachable!("checked to be an Error");
+        }
+        Error::ReadBundle(e)
+    }
+
     pub fn class(&self) -> ExitClass {
         use Error::*;
         match self {
@@ -330,6 +349,7 @@ impl Error {
             | TrustRootGap { .. }
             | PayloadDigest { .. }
             | PayloadMalformed(_)
+            | Volume { .. }
             | SbomDigest { .. }
             | Sbom(_) => ExitClass::Refused,
             WrongModel { .. }

@@ -132,6 +132,15 @@ impl Error {
             Error::ActionFailed(_) => return fl!(lang, "hint-action-failed"),
             Error::ConfigFile { .. } => return fl!(lang, "hint-config-file"),
             Error::NotSet { .. } => return fl!(lang, "hint-not-set"),
+            Error::Volume { problem, .. }
+                if matches!(
+                    **problem,
+                    crate::format::volumes::VolumeProblem::Missing
+                        | crate::format::volumes::VolumeProblem::Size { .. }
+                ) =>
+            {
+                return fl!(lang, "hint-volume-copy")
+            }
             _ => {}
         }
         match self.class() {
@@ -256,8 +265,85 @@ fn container_error(e: &Error, l: Lang) -> Option<String> {
             found_size = *found_size
         ),
         Sbom(m) => fl!(l, "error-sbom", detail = m.to_string()),
+        Volume {
+            index,
+            count,
+            path,
+            problem,
+        } => volume_error(l, *index, *count, path, problem),
         _ => return None,
     })
+}
+
+/// A volume of a split bundle, named by number and file.
+fn volume_error(
+    l: Lang,
+    index: usize,
+    count: usize,
+    path: &std::path::Path,
+    problem: &crate::format::volumes::VolumeProblem,
+) -> String {
+    use crate::format::volumes::VolumeProblem::*;
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.display().to_string(),
+        _ => ".".into(),
+    };
+    let first = file.rsplit_once('.').map_or(file.as_str(), |(f, _)| f);
+    let (n, m) = (index as u64, count as u64);
+    match problem {
+        Missing => fl!(
+            l,
+            "error-volume-missing",
+            n = n,
+            count = m,
+            file = file.as_str(),
+            first = first,
+            dir = dir
+        ),
+        Size { expected, found } => fl!(
+            l,
+            "error-volume-size",
+            n = n,
+            count = m,
+            path = path,
+            expected = *expected,
+            found = *found
+        ),
+        Digest {
+            holds: Some(other), ..
+        } => fl!(
+            l,
+            "error-volume-swapped",
+            n = n,
+            count = m,
+            path = path,
+            other = *other as u64
+        ),
+        Digest {
+            expected, found, ..
+        } => fl!(
+            l,
+            "error-volume-digest",
+            n = n,
+            count = m,
+            path = path,
+            expected = expected.to_string(),
+            found = found.to_string()
+        ),
+        Unreadable(e) => fl!(
+            l,
+            "error-volume-unreadable",
+            n = n,
+            count = m,
+            path = path,
+            detail = e.to_string()
+        ),
+        Layout => fl!(l, "error-volume-layout", count = m),
+    }
 }
 
 /// Errors of judging signatures and trust roots.

@@ -78,7 +78,7 @@ fn read_exact_or_truncated<R: Read>(
             }
             Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Error::ReadBundle(e)),
+            Err(e) => return Err(Error::read_bundle(e)),
         }
     }
     Ok(())
@@ -170,7 +170,7 @@ impl<R: Read> EnvelopeReader<R> {
                     })
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::ReadBundle(e)),
+                Err(e) => return Err(Error::read_bundle(e)),
             }
         }
     }

@@ -40,6 +40,18 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sets: Vec<FileSet>,
     pub targets: Vec<Target>,
+    /// The later volumes of a split bundle (`.002`, `.003`, …), in order;
+    /// absent for a single file (FORMAT.md 1.3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<Volume>,
+}
+
+/// One later volume of a split bundle: its exact size and SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Volume {
+    pub sha256: Sha256Digest,
+    pub size: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -305,6 +317,7 @@ impl Manifest {
         if let Some(sbom) = &self.sbom {
             validate_sbom(sbom, limits)?;
         }
+        crate::format::volumes::validate(&self.volumes)?;
         check_count("targets", self.targets.len(), limits.max_targets)?;
         check_count("blobs", self.blobs.len(), limits.max_blobs)?;
         if self.targets.is_empty() {

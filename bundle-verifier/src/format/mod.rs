@@ -17,3 +17,4 @@ pub mod rules;
 pub mod safepath;
 pub mod sbom;
 pub mod texts;
+pub mod volumes;

@@ -3,7 +3,6 @@
 //! transaction of [`crate::instrument::journal`] (back up, switch in, commit, receipt).
 
 use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -13,8 +12,9 @@ use crate::format::digest::Sha256Digest;
 use crate::format::envelope::EnvelopeReader;
 use crate::format::manifest::InstallAction;
 use crate::format::manifest::{Confirm, Manifest, Release, Target};
-use crate::format::payload::{read_payload, Sink};
+use crate::format::payload::Sink;
 use crate::format::safepath::SafePath;
+use crate::format::volumes::Volumes;
 use crate::instrument::actions::{ActionRun, ActionsJournal};
 use crate::instrument::config::Services;
 use crate::instrument::identity::Identity;
@@ -34,7 +34,7 @@ use crate::instrument::state::{
 use crate::instrument::switch::{switch_or_undo, STAGED_MANIFEST, STAGED_SIGNATURES};
 use crate::platform::Tree;
 use crate::trust::{TrustedKeys, Verified};
-use crate::verify::{open_verified, sink_for, Opened, TargetSummary};
+use crate::verify::{open_verified, read_payload_blamed, sink_for, Opened, TargetSummary};
 use crate::Limits;
 
 /// Set to a number N to make the install fail before the N-th changed file
@@ -337,7 +337,7 @@ fn run(
     let Some(state) = state.filter(|_| !opts.dry_run) else {
         // Every byte is checked, nothing is written: no staging.
         ui.phase(Step::Verify, o.manifest.payload.size);
-        read_payload(
+        read_payload_blamed(
             &mut o.env,
             &o.manifest,
             Some(&Sink::default()),
@@ -512,8 +512,8 @@ impl Drop for Staging<'_> {
 
 /// Writes the bundle's `signed` files and reads the rest of the bundle, unpacking the target's files into a new
 /// private staging directory (its `tree/`).
-fn stage<'s, R: io::Read>(
-    env: &mut EnvelopeReader<R>,
+fn stage<'s>(
+    env: &mut EnvelopeReader<Volumes>,
     manifest: &Manifest,
     target: &Target,
     signed: [(&str, Vec<u8>); 2],
@@ -541,7 +541,7 @@ fn stage<'s, R: io::Read>(
         write_atomic_in(&state.tree, staging.rel.join(name), &bytes)?;
     }
     let sink = sink_for(target, dir, Path::new("tree"));
-    read_payload(env, manifest, Some(&sink), &opts.limits, &|n| {
+    read_payload_blamed(env, manifest, Some(&sink), &opts.limits, &|n| {
         ui.progress(n)
     })?;
     Ok(staging)

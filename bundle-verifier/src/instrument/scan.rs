@@ -23,6 +23,9 @@ const MAX_DEPTH: usize = 3;
 #[derive(Debug, Serialize)]
 pub struct ScanEntry {
     pub file: PathBuf,
+    /// Volume files of a split bundle (FORMAT.md 1.3), listed once by its
+    /// first; 1 for a single file.
+    pub volumes: usize,
     /// `applies`, `not-for-this-instrument` or `refused`.
     pub verdict: &'static str,
     pub release: Option<ReleaseRef>,
@@ -61,6 +64,7 @@ pub fn scan(
     for file in files {
         let mut entry = ScanEntry {
             file: file.clone(),
+            volumes: 1,
             verdict: "applies",
             release: None,
             other_modes: Vec::new(),
@@ -70,6 +74,9 @@ pub fn scan(
         let judged = (|| -> Result<(), Error> {
             let o = open_verified(&file, trust, limits)?;
             entry.release = Some((&o.manifest.release).into());
+            entry.volumes = o.manifest.volumes.len() + 1;
+            // Cheap: sizes only; each volume's digest is checked at apply.
+            crate::format::volumes::check_present(&file, &o.manifest)?;
             let t = identity.select(&o.manifest)?;
             entry.other_modes = o.manifest.other_modes(t);
             if let Some(s) = &state {

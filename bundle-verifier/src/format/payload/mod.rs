@@ -223,7 +223,7 @@ fn read_stage<R: Read>(
                 }
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Stop::Failed(Error::ReadBundle(e))),
+                Err(e) => return Err(Stop::Failed(Error::read_bundle(e))),
             }
         }
         env.offset += want as u64;
