@@ -56,7 +56,7 @@ serial = "B1"
 mode = "Dx"
 installed_version = "1.0.0"
 EOF
-[ -e k.key ] || "$BB" keygen --out k >/dev/null 2>&1
+[ -e k.key ] || "$BB" keygen --unencrypted --out k >/dev/null 2>&1
 mkdir -p single split
 "$BB" build vspec.toml --key k.key --out single/r.bundle >/dev/null
 rm -f split/r.bundle*

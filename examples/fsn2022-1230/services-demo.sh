@@ -36,7 +36,7 @@ stop = [$(q "${svc[@]}")"stop", "{name}"]
 start = [$(q "${svc[@]}")"start", "{name}"]
 is_active = [$(q "${svc[@]}")"status", "{name}"]
 TOML
-"$BIN/bundle-builder" keygen --out "$work/svc-release" >/dev/null
+"$BIN/bundle-builder" keygen --unencrypted --out "$work/svc-release" >/dev/null
 step "S1. Release pipeline: build the patch with its signed steps" \
   "$BIN/bundle-builder" build "$here/services/release.toml" --key "$work/svc-release.key" --out "$work/FSN2022-1230-SVC.bundle"
 step "S2. The instrument: the web UI service runs, listening on every address" \
