@@ -7,14 +7,12 @@ use std::path::{Path, PathBuf};
 
 use bundle_verifier::format::digest::Sha256Digest;
 use bundle_verifier::format::manifest::FileEntry;
-use bundle_verifier::format::names::check_clashes;
 use bundle_verifier::format::safepath::SafePath;
 use bundle_verifier::Limits;
 
 use crate::error::{Problem, Problems};
 use crate::platform;
 use crate::spec::{ExecPatterns, MAX_PATH_CHARS};
-use crate::BuildError;
 
 /// One payload file: its bundle path, where it is on disk, its size when
 /// listed and its executable bit.
@@ -46,49 +44,13 @@ pub struct CollectOptions<'a> {
     pub long_paths: bool,
 }
 
-/// Lists `dir`'s files. With `executable` (the target's patterns), a file is
-/// executable iff a pattern matches its path, and a pattern that matches
-/// nothing is refused; without, the file's mode says (on Unix; on Windows
-/// nothing is executable then). Every problem found is reported together
-/// ([`BuildError::Problems`]), not only the first.
-pub fn collect(
-    dir: &Path,
-    opts: CollectOptions,
-    limits: &Limits,
-) -> Result<Vec<Collected>, BuildError> {
-    let mut problems = Problems::default();
-    let out = collect_into(dir, opts, limits, &mut problems);
-    problems.into_result().map(|()| out)
-}
-
-/// As [`collect`], adding what is wrong to `problems`; the files listed
-/// mean nothing when a problem was added.
-pub fn collect_into(
-    dir: &Path,
-    opts: CollectOptions,
-    limits: &Limits,
-    problems: &mut Problems,
-) -> Vec<Collected> {
-    let (out, used) = collect_layer(dir, opts, limits, problems);
-    for (i, _) in used.iter().enumerate().filter(|(_, u)| !**u) {
-        let patterns = opts.executable.unwrap_or_default();
-        problems.push(unused_pattern(dir, &patterns[i]));
-    }
-    // The tree check looks at paths only; digests are not known yet.
-    if let Err(e) = check_clashes(out.iter().map(|c| &c.path)) {
-        problems.push(Problem::new(
-            dir,
-            e.to_string(),
-            "rename one of them so that the instruments can tell them apart",
-        ));
-    }
-    out
-}
-
-/// Lists one layer's files into `problems`' care, their executable bits
-/// from the patterns when given, and which of those patterns matched a
-/// file here (a pattern is refused only when no layer of its target has a
-/// match).
+/// Lists one layer's files, adding what is wrong to `problems` (every
+/// problem, not only the first; the files listed mean nothing when one was
+/// added). With the target's `executable` patterns a file is executable iff
+/// a pattern matches its path; without, the file's mode says (on Unix; on
+/// Windows nothing is executable then). Also returns which patterns matched
+/// a file here: a pattern is refused only when no layer of its target has a
+/// match ([`crate::layers`]), and a clash is judged on the combined layers.
 pub fn collect_layer(
     dir: &Path,
     opts: CollectOptions,
