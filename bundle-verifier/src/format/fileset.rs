@@ -109,37 +109,32 @@ impl Manifest {
             .iter()
             .filter_map(|r| self.sets.iter().position(|s| s.name == r.name))
             .collect();
-        // Each surviving entry as (set, entry), in the order of `files_of`.
-        let mut slots: Vec<(usize, usize)> = Vec::new();
-        let mut at_path: HashMap<&str, usize> = HashMap::new();
+        // The first set's list becomes the target's (moved: no second list
+        // of 100,000 entries); a later set's entry replaces the one at its
+        // path (validation allows that only for an override) or follows,
+        // which is the order of `files_of`.
         let overrides = t.sets.iter().any(|r| r.replaces);
-        for &i in &order {
-            for (j, f) in self.sets[i].files.iter().enumerate() {
-                if !overrides {
-                    slots.push((i, j));
-                    continue;
-                }
-                match at_path.entry(f.path.as_str()) {
-                    Entry::Occupied(e) => slots[*e.get()] = (i, j),
-                    Entry::Vacant(e) => {
-                        e.insert(slots.len());
-                        slots.push((i, j));
-                    }
+        let mut files: Vec<FileEntry> = Vec::new();
+        for (n, &i) in order.iter().enumerate() {
+            let set = std::mem::take(&mut self.sets[i].files);
+            if n == 0 {
+                files = set;
+                continue;
+            }
+            if !overrides {
+                files.extend(set);
+                continue;
+            }
+            let mut by_path: Vec<usize> = (0..files.len()).collect();
+            by_path.sort_unstable_by(|&a, &b| files[a].path.cmp(&files[b].path));
+            for f in set {
+                match by_path.binary_search_by(|&k| files[k].path.cmp(&f.path)) {
+                    Ok(p) => files[by_path[p]] = f,
+                    Err(_) => files.push(f),
                 }
             }
         }
-        drop(at_path);
-        let mut taken: HashMap<usize, Vec<Option<FileEntry>>> = order
-            .iter()
-            .map(|&i| {
-                let files = std::mem::take(&mut self.sets[i].files);
-                (i, files.into_iter().map(Some).collect())
-            })
-            .collect();
-        t.files = slots
-            .into_iter()
-            .filter_map(|(i, j)| taken.get_mut(&i).and_then(|v| v[j].take()))
-            .collect();
+        t.files = files;
         t.sets = Vec::new();
         t
     }

@@ -132,7 +132,7 @@ pub fn commit_install(
             actions: j.actions.iter().flat_map(|a| a.done.clone()).collect(),
             result: RESULT_INSTALLED,
             detail: None,
-            files: file_changes(t, false),
+            files: Files::Installed,
             installed_before: before(t),
             installed_after: Some((&t.release).into()),
             name: format!("{}-apply", t.transaction),

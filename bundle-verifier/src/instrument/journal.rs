@@ -32,7 +32,7 @@ use crate::instrument::actions::{restart_stopped, stop_touched, ActionRun, Actio
 use crate::instrument::identity::Identity;
 use crate::instrument::known::{move_back, Moved};
 use crate::instrument::receipt::{
-    BundleRef, Confirmation, FileChange, Receipt, ReleaseRef, RESULT_INTERRUPTED,
+    BundleRef, Confirmation, Receipt, ReleaseRef, RESULT_INTERRUPTED,
 };
 use crate::instrument::state::{
     copy_synced, read_json_opt, remove_all, write_json_atomic, InstalledRecord, StateDir,
@@ -385,7 +385,7 @@ pub struct ReceiptParts<'a> {
     pub actions: Vec<ActionRun>,
     pub result: &'a str,
     pub detail: Option<String>,
-    pub files: Vec<FileChange>,
+    pub files: Files,
     pub installed_before: Option<ReleaseRef>,
     pub installed_after: Option<ReleaseRef>,
     pub name: String,
@@ -420,9 +420,9 @@ pub fn write_receipt(
     }
     r.actions = p.actions;
     r.detail = p.detail;
-    r.files = p.files;
     r.installed_after = p.installed_after;
     r.installed_before = p.installed_before;
+    let r = r.with_files(ChangedFiles { t, files: p.files });
     crash_point();
     state
         .tree
@@ -436,31 +436,60 @@ pub(super) fn before(t: &Transaction) -> Option<ReleaseRef> {
     t.installed_before.as_ref().map(|r| (&r.release).into())
 }
 
-/// The files a transaction changed, as its receipt lists them; for a
-/// rollback the same files with the direction reversed.
-pub fn file_changes(t: &Transaction, rollback: bool) -> Vec<FileChange> {
-    t.changed()
-        .map(|o| {
-            let action = match (o.action == Action::Add, rollback) {
-                (true, false) => "add",
-                (false, false) => "replace",
-                (true, true) => "remove",
-                (false, true) => "restore",
-            };
-            let (before, after) = (o.old_sha256, Some(o.new_sha256));
-            let (sha256_before, sha256_after) = if rollback {
-                (after, before)
-            } else {
-                (before, after)
-            };
-            FileChange {
-                action: action.into(),
-                path: o.path.clone(),
-                sha256_after,
-                sha256_before,
-            }
-        })
-        .collect()
+/// Which files a receipt lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Files {
+    /// None: the install was refused or undone.
+    None,
+    /// The transaction's changes, as installed.
+    Installed,
+    /// The transaction's changes, as a rollback undid them.
+    RolledBack,
+}
+
+/// A receipt's `files`, serialised straight from the transaction's steps:
+/// a list of its own would be one more copy of every path.
+struct ChangedFiles<'a> {
+    t: &'a Transaction,
+    files: Files,
+}
+
+/// [`FileChange`] as written: the same fields, in the same (sorted) order.
+#[derive(Serialize)]
+struct FileChangeOut<'a> {
+    action: &'static str,
+    path: &'a SafePath,
+    sha256_after: Option<Sha256Digest>,
+    sha256_before: Option<Sha256Digest>,
+}
+
+impl Serialize for ChangedFiles<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let rollback = self.files == Files::RolledBack;
+        let ops = match self.files {
+            Files::None => &[][..],
+            Files::Installed | Files::RolledBack => &self.t.ops[..],
+        };
+        s.collect_seq(
+            ops.iter()
+                .filter(|o| o.action != Action::Unchanged)
+                .map(|o| {
+                    let added = o.action == Action::Add;
+                    let (before, after) = (o.old_sha256, Some(o.new_sha256));
+                    FileChangeOut {
+                        action: match (added, rollback) {
+                            (true, false) => "add",
+                            (false, false) => "replace",
+                            (true, true) => "remove",
+                            (false, true) => "restore",
+                        },
+                        path: &o.path,
+                        sha256_after: if rollback { before } else { after },
+                        sha256_before: if rollback { after } else { before },
+                    }
+                }),
+        )
+    }
 }
 
 /// Undoes an install that has not reached `commit`, removes its backup and
@@ -499,7 +528,7 @@ pub fn undo_install(
             actions: j.actions.iter().flat_map(|a| a.done.clone()).collect(),
             result,
             detail: Some(detail),
-            files: Vec::new(),
+            files: Files::None,
             installed_before: before(t),
             installed_after: before(t),
             name: format!("{}-apply", t.transaction),

@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::instrument::journal::{
-    crash_point, file_changes, file_sha256, open_and_recover, open_root, record_kind,
-    restore_files, write_receipt, Journal, Kind, Phase, ReceiptParts, Recovered, Transaction,
+    crash_point, file_sha256, open_and_recover, open_root, record_kind, restore_files,
+    write_receipt, Files, Journal, Kind, Phase, ReceiptParts, Recovered, Transaction,
     RECORD_SUFFIXES,
 };
 use crate::instrument::known::{current_listing, known_listing, move_out, moved_dir, Moved};
@@ -246,7 +246,6 @@ pub fn finish_rollback(
         )?;
         crash_point();
     }
-    let files = file_changes(&t, true);
     let receipt = write_receipt(
         state,
         key,
@@ -256,7 +255,7 @@ pub fn finish_rollback(
             actions: Vec::new(),
             result: RESULT_ROLLED_BACK,
             detail: None,
-            files,
+            files: Files::RolledBack,
             installed_before: Some((&t.release).into()),
             installed_after: t.installed_before.as_ref().map(|r| (&r.release).into()),
             name: format!("{name}-rollback"),

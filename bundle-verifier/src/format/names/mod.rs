@@ -14,6 +14,8 @@ use unicode_normalization::UnicodeNormalization;
 use crate::format::safepath::SafePath;
 use crate::i18n::visible;
 
+mod ascii;
+
 /// A character that hides, reorders or breaks the text of a name, so that a
 /// listing shows something other than what the file system stores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -313,11 +315,19 @@ pub fn check_clashes<'a>(paths: impl IntoIterator<Item = &'a SafePath>) -> Resul
     let paths: Vec<&SafePath> = paths.into_iter().collect();
     // For ASCII names every rule but `Exact` is ASCII case-insensitivity.
     let ascii = paths.iter().all(|p| p.as_str().is_ascii());
+    if ascii {
+        return ascii::check_clashes(&paths);
+    }
+    check_rules(&paths, ascii)
+}
+
+/// [`check_clashes`] by every rule that applies, one map per rule.
+fn check_rules(paths: &[&SafePath], ascii: bool) -> Result<(), Clash> {
     let rules: &[Rule] = if ascii { &Rule::ALL[..2] } else { &Rule::ALL };
     let mut seen: Vec<HashMap<Key, &SafePath>> = Vec::with_capacity(rules.len());
     for &rule in rules {
         let mut keys: HashMap<Key, &SafePath> = HashMap::with_capacity(paths.len());
-        for p in &paths {
+        for p in paths {
             if let Some(other) = keys.insert(Key::of(rule, p.as_str(), ascii), p) {
                 return Err(Clash::SameFile {
                     first: other.as_str().to_owned(),
@@ -330,7 +340,7 @@ pub fn check_clashes<'a>(paths: impl IntoIterator<Item = &'a SafePath>) -> Resul
     }
     // Each directory's first spelling under each rule but `Exact`.
     let mut dirs: Vec<HashMap<Key, &str>> = vec![HashMap::new(); rules.len()];
-    for p in &paths {
+    for p in paths {
         for dir in p.ancestors() {
             for ((&rule, keys), spelled) in rules.iter().zip(&seen).zip(&mut dirs) {
                 let key = Key::of(rule, dir, ascii);
