@@ -259,12 +259,8 @@ pub fn inspect(path: &Path, limits: &Limits) -> Result<Inspection, Error> {
 
 /// A sink writing `target`'s files under `under` (relative) in `dir`;
 /// `target` as [`Manifest::resolved`] gives it, its files combined.
-pub fn sink_for(target: &Target, dir: Tree, under: &Path) -> Sink {
-    let dests = target
-        .files
-        .iter()
-        .map(|f| (f.sha256, under.join(f.path.as_str()), f.executable));
-    Sink::new(dir, dests)
+pub fn sink_for<'a>(target: &'a Target, dir: Tree, under: &Path) -> Sink<'a> {
+    Sink::new(dir, under, &target.files)
 }
 
 /// Result of `extract`.

@@ -463,15 +463,16 @@ impl Tree {
 
     /// Returns once every file in `rels` (all in this tree) is on disk: one
     /// file-system sync on Linux, one flush per file elsewhere.
-    pub fn sync_files(&self, rels: &[&Path]) -> io::Result<()> {
-        if rels.is_empty() {
+    pub fn sync_files<P: AsRef<Path>>(&self, rels: impl IntoIterator<Item = P>) -> io::Result<()> {
+        let mut rels = rels.into_iter().peekable();
+        if rels.peek().is_none() {
             return Ok(());
         }
         if os::sync_file_system(&readable(&self.dir)?)? {
             return Ok(());
         }
         for rel in rels {
-            let (dir, name) = self.parent(rel)?;
+            let (dir, name) = self.parent(rel.as_ref())?;
             let mut o = nofollow();
             o.read(true).write(os::SYNC_NEEDS_WRITE);
             dir.open_with(name, &o)?.sync_all()?;
@@ -570,7 +571,7 @@ mod tests {
             readable(&t.dir).unwrap().sync_all().unwrap();
         }
         t.create_new("a/b/s", Perm::Plain).unwrap();
-        t.sync_files(&[Path::new("a/b/s")]).unwrap();
+        t.sync_files([Path::new("a/b/s")]).unwrap();
         for bad in ["../x", "/etc/passwd", "a/../b", "./a", ""] {
             assert!(t.create_new(bad, Perm::Plain).is_err(), "{bad}");
         }

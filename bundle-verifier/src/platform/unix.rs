@@ -190,6 +190,16 @@ pub fn free_bytes(dir: &Path) -> io::Result<Option<u64>> {
     ))
 }
 
+pub fn bounded_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a parameter of the allocator; called
+    // before any thread starts. 256 KiB: I/O buffers and small lists stay
+    // on the heap, large lists get their own mappings, freed when dropped.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
+    }
+}
+
 pub fn default_sigpipe() {
     // SAFETY: restores the default disposition before any thread starts.
     unsafe {

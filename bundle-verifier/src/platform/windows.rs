@@ -270,6 +270,9 @@ pub fn free_bytes(dir: &Path) -> io::Result<Option<u64>> {
     Ok(Some(free))
 }
 
+/// The Windows heap returns large freed blocks by itself.
+pub fn bounded_heap() {}
+
 pub fn default_sigpipe() {}
 
 /// The console's output code page while the process runs.

@@ -3,6 +3,9 @@
 
 use super::*;
 use crate::format::envelope::{canonical_header, padding, BLOCK};
+use crate::format::manifest::FileEntry;
+use crate::format::safepath::SafePath;
+use std::path::Path;
 
 /// Tiny buffers: every header, blob and padding straddles several chunks.
 const TINY: Tuning = Tuning {
@@ -105,13 +108,22 @@ fn staged_files_get_the_blob_bytes_at_every_destination_with_their_mode() {
     let z = zstd::encode_all(&archive(&refs)[..], 3).unwrap();
     for t in [TINY, Tuning::default()] {
         let dir = tempfile::tempdir().unwrap();
-        let dests = files.iter().enumerate().flat_map(|(i, f)| {
-            let exec = f.starts_with(b"#!");
-            ["sub", "copy"].map(|d| (Sha256Digest::of(f), format!("{d}/{i}").into(), exec))
-        });
+        let dests: Vec<FileEntry> = files
+            .iter()
+            .enumerate()
+            .flat_map(|(i, f)| {
+                ["sub", "copy"].map(|d| FileEntry {
+                    executable: f.starts_with(b"#!"),
+                    path: SafePath::parse(&format!("{d}/{i}"), &Limits::default()).unwrap(),
+                    sha256: Sha256Digest::of(f),
+                    size: f.len() as u64,
+                })
+            })
+            .collect();
         let sink = Sink::new(
             crate::platform::Tree::open_ambient(dir.path()).unwrap(),
-            dests,
+            Path::new(""),
+            &dests,
         );
         run(&z, &blobs, Some(&sink), t).unwrap();
         for (i, f) in files.iter().enumerate() {
