@@ -535,7 +535,14 @@ fn killing_apply_with_actions_at_any_point_leaves_the_services_matching_the_tree
         wait_running("old");
     };
     reset();
+    // Each point costs a service restart or two: by default every third
+    // point (the points of the file switch itself are all covered by the
+    // tests above); E2E_EVERY_CRASH_POINT=1 walks every one.
+    let every = std::env::var_os("E2E_EVERY_CRASH_POINT").is_some();
     for n in 1.. {
+        if !every && n % 3 != 1 {
+            continue;
+        }
         let _ = std::fs::remove_dir_all(&state);
         let status = apply()
             .env("BUNDLE_VERIFIER_CRASH_AT", n.to_string())
@@ -549,7 +556,8 @@ fn killing_apply_with_actions_at_any_point_leaves_the_services_matching_the_tree
         assert!(aborted(status), "crash point {n} aborts: {status:?}");
         deaths += 1;
         if n % 4 == 0 {
-            // The recovery itself dies at its first points.
+            // The recovery itself dies at its first points (every fourth
+            // point walked: n = 4, 16, 28, …).
             for m in 1..=3 {
                 let st = verifier()
                     .args(["check-installed", "--root"])
@@ -587,5 +595,8 @@ fn killing_apply_with_actions_at_any_point_leaves_the_services_matching_the_tree
             other => panic!("point {n}: unexpected record {other:?}"),
         }
     }
-    assert!(deaths >= 20, "only {deaths} crash points");
+    assert!(
+        deaths >= if every { 20 } else { 7 },
+        "only {deaths} crash points"
+    );
 }
