@@ -222,7 +222,12 @@ fn build_placed(
     placement: Placement,
 ) -> Result<(BuildReport, bool), BuildError> {
     let (sbom, layout, lists) = check_inputs(spec, opts)?;
-    let all: Vec<&Collected> = lists.iter().flatten().collect();
+    let dirs: Vec<PathBuf> = layout.sets.iter().map(|s| spec.base.join(&s.dir)).collect();
+    let all: Vec<(&Path, &[Collected])> = dirs
+        .iter()
+        .map(PathBuf::as_path)
+        .zip(lists.iter().map(Vec::as_slice))
+        .collect();
     let draft = Draft {
         spec,
         layout: &layout,

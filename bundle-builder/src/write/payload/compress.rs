@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read, Write};
+use std::path::Path;
 use std::sync::mpsc;
 
 use bundle_verifier::format::digest::{Hasher, Sha256Digest};
@@ -14,22 +15,26 @@ use bundle_verifier::format::payload::blob_member_name;
 
 use super::encoder::{zstd_workers, ChunkEncoder};
 use super::CHUNK;
-use crate::collect::Collected;
+use crate::collect::{each, Collected, Listing};
 use crate::BuildError;
 
-fn changed(c: &Collected) -> BuildError {
+fn changed(source: &Path) -> BuildError {
     BuildError::Payload {
-        path: c.source.clone(),
+        path: source.to_owned(),
         msg: "changed while the bundle was being built; build again".into(),
     }
 }
 
-pub(super) fn hash_file(c: &Collected, buf: &mut [u8]) -> Result<Sha256Digest, BuildError> {
+pub(super) fn hash_file(
+    (dir, c): (&Path, &Collected),
+    buf: &mut [u8],
+) -> Result<Sha256Digest, BuildError> {
+    let source = c.source(dir);
     let read_err = |e: io::Error| BuildError::Payload {
-        path: c.source.clone(),
+        path: source.clone(),
         msg: format!("cannot read: {e}"),
     };
-    let mut f = File::open(&c.source).map_err(read_err)?;
+    let mut f = File::open(&source).map_err(read_err)?;
     let mut h = Hasher::default();
     loop {
         match f.read(buf) {
@@ -40,7 +45,7 @@ pub(super) fn hash_file(c: &Collected, buf: &mut [u8]) -> Result<Sha256Digest, B
         }
     }
     if h.len() != c.size {
-        return Err(changed(c));
+        return Err(changed(&source));
     }
     Ok(h.finish())
 }
@@ -48,7 +53,7 @@ pub(super) fn hash_file(c: &Collected, buf: &mut [u8]) -> Result<Sha256Digest, B
 /// Feeds headers, file bytes and padding to the encoder in payload order,
 /// each distinct content once. Runs on the calling thread.
 pub(super) fn compress(
-    files: &[&Collected],
+    files: &Listing,
     hashes: mpsc::Receiver<Result<Sha256Digest, BuildError>>,
     blob_tx: mpsc::Sender<Blob>,
     out: mpsc::SyncSender<Vec<u8>>,
@@ -57,10 +62,10 @@ pub(super) fn compress(
 ) -> Result<(Vec<Sha256Digest>, Vec<Blob>), Halt> {
     let mut enc = ChunkEncoder::new(level, zstd_workers(), out, free)?;
     let mut seen = HashSet::new();
-    let mut digests = Vec::with_capacity(files.len());
+    let mut digests = Vec::with_capacity(each(files).count());
     let mut blobs = Vec::new();
     let mut buf = vec![0u8; CHUNK];
-    for c in files {
+    for (dir, c) in each(files) {
         let digest = hashes.recv().map_err(|_| Halt::Stopped)??;
         digests.push(digest);
         if !seen.insert(digest) {
@@ -73,31 +78,32 @@ pub(super) fn compress(
         // The checker learns of the blob before its bytes reach it.
         let _ = blob_tx.send(blob.clone());
         blobs.push(blob);
+        let source = c.source(dir);
         let werr = |e: io::Error| match e.kind() {
             io::ErrorKind::BrokenPipe => Halt::Stopped,
-            _ => BuildError::io("cannot compress", &c.source)(e).into(),
+            _ => BuildError::io("cannot compress", &source)(e).into(),
         };
         enc.write_all(&canonical_header(&blob_member_name(&digest), c.size))
             .map_err(werr)?;
-        let mut f = File::open(&c.source).map_err(BuildError::io("cannot read", &c.source))?;
+        let mut f = File::open(&source).map_err(BuildError::io("cannot read", &source))?;
         let mut left = c.size;
         loop {
             let n = match f.read(&mut buf) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(BuildError::io("cannot read", &c.source)(e).into()),
+                Err(e) => return Err(BuildError::io("cannot read", &source)(e).into()),
             };
             if n == 0 {
                 break;
             }
             if n as u64 > left {
-                return Err(changed(c).into());
+                return Err(changed(&source).into());
             }
             left -= n as u64;
             enc.write_all(&buf[..n]).map_err(werr)?;
         }
         if left != 0 {
-            return Err(changed(c).into());
+            return Err(changed(&source).into());
         }
         enc.write_all(&ZEROS[..padding(c.size)]).map_err(werr)?;
     }

@@ -17,7 +17,7 @@ use bundle_verifier::platform::start_writeback;
 
 use super::draft::Draft;
 use super::BuildOptions;
-use crate::collect::Collected;
+use crate::collect::{each, Listing};
 use crate::place::Plan;
 use crate::BuildError;
 use compress::{compress, hash_file, Halt};
@@ -56,7 +56,7 @@ const CHUNKS: usize = 4;
 /// header, padding and blob digest, which also catches a file changed
 /// between the two reads.
 pub(super) fn write_payload(
-    files: &[&Collected],
+    files: &Listing,
     spool: &File,
     place: Option<Place<'_>>,
     opts: &BuildOptions,
@@ -122,15 +122,15 @@ pub(super) fn write_payload(
 /// The hasher: every file's digest in listing order, then, when the payload
 /// may go into the bundle file, the plan of where it starts there.
 fn hash_ahead(
-    files: &[&Collected],
+    files: &Listing,
     hash_tx: mpsc::Sender<Result<Sha256Digest, BuildError>>,
     plan_tx: mpsc::SyncSender<Plan>,
     draft: Option<&Draft>,
 ) {
     let mut buf = vec![0u8; CHUNK];
-    let mut digests = Vec::with_capacity(files.len());
-    for c in files {
-        let r = hash_file(c, &mut buf);
+    let mut digests = Vec::new();
+    for f in each(files) {
+        let r = hash_file(f, &mut buf);
         let Ok(d) = &r else {
             let _ = hash_tx.send(r);
             return;
