@@ -2,7 +2,6 @@
 //! padding, each distinct content once, in the order the digests arrive.
 //! Reads payload files; writes only into the encoder.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -14,7 +13,7 @@ use bundle_verifier::format::manifest::Blob;
 use bundle_verifier::format::payload::blob_member_name;
 
 use super::encoder::{zstd_workers, ChunkEncoder};
-use super::CHUNK;
+use super::{Hashed, CHUNK};
 use crate::collect::{each, Collected, Listing};
 use crate::BuildError;
 
@@ -54,21 +53,27 @@ pub(super) fn hash_file(
 /// each distinct content once. Runs on the calling thread.
 pub(super) fn compress(
     files: &Listing,
-    hashes: mpsc::Receiver<Result<Sha256Digest, BuildError>>,
+    hashes: mpsc::Receiver<Result<Hashed, BuildError>>,
     blob_tx: mpsc::Sender<Blob>,
     out: mpsc::SyncSender<Vec<u8>>,
     free: mpsc::Receiver<Vec<u8>>,
     level: i32,
 ) -> Result<(Vec<Sha256Digest>, Vec<Blob>), Halt> {
     let mut enc = ChunkEncoder::new(level, zstd_workers(), out, free)?;
-    let mut seen = HashSet::new();
     let mut digests = Vec::with_capacity(each(files).count());
     let mut blobs = Vec::new();
     let mut buf = vec![0u8; CHUNK];
+    let mut hashed = Vec::new().into_iter();
     for (dir, c) in each(files) {
-        let digest = hashes.recv().map_err(|_| Halt::Stopped)??;
+        let (digest, first) = match hashed.next() {
+            Some(h) => h,
+            None => {
+                hashed = hashes.recv().map_err(|_| Halt::Stopped)??.into_iter();
+                hashed.next().ok_or(Halt::Stopped)?
+            }
+        };
         digests.push(digest);
-        if !seen.insert(digest) {
+        if !first {
             continue;
         }
         let blob = Blob {
