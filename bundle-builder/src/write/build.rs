@@ -266,6 +266,8 @@ fn build_placed(
             size: payload_size,
         },
     );
+    // In the manifest now; they would stay until the end of the build.
+    drop(streamed.digests);
     let split = match opts.volume_size {
         Some(size) => split(&draft, &manifest, payload_size, size, &mut spool, out)?,
         None => None,

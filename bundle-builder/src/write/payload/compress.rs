@@ -119,6 +119,8 @@ pub(super) fn compress(
             io::ErrorKind::BrokenPipe => Halt::Stopped,
             _ => BuildError::io("cannot compress", "payload")(e).into(),
         })?;
+    // Grown by doubling; the manifest keeps it to the end of the build.
+    blobs.shrink_to_fit();
     Ok((digests, blobs))
 }
 
