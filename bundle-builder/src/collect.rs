@@ -246,3 +246,37 @@ fn walk(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_files_source_is_where_the_walk_found_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let layer = dir.path().join("payload");
+        std::fs::create_dir_all(layer.join("bin/sub")).unwrap();
+        std::fs::write(layer.join("bin/sub/run.exe"), b"run").unwrap();
+        std::fs::write(layer.join("top.txt"), b"top").unwrap();
+        let mut problems = Problems::default();
+        let (files, _) = collect_layer(
+            &layer,
+            CollectOptions::default(),
+            &Limits::default(),
+            &mut problems,
+        );
+        assert!(problems.list.is_empty());
+        let sources: Vec<PathBuf> = files.iter().map(|c| c.source(&layer)).collect();
+        // Joined name by name, with the platform's separator.
+        assert_eq!(
+            sources,
+            [
+                layer.join("bin").join("sub").join("run.exe"),
+                layer.join("top.txt")
+            ]
+        );
+        for (c, s) in files.iter().zip(&sources) {
+            assert_eq!(std::fs::metadata(s).unwrap().len(), c.size);
+        }
+    }
+}
