@@ -247,3 +247,61 @@ fn move_spooled(spool: &File, mut dest: &File, at: u64, len: u64) -> io::Result<
     start_writeback(dest);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use bundle_verifier::format::safepath::SafePath;
+    use bundle_verifier::Limits;
+
+    use super::*;
+    use crate::collect::Collected;
+    use crate::write::BuildOptions;
+
+    fn listed(dir: &Path, name: &str, body: &str, size: u64) -> Collected {
+        std::fs::write(dir.join(name), body).unwrap();
+        Collected {
+            path: SafePath::parse(name, &Limits::default()).unwrap(),
+            size,
+            executable: false,
+        }
+    }
+
+    /// A file whose size is not the listed one is refused by name, whether
+    /// files before it were hashed (a batch goes first) or none was.
+    #[test]
+    fn a_file_changed_after_listing_is_named_in_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = listed(dir.path(), "a.txt", "a\n", 2);
+        let bad = listed(dir.path(), "b.txt", "now longer\n", 2);
+        for files in [vec![ok.clone(), bad.clone()], vec![bad]] {
+            let listing = [(dir.path(), files.as_slice())];
+            let spool = tempfile::tempfile().unwrap();
+            match write_payload(&listing, &spool, None, &BuildOptions::default()) {
+                Err(BuildError::Payload { path, msg }) => {
+                    assert_eq!(path, dir.path().join("b.txt"));
+                    assert!(msg.contains("changed while the bundle was being built"));
+                }
+                Err(e) => panic!("{e}"),
+                Ok(_) => panic!("a changed file was accepted"),
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_contents_are_one_blob_and_every_file_has_its_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<Collected> = (0..2500)
+            .map(|i| listed(dir.path(), &format!("f{i}.txt"), &format!("{}\n", i % 3), 2))
+            .collect();
+        let listing = [(dir.path(), files.as_slice())];
+        let spool = tempfile::tempfile().unwrap();
+        let s = write_payload(&listing, &spool, None, &BuildOptions::default()).unwrap();
+        assert_eq!(s.digests.len(), 2500);
+        assert_eq!(s.blobs.len(), 3);
+        for (i, d) in s.digests.iter().enumerate() {
+            assert_eq!(*d, Sha256Digest::of(format!("{}\n", i % 3).as_bytes()));
+        }
+    }
+}
