@@ -59,8 +59,9 @@ pub(super) fn compress(
     free: mpsc::Receiver<Vec<u8>>,
     level: i32,
 ) -> Result<(Vec<Sha256Digest>, Vec<Blob>), Halt> {
-    let mut enc = ChunkEncoder::new(level, zstd_workers(), out, free)?;
-    let mut digests = Vec::with_capacity(each(files).count());
+    let count = each(files).count();
+    let mut enc = ChunkEncoder::new(level, zstd_workers(count), out, free)?;
+    let mut digests = Vec::with_capacity(count);
     let mut blobs = Vec::new();
     let mut buf = vec![0u8; CHUNK];
     let mut hashed = Vec::new().into_iter();
