@@ -12,6 +12,7 @@ pub mod trust;
 pub mod write;
 
 pub use error::BuildError;
+pub use platform::keep_heap_lean;
 pub use spec::Spec;
 pub use write::{
     build, check, cosign, parse_volume_size, BuildOptions, BuildReport, CheckReport, VolumeFile,

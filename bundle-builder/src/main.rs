@@ -12,6 +12,7 @@ use cli::out::outln;
 use serde_json::json;
 
 fn main() -> ExitCode {
+    bundle_builder::keep_heap_lean();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => usage_error(e),

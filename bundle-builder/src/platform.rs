@@ -23,6 +23,22 @@ pub fn make_readable_by_all(file: &File) -> io::Result<()> {
     imp::make_readable_by_all(file)
 }
 
+/// Makes the allocator give large freed buffers back to the system. glibc
+/// by default raises its mmap threshold to the largest buffer freed so far
+/// (up to 32 MiB), after which buffers of several MiB come from its heaps
+/// and stay resident once freed: with 100,000 files that was about 20 MiB
+/// of the build's peak RSS that no structure held. A fixed threshold (the
+/// default 128 KiB) keeps such buffers mapped apart and unmapped when
+/// freed. Elsewhere this does nothing. Call before any thread starts.
+pub fn keep_heap_lean() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; no thread of ours
+    // is running yet.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 #[cfg(unix)]
 mod imp {
     use std::fs::{File, Metadata, Permissions};

@@ -13,14 +13,25 @@ use crate::BuildError;
 /// default at level 3 (8 MiB) needs 82 MiB at 1 GiB, for 0.8 % less output.
 pub(super) const JOB_SIZE: u32 = 3 << 20;
 
-/// zstd worker threads. Multithreaded zstd writes the same bytes for any
-/// number of workers from one up (not the same as single-threaded mode), so
-/// the bundle does not depend on the machine that built it; a unit test
-/// holds that. Jobs are compressed in contiguous buffers, which at level 3
-/// is about a fifth less work than single-threaded streaming.
-pub(super) fn zstd_workers() -> u32 {
-    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4) as u32)
+/// zstd worker threads for a payload of `files` files: one per core, at
+/// most 4, or 2 from [`MANY_FILES`] up. Multithreaded zstd writes the same
+/// bytes for any number of workers from one up (not the same as
+/// single-threaded mode), so the bundle does not depend on the machine that
+/// built it; a unit test holds that. Jobs are compressed in contiguous
+/// buffers, which at level 3 is about a fifth less work than
+/// single-threaded streaming.
+pub(super) fn zstd_workers(files: usize) -> u32 {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let most = if files >= MANY_FILES { 2 } else { 4 };
+    cores.clamp(1, most) as u32
 }
+
+/// Files from which the compressor takes at most two workers: each worker
+/// holds about 3.5 MB (its job's input and output buffers and its
+/// context), and the per-file lists of so many files already take much of
+/// the 64 MiB budget (100,000 files: 55 MB at the compression with two
+/// workers, 62 MB with four).
+pub(super) const MANY_FILES: usize = 20_000;
 
 /// A zstd stream encoder writing into recycled chunks that go to `out`.
 /// Input is always given with "continue" and the frame ended with an empty
@@ -144,6 +155,14 @@ mod tests {
             .unwrap();
         enc.write_all(input).unwrap();
         enc.finish().unwrap()
+    }
+
+    #[test]
+    fn many_files_get_at_most_two_workers() {
+        assert!((1..=2).contains(&zstd_workers(MANY_FILES)));
+        assert!((1..=2).contains(&zstd_workers(1_000_000)));
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(zstd_workers(10), cores.clamp(1, 4) as u32);
     }
 
     #[test]

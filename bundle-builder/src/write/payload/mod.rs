@@ -6,6 +6,7 @@
 mod compress;
 mod encoder;
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read, Seek, Write};
 use std::sync::mpsc;
@@ -15,9 +16,9 @@ use bundle_verifier::format::manifest::Blob;
 use bundle_verifier::format::payload::{unpack_chunks, BlobList, Tuning};
 use bundle_verifier::platform::start_writeback;
 
-use super::draft::Draft;
+use super::draft::{BlobTally, Draft};
 use super::BuildOptions;
-use crate::collect::Collected;
+use crate::collect::{each, Listing};
 use crate::place::Plan;
 use crate::BuildError;
 use compress::{compress, hash_file, Halt};
@@ -56,7 +57,7 @@ const CHUNKS: usize = 4;
 /// header, padding and blob digest, which also catches a file changed
 /// between the two reads.
 pub(super) fn write_payload(
-    files: &[&Collected],
+    files: &Listing,
     spool: &File,
     place: Option<Place<'_>>,
     opts: &BuildOptions,
@@ -64,7 +65,7 @@ pub(super) fn write_payload(
     std::thread::scope(|s| {
         // Unbounded: the hasher runs ahead, so that every digest, and with
         // them where the payload starts in the bundle, is known early.
-        let (hash_tx, hash_rx) = mpsc::channel::<Result<Sha256Digest, BuildError>>();
+        let (hash_tx, hash_rx) = mpsc::channel::<Result<Hashed, BuildError>>();
         let (plan_tx, plan_rx) = mpsc::sync_channel::<Plan>(1);
         let draft = place.as_ref().map(|p| p.draft);
         let hasher = s.spawn(move || hash_ahead(files, hash_tx, plan_tx, draft));
@@ -119,29 +120,65 @@ pub(super) fn write_payload(
     })
 }
 
-/// The hasher: every file's digest in listing order, then, when the payload
-/// may go into the bundle file, the plan of where it starts there.
+/// Digests found by the hasher, in listing order, each with whether it is
+/// the first file of its content (a blob of the payload).
+type Hashed = Vec<(Sha256Digest, bool)>;
+
+/// Files per message from the hasher, at most; fewer when their bytes fill
+/// a chunk, so that compressing large files need not wait for many.
+const BATCH: usize = 1024;
+
+/// The hasher: every file's digest in listing order, in batches, then,
+/// when the payload may go into the bundle file, the plan of where it
+/// starts there. It alone tells first contents from repeats; it keeps no
+/// digest once sent, so that 100,000 files cost the compressor's list only.
 fn hash_ahead(
-    files: &[&Collected],
-    hash_tx: mpsc::Sender<Result<Sha256Digest, BuildError>>,
+    files: &Listing,
+    hash_tx: mpsc::Sender<Result<Hashed, BuildError>>,
     plan_tx: mpsc::SyncSender<Plan>,
     draft: Option<&Draft>,
 ) {
     let mut buf = vec![0u8; CHUNK];
-    let mut digests = Vec::with_capacity(files.len());
-    for c in files {
-        let r = hash_file(c, &mut buf);
-        let Ok(d) = &r else {
-            let _ = hash_tx.send(r);
-            return;
+    let mut seen = HashSet::new();
+    let mut tally = BlobTally::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut bytes = 0;
+    for f in each(files) {
+        let d = match hash_file(f, &mut buf) {
+            Ok(d) => d,
+            Err(e) => {
+                // The files before it first, as the compressor expects
+                // (never an empty batch: it reads one as a hang-up).
+                if !batch.is_empty() {
+                    let _ = hash_tx.send(Ok(batch));
+                }
+                let _ = hash_tx.send(Err(e));
+                return;
+            }
         };
-        digests.push(*d);
-        if hash_tx.send(r).is_err() {
-            return;
+        let first = seen.insert(d);
+        if first {
+            tally.add(&Blob {
+                sha256: d,
+                size: f.1.size,
+            });
+        }
+        batch.push((d, first));
+        bytes += f.1.size;
+        if batch.len() == BATCH || bytes >= CHUNK as u64 {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if hash_tx.send(Ok(full)).is_err() {
+                return;
+            }
+            bytes = 0;
         }
     }
+    if !batch.is_empty() && hash_tx.send(Ok(batch)).is_err() {
+        return;
+    }
+    drop(seen);
     if let Some(draft) = draft {
-        let _ = plan_tx.send(draft.plan(&digests));
+        let _ = plan_tx.send(draft.plan(&tally));
     }
 }
 
@@ -209,4 +246,62 @@ fn move_spooled(spool: &File, mut dest: &File, at: u64, len: u64) -> io::Result<
     }
     start_writeback(dest);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use bundle_verifier::format::safepath::SafePath;
+    use bundle_verifier::Limits;
+
+    use super::*;
+    use crate::collect::Collected;
+    use crate::write::BuildOptions;
+
+    fn listed(dir: &Path, name: &str, body: &str, size: u64) -> Collected {
+        std::fs::write(dir.join(name), body).unwrap();
+        Collected {
+            path: SafePath::parse(name, &Limits::default()).unwrap(),
+            size,
+            executable: false,
+        }
+    }
+
+    /// A file whose size is not the listed one is refused by name, whether
+    /// files before it were hashed (a batch goes first) or none was.
+    #[test]
+    fn a_file_changed_after_listing_is_named_in_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = listed(dir.path(), "a.txt", "a\n", 2);
+        let bad = listed(dir.path(), "b.txt", "now longer\n", 2);
+        for files in [vec![ok.clone(), bad.clone()], vec![bad]] {
+            let listing = [(dir.path(), files.as_slice())];
+            let spool = tempfile::tempfile().unwrap();
+            match write_payload(&listing, &spool, None, &BuildOptions::default()) {
+                Err(BuildError::Payload { path, msg }) => {
+                    assert_eq!(path, dir.path().join("b.txt"));
+                    assert!(msg.contains("changed while the bundle was being built"));
+                }
+                Err(e) => panic!("{e}"),
+                Ok(_) => panic!("a changed file was accepted"),
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_contents_are_one_blob_and_every_file_has_its_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<Collected> = (0..2500)
+            .map(|i| listed(dir.path(), &format!("f{i}.txt"), &format!("{}\n", i % 3), 2))
+            .collect();
+        let listing = [(dir.path(), files.as_slice())];
+        let spool = tempfile::tempfile().unwrap();
+        let s = write_payload(&listing, &spool, None, &BuildOptions::default()).unwrap();
+        assert_eq!(s.digests.len(), 2500);
+        assert_eq!(s.blobs.len(), 3);
+        for (i, d) in s.digests.iter().enumerate() {
+            assert_eq!(*d, Sha256Digest::of(format!("{}\n", i % 3).as_bytes()));
+        }
+    }
 }
