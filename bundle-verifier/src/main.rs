@@ -12,7 +12,7 @@ use cli::args::{Cli, Cmd, ConfigCmd, TrustCmd};
 use cli::{audit, config, instrument, read, report_failure, usb, Failure};
 
 fn main() -> ExitCode {
-    bundle_verifier::platform::bounded_heap();
+    bundle_verifier::platform::keep_heap_lean();
     let cli = Cli::parse();
     // Commands that only read may end quietly when their output is cut off
     // (`report ... | head`), as other tools do; commands that change state

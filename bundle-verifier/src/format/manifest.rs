@@ -3,7 +3,6 @@
 //! alphabetical so that `serde_json`'s compact output is RFC 8785 (JCS) canonical.
 
 use std::collections::BTreeSet;
-use std::io;
 
 use serde::{Deserialize, Serialize};
 
@@ -270,26 +269,7 @@ impl Manifest {
     /// as they are written: a manifest of 60,000 files is 14 MiB, and a
     /// second copy of it was the largest single allocation of a verify.
     fn serialises_to(&self, bytes: &[u8]) -> bool {
-        /// Compares written bytes with the rest of `expected`.
-        struct Same<'a> {
-            expected: &'a [u8],
-        }
-        impl io::Write for Same<'_> {
-            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-                match self.expected.strip_prefix(buf) {
-                    Some(rest) => {
-                        self.expected = rest;
-                        Ok(buf.len())
-                    }
-                    None => Err(io::ErrorKind::InvalidData.into()),
-                }
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
-        let mut same = Same { expected: bytes };
-        serde_json::to_writer(&mut same, self).is_ok() && same.expected.is_empty()
+        bundle_keys::canonical::serialises_to(self, bytes)
     }
 
     /// The canonical bytes of this manifest (what gets signed). Every struct

@@ -14,9 +14,10 @@ use bundle_keys::{KeyId, PublicKey, SignatureBytes};
 use serde::{Deserialize, Serialize};
 
 use crate::format::digest::Sha256Digest;
-use crate::format::manifest::{is_canonical_json, Release};
+use crate::format::manifest::Release;
 use crate::format::read::{read_input, InputKind};
 use crate::format::safepath::SafePath;
+use bundle_keys::canonical::serialises_to;
 
 pub const RECEIPT_TYPE: &str = "offline-patch-bundle/receipt/1";
 
@@ -133,10 +134,12 @@ impl From<&crate::Identity> for ReceiptIdentity {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A receipt file as read: the receipt (`R`: a [`Receipt`], a
+/// [`ReceiptSummary`], or in tests a `Value`) and its signature.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SignedReceipt {
-    receipt: serde_json::Value,
+struct SignedReceipt<R> {
+    receipt: R,
     signature: ReceiptSignature,
 }
 
@@ -166,6 +169,7 @@ pub enum ReceiptError {
     Read(Box<crate::Error>),
 }
 
+#[cfg(test)]
 fn canonical(v: &impl Serialize) -> Vec<u8> {
     let v = serde_json::to_value(v).expect("receipts serialise");
     serde_json::to_vec(&v).expect("receipts serialise")
@@ -210,9 +214,11 @@ impl Receipt {
         self.write_signed(key, &mut out).expect("writing to memory");
         out
     }
+}
 
+impl<F> Receipt<F> {
     /// The same receipt with the file list `files`.
-    pub fn with_files<F: Serialize>(self, files: F) -> Receipt<F> {
+    pub fn with_files<G>(self, files: G) -> Receipt<G> {
         Receipt {
             action: self.action,
             actions: self.actions,
@@ -256,43 +262,104 @@ impl<F: Serialize> Receipt<F> {
     }
 }
 
+/// A receipt read without its file list: what the fleet report needs of
+/// each receipt (one of 100,000 files is 19 MB, its list most of that).
+pub type ReceiptSummary = Receipt<serde::de::IgnoredAny>;
+
 /// Checks a receipt file against the instrument's device public key and
 /// returns its content. Any change to any byte is detected: the file must be
 /// canonical, and the signature covers every field of the receipt.
 pub fn verify_receipt(bytes: &[u8], device: &PublicKey) -> Result<Receipt, ReceiptError> {
-    if !is_canonical_json(bytes) {
+    let body = authentic_body(bytes, device)?;
+    let r: Receipt = serde_json::from_slice(body).map_err(malformed)?;
+    if !serialises_to(&r, body) {
         return Err(ReceiptError::NotCanonical);
     }
-    let signed: SignedReceipt =
-        serde_json::from_slice(bytes).map_err(|e| ReceiptError::Malformed(e.to_string()))?;
-    if &signed.signature.key_id != device.key_id() {
-        return Err(ReceiptError::WrongKey {
-            expected: device.key_id().clone(),
-            found: signed.signature.key_id,
-        });
-    }
-    let sig = SignatureBytes::from_base64(&signed.signature.signature)
-        .map_err(|e| ReceiptError::Malformed(e.to_string()))?;
-    device
-        .verify_strict(&canonical(&signed.receipt), &sig)
-        .map_err(|_| ReceiptError::BadSignature)?;
-    let r: Receipt = serde_json::from_value(signed.receipt)
-        .map_err(|e| ReceiptError::Malformed(e.to_string()))?;
+    of_type(r)
+}
+
+/// [`verify_receipt`] without the file list. The signature covers the
+/// receipt's bytes as the device wrote them, canonical: every byte is
+/// still checked, and the list is skipped, not kept.
+pub fn verify_receipt_summary(
+    bytes: &[u8],
+    device: &PublicKey,
+) -> Result<ReceiptSummary, ReceiptError> {
+    let body = authentic_body(bytes, device)?;
+    of_type(serde_json::from_slice(body).map_err(malformed)?)
+}
+
+/// The key ID a receipt names and its content without the file list,
+/// WITHOUT checking the signature: only to find which device key to
+/// verify it with, and to say what an unverifiable receipt claims.
+pub fn peek_receipt(bytes: &[u8]) -> Result<(KeyId, ReceiptSummary), ReceiptError> {
+    let signed: SignedReceipt<ReceiptSummary> = serde_json::from_slice(bytes).map_err(malformed)?;
+    Ok((signed.signature.key_id, signed.receipt))
+}
+
+fn malformed(e: serde_json::Error) -> ReceiptError {
+    ReceiptError::Malformed(e.to_string())
+}
+
+fn of_type<F>(r: Receipt<F>) -> Result<Receipt<F>, ReceiptError> {
     if r.type_ != RECEIPT_TYPE {
         return Err(ReceiptError::WrongType(r.type_));
     }
     Ok(r)
 }
 
-/// The key ID a receipt names and its content, WITHOUT checking the
-/// signature: only to find which device key to verify it with, and to say
-/// what an unverifiable receipt claims.
-pub fn peek_receipt(bytes: &[u8]) -> Result<(KeyId, Receipt), ReceiptError> {
-    let signed: SignedReceipt =
-        serde_json::from_slice(bytes).map_err(|e| ReceiptError::Malformed(e.to_string()))?;
-    let r: Receipt = serde_json::from_value(signed.receipt)
+/// The bytes of the `receipt` object of a signed receipt file, once its
+/// device signature over exactly them is checked. The file is
+/// `{"receipt":BODY,"signature":{...}}`, and BODY is what the device
+/// signed: it is checked where it lies, with no tree of the document.
+fn authentic_body<'a>(bytes: &'a [u8], device: &PublicKey) -> Result<&'a [u8], ReceiptError> {
+    let Some((body, signature)) = split_signed(bytes) else {
+        return Err(why_not_signed(bytes));
+    };
+    if &signature.key_id != device.key_id() {
+        return Err(ReceiptError::WrongKey {
+            expected: device.key_id().clone(),
+            found: signature.key_id,
+        });
+    }
+    let sig = SignatureBytes::from_base64(&signature.signature)
         .map_err(|e| ReceiptError::Malformed(e.to_string()))?;
-    Ok((signed.signature.key_id, r))
+    match device.verify_strict(body, &sig) {
+        Ok(()) => Ok(body),
+        // Only the device's canonical bytes verify; say which it is not.
+        Err(_) => Err(match serde_json::from_slice::<Receipt>(body) {
+            Ok(r) if !serialises_to(&r, body) => ReceiptError::NotCanonical,
+            Err(_) if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() => {
+                ReceiptError::NotCanonical
+            }
+            _ => ReceiptError::BadSignature,
+        }),
+    }
+}
+
+/// `{"receipt":` BODY `,"signature":` SIGNATURE `}`, the signature object
+/// canonical; `None` for anything else. The last `,"signature":{` is the
+/// one: that text is not in a JSON string (its quotes would be escaped),
+/// and the signature object holds no object.
+fn split_signed(bytes: &[u8]) -> Option<(&[u8], ReceiptSignature)> {
+    const KEY: &[u8] = b",\"signature\":";
+    let rest = bytes.strip_prefix(b"{\"receipt\":")?.strip_suffix(b"}")?;
+    let at = rest
+        .windows(KEY.len() + 1)
+        .rposition(|w| w.starts_with(KEY) && w[KEY.len()] == b'{')?;
+    let (body, sig) = (&rest[..at], &rest[at + KEY.len()..]);
+    let signature: ReceiptSignature = serde_json::from_slice(sig).ok()?;
+    serialises_to(&signature, sig).then_some((body, signature))
+}
+
+/// Why a file is not a signed receipt in its one byte form: a receipt
+/// written differently (not canonical), or not a receipt at all.
+fn why_not_signed(bytes: &[u8]) -> ReceiptError {
+    match serde_json::from_slice::<SignedReceipt<ReceiptSummary>>(bytes) {
+        Ok(_) => ReceiptError::NotCanonical,
+        Err(e) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() => malformed(e),
+        Err(_) => ReceiptError::NotCanonical,
+    }
 }
 
 /// Reads a receipt file: a regular file of at most
@@ -386,10 +453,58 @@ mod tests {
         r.installed_after = r.bundle.as_ref().map(|b| b.release.clone());
         let bytes = r.sign(&k);
         // The same bytes as sorting every object through a `Value` tree.
-        let signed: SignedReceipt = serde_json::from_slice(&bytes).unwrap();
+        let signed: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(canonical(&signed), bytes);
         assert_eq!(canonical(&r), serde_json::to_vec(&r).unwrap());
         assert_eq!(verify_receipt(&bytes, k.public_key()).unwrap(), r);
+    }
+
+    #[test]
+    fn the_signature_is_found_after_the_receipt_whatever_its_text_holds() {
+        let k = DeviceKey::generate();
+        let mut r = sample();
+        r.detail = Some(r#"x","signature":{"key_id":"k","signature":"s"}}"#.into());
+        let bytes = r.sign(&k);
+        assert_eq!(verify_receipt(&bytes, k.public_key()).unwrap(), r);
+        let summary = verify_receipt_summary(&bytes, k.public_key()).unwrap();
+        assert_eq!(summary.with_files(r.files.clone()), r);
+        // What the report is told before the signature is checked.
+        let (key_id, claimed) = peek_receipt(&bytes).unwrap();
+        assert_eq!((&key_id, &claimed.identity), (k.key_id(), &r.identity));
+        // Shapes that are not the one byte form of a receipt.
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        for (edited, want) in [
+            (format!("{text} "), "canonical form"),
+            (
+                text.replacen("{\"receipt\":", "{\"receipt\" :", 1),
+                "canonical form",
+            ),
+            (
+                text.replace(",\"signature\":{", ",\"signature\":{ "),
+                "canonical form",
+            ),
+            (
+                format!(
+                    r#"{{"receipt":1,"signature":{{"key_id":"{}","signature":"s"}}}}"#,
+                    k.key_id()
+                ),
+                "not a receipt",
+            ),
+            ("[1,2]".into(), "not a receipt"),
+            ("{\"receipt\"".into(), "canonical form"),
+        ] {
+            let e = verify_receipt(edited.as_bytes(), k.public_key()).unwrap_err();
+            assert!(e.to_string().contains(want), "{edited}: {e}");
+            let e = verify_receipt_summary(edited.as_bytes(), k.public_key()).unwrap_err();
+            assert!(e.to_string().contains(want), "{edited}: {e}");
+        }
+        // A changed field: the signature no longer matches.
+        let changed = text.replace("\"result\":\"installed\"", "\"result\":\"refused\"");
+        assert_ne!(changed, text);
+        assert!(matches!(
+            verify_receipt_summary(changed.as_bytes(), k.public_key()),
+            Err(ReceiptError::BadSignature)
+        ));
     }
 
     #[test]

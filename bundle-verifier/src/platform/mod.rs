@@ -120,8 +120,8 @@ pub fn free_bytes(dir: &Path) -> io::Result<Option<u64>> {
 /// (23 MB) is freed, the lists made next come from the heap and what they
 /// leave behind is never given back (apply: 60 MiB peak RSS, 50 with a
 /// fixed threshold). Nothing elsewhere. Call before any thread starts.
-pub fn bounded_heap() {
-    os::bounded_heap()
+pub fn keep_heap_lean() {
+    os::keep_heap_lean()
 }
 
 /// Lets a closed output pipe end the process quietly, as other command-line

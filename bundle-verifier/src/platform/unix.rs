@@ -190,13 +190,14 @@ pub fn free_bytes(dir: &Path) -> io::Result<Option<u64>> {
     ))
 }
 
-pub fn bounded_heap() {
+pub fn keep_heap_lean() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets a parameter of the allocator; called
-    // before any thread starts. 256 KiB: I/O buffers and small lists stay
-    // on the heap, large lists get their own mappings, freed when dropped.
+    // before any thread starts. 128 KiB (glibc's default, kept fixed): I/O
+    // buffers and small lists stay on the heap, large lists get their own
+    // mappings, unmapped when dropped.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 10);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
     }
 }
 

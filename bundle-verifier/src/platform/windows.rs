@@ -271,7 +271,7 @@ pub fn free_bytes(dir: &Path) -> io::Result<Option<u64>> {
 }
 
 /// The Windows heap returns large freed blocks by itself.
-pub fn bounded_heap() {}
+pub fn keep_heap_lean() {}
 
 pub fn default_sigpipe() {}
 

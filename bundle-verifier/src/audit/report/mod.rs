@@ -1,7 +1,7 @@
 //! Fleet compliance: which serial × mode of a device registry runs a release,
 //! proven by the instruments' signed receipts (docs/AUDIT.md, "Fleet report").
 //!
-//! Every receipt is checked with [`verify_receipt`] against the device key
+//! Every receipt is checked with [`verify_receipt_summary`] against the device key
 //! the registry lists; nothing an instrument did not sign counts. The events
 //! of one serial × mode are ordered by the transaction counter the instrument
 //! writes into each receipt (monotonic per state directory, so per device
@@ -18,11 +18,12 @@ use crate::audit::registry::{Device, Registry};
 use crate::format::digest::Sha256Digest;
 use crate::i18n::Lang;
 use crate::instrument::receipt::{
-    peek_receipt, read_receipt_file, verify_receipt, Receipt, ReleaseRef, RESULT_FAILED,
+    peek_receipt, read_receipt_file, verify_receipt_summary, Receipt, ReleaseRef, RESULT_FAILED,
     RESULT_INSTALLED, RESULT_INTERRUPTED, RESULT_REFUSED, RESULT_ROLLED_BACK,
 };
 use crate::Error;
 
+mod budget;
 mod note;
 pub mod release;
 mod table;
@@ -200,7 +201,7 @@ fn judge(reg: &Registry, file: String, bytes: &[u8]) -> Evidence {
             .iter()
             .find(|k| k.key_id() == &key_id)
             .expect("indexed by this key");
-        return match verify_receipt(bytes, key) {
+        return match verify_receipt_summary(bytes, key) {
             Err(e) => Evidence::Invalid {
                 device,
                 mode: claimed.identity.mode,
@@ -217,12 +218,11 @@ fn judge(reg: &Registry, file: String, bytes: &[u8]) -> Evidence {
                 None => Evidence::Valid {
                     device,
                     file,
-                    // The report never lists a receipt's files; dropping them
-                    // keeps memory to what one receipt needs while reading.
+                    // The report never lists a receipt's files (they were
+                    // skipped while reading) nor its actions.
                     receipt: Box::new(Receipt {
                         actions: Vec::new(),
-                        files: Vec::new(),
-                        ..r
+                        ..r.with_files(Vec::new())
                     }),
                 },
             },
@@ -258,7 +258,7 @@ fn judge(reg: &Registry, file: String, bytes: &[u8]) -> Evidence {
 }
 
 /// Why a correctly signed receipt does not describe the registered device.
-fn identity_mismatch(dev: &Device, key: &KeyId, r: &Receipt) -> Option<String> {
+fn identity_mismatch<F>(dev: &Device, key: &KeyId, r: &Receipt<F>) -> Option<String> {
     let id = &r.identity;
     // On a dual-boot instrument each mode is its own install with its own
     // key: a receipt from one mode's key says nothing about the other mode.
@@ -434,9 +434,23 @@ fn judge_all(
             .to_string_lossy()
             .replace('\\', "/")
     };
-    // Ed25519 verification dominates; spread it over the cores.
+    // Ed25519 verification dominates; spread it over the cores, within
+    // one budget of receipt bytes held at once.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = files.len().div_ceil(threads).max(1);
+    let budget = &budget::Budget::new(budget::READ_BUDGET);
+    let judge_file = |p: &PathBuf| match read_receipt_file(p) {
+        Ok(bytes) => Ok(judge(registry, rel(p), &bytes)),
+        // Too large, or not a regular file: that receipt is unreadable; the
+        // others are still judged.
+        Err(e @ (Error::InputTooLarge { .. } | Error::NotARegularFile { .. })) => {
+            Ok(Evidence::Unreadable(Unreadable {
+                file: rel(p),
+                error: e.to_string(),
+            }))
+        }
+        Err(e) => Err(e),
+    };
     let judged: Vec<Result<Vec<Evidence>, Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = files
             .chunks(chunk)
@@ -445,17 +459,10 @@ fn judge_all(
                     // One receipt's bytes at a time per thread; what is kept
                     // of each is small (see `judge`).
                     part.iter()
-                        .map(|p| match read_receipt_file(p) {
-                            Ok(bytes) => Ok(judge(registry, rel(p), &bytes)),
-                            // Too large, or not a regular file: that receipt
-                            // is unreadable; the others are still judged.
-                            Err(
-                                e @ (Error::InputTooLarge { .. } | Error::NotARegularFile { .. }),
-                            ) => Ok(Evidence::Unreadable(Unreadable {
-                                file: rel(p),
-                                error: e.to_string(),
-                            })),
-                            Err(e) => Err(e),
+                        .map(|p| {
+                            let size = std::fs::metadata(p).map_or(0, |m| m.len());
+                            let _share = budget.take(size);
+                            judge_file(p)
                         })
                         .collect::<Result<Vec<_>, Error>>()
                 })
