@@ -293,7 +293,11 @@ pub fn extract(
         )));
     }
     let mut o = open_verified(path, trust, limits)?;
-    let target = o.manifest.target(model, mode).ok_or_else(|| {
+    let found = o.manifest.target(model, mode).map(|t| {
+        let at = o.manifest.targets.iter().position(|x| std::ptr::eq(x, t));
+        at.expect("a target of this manifest")
+    });
+    let at = found.ok_or_else(|| {
         let have: Vec<String> = o
             .manifest
             .targets
@@ -305,7 +309,10 @@ pub fn extract(
             have.join(", ")
         ))
     })?;
-    let target = o.manifest.resolved(target).into_owned();
+    // Its files moved out of the sets (a copy was 10 MB at 100,000 files);
+    // the manifest's bytes are not needed again.
+    drop(std::mem::take(&mut o.manifest_bytes));
+    let target = o.manifest.take_target(at);
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),

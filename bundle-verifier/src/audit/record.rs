@@ -20,10 +20,11 @@ use crate::verify::VerifyReport;
 /// The value of `record` in every verify record of this schema version.
 pub const RECORD: &str = "offline-patch-bundle/verify-record/1";
 
-/// A bundle that verified.
+/// A bundle that verified. `F` is each target's file list: a `Vec` when
+/// read, [`FilesOf`] when written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct VerifyRecord {
+pub struct VerifyRecord<F = Vec<File>> {
     pub record: String,
     /// Always true here; an [`ErrorRecord`] has false.
     pub ok: bool,
@@ -40,7 +41,7 @@ pub struct VerifyRecord {
     pub trust: Trust,
     pub signatures: Signatures,
     pub release: Release,
-    pub targets: Vec<Target>,
+    pub targets: Vec<Target<F>>,
     pub payload: Payload,
     /// The signed SBOM the bundle carries, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -149,7 +150,7 @@ pub struct ConfirmStep {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Target {
+pub struct Target<F = Vec<File>> {
     pub model: String,
     pub mode: String,
     pub udi_di: Vec<String>,
@@ -158,7 +159,7 @@ pub struct Target {
     pub file_count: u64,
     /// Sum of the files' sizes.
     pub bytes: u64,
-    pub files: Vec<File>,
+    pub files: F,
     /// The signed install actions, as in the manifest (absent when none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<crate::format::manifest::InstallAction>,
@@ -243,8 +244,37 @@ fn bundle_file(path: &Path, size: Option<u64>) -> BundleFile {
     }
 }
 
-impl VerifyRecord {
-    pub fn new(r: &VerifyReport, checked_at: String) -> Self {
+/// A target's files as a record lists them, serialised from the manifest
+/// while they are written: five targets sharing 100,000 files would
+/// otherwise be 500,000 copies.
+#[derive(Clone, Copy, Debug)]
+pub struct FilesOf<'a> {
+    m: &'a manifest::Manifest,
+    t: &'a manifest::Target,
+}
+
+/// [`File`] as written: the same fields in the same order.
+#[derive(Serialize)]
+struct FileOut<'a> {
+    path: &'a str,
+    sha256: Sha256Digest,
+    size: u64,
+    executable: bool,
+}
+
+impl Serialize for FilesOf<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.m.files_of(self.t).into_iter().map(|f| FileOut {
+            path: f.path.as_str(),
+            sha256: f.sha256,
+            size: f.size,
+            executable: f.executable,
+        }))
+    }
+}
+
+impl<'a> VerifyRecord<FilesOf<'a>> {
+    pub fn new(r: &'a VerifyReport, checked_at: String) -> Self {
         let m = &r.manifest;
         let v = &r.signatures;
         VerifyRecord {
@@ -376,7 +406,7 @@ fn release(r: &manifest::Release) -> Release {
     }
 }
 
-fn target(m: &manifest::Manifest, t: &manifest::Target) -> Target {
+fn target<'a>(m: &'a manifest::Manifest, t: &'a manifest::Target) -> Target<FilesOf<'a>> {
     let files = m.files_of(t);
     Target {
         model: t.model.clone(),
@@ -386,15 +416,7 @@ fn target(m: &manifest::Manifest, t: &manifest::Target) -> Target {
         requires_version: t.requires_version.clone(),
         file_count: files.len() as u64,
         bytes: files.iter().map(|f| f.size).sum(),
-        files: files
-            .iter()
-            .map(|f| File {
-                path: f.path.as_str().to_owned(),
-                sha256: f.sha256,
-                size: f.size,
-                executable: f.executable,
-            })
-            .collect(),
+        files: FilesOf { m, t },
         actions: t.actions.clone(),
     }
 }

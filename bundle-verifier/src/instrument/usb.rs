@@ -84,10 +84,20 @@ pub fn preview(
     root: &Path,
     limits: &Limits,
 ) -> Result<Preview, Error> {
-    let o = open_verified(bundle, trust, limits)?;
+    let mut o = open_verified(bundle, trust, limits)?;
+    drop(std::mem::take(&mut o.manifest_bytes));
     let selected = identity.select(&o.manifest)?;
-    // Its files combined from the file sets it names (format 2).
-    let target = &*o.manifest.resolved(selected);
+    let other_modes = o.manifest.other_modes(selected);
+    let at = o
+        .manifest
+        .targets
+        .iter()
+        .position(|t| std::ptr::eq(t, selected));
+    // Its files combined from the file sets it names (format 2), moved out
+    // of the manifest rather than copied.
+    let target = &o
+        .manifest
+        .take_target(at.expect("a target of this manifest"));
     let root = canonical_root(root)?;
     let tree = Tree::open_ambient(&root).map_err(Error::io("cannot open", &root))?;
     check_root_paths(&tree, target)?;
@@ -102,7 +112,7 @@ pub fn preview(
         unchanged: count(Action::Unchanged),
         removed: 0,
         confirm: release.confirm.clone(),
-        other_modes: o.manifest.other_modes(selected),
+        other_modes,
         actions: target.actions.clone(),
     })
 }
