@@ -466,29 +466,22 @@ struct FileChangeOut<'a> {
 impl Serialize for ChangedFiles<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let rollback = self.files == Files::RolledBack;
-        let ops = match self.files {
-            Files::None => &[][..],
-            Files::Installed | Files::RolledBack => &self.t.ops[..],
-        };
-        s.collect_seq(
-            ops.iter()
-                .filter(|o| o.action != Action::Unchanged)
-                .map(|o| {
-                    let added = o.action == Action::Add;
-                    let (before, after) = (o.old_sha256, Some(o.new_sha256));
-                    FileChangeOut {
-                        action: match (added, rollback) {
-                            (true, false) => "add",
-                            (false, false) => "replace",
-                            (true, true) => "remove",
-                            (false, true) => "restore",
-                        },
-                        path: &o.path,
-                        sha256_after: if rollback { before } else { after },
-                        sha256_before: if rollback { after } else { before },
-                    }
-                }),
-        )
+        let changed = (self.files != Files::None).then(|| self.t.changed());
+        s.collect_seq(changed.into_iter().flatten().map(|o| {
+            let added = o.action == Action::Add;
+            let (before, after) = (o.old_sha256, Some(o.new_sha256));
+            FileChangeOut {
+                action: match (added, rollback) {
+                    (true, false) => "add",
+                    (false, false) => "replace",
+                    (true, true) => "remove",
+                    (false, true) => "restore",
+                },
+                path: &o.path,
+                sha256_after: if rollback { before } else { after },
+                sha256_before: if rollback { after } else { before },
+            }
+        }))
     }
 }
 

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use super::{Clash, Rule};
 use crate::format::safepath::SafePath;
 
-/// A name compared ignoring ASCII case.
-struct Folded<'a>(&'a str);
+/// A name compared ignoring ASCII case (also [`super::Key::AsciiCase`]).
+pub(super) struct Folded<'a>(pub(super) &'a str);
 
 impl std::hash::Hash for Folded<'_> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {

@@ -285,12 +285,7 @@ impl std::hash::Hash for Key<'_> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         match self {
             Key::Exact(s) => s.hash(state),
-            Key::AsciiCase(s) => {
-                for b in s.bytes() {
-                    state.write_u8(b.to_ascii_lowercase());
-                }
-                state.write_u8(0xff);
-            }
+            Key::AsciiCase(s) => ascii::Folded(s).hash(state),
             Key::Owned(s) => s.hash(state),
         }
     }
@@ -300,7 +295,7 @@ impl PartialEq for Key<'_> {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Key::Exact(a), Key::Exact(b)) => a == b,
-            (Key::AsciiCase(a), Key::AsciiCase(b)) => a.eq_ignore_ascii_case(b),
+            (Key::AsciiCase(a), Key::AsciiCase(b)) => ascii::Folded(a) == ascii::Folded(b),
             (Key::Owned(a), Key::Owned(b)) => a == b,
             _ => false,
         }
@@ -318,7 +313,7 @@ pub fn check_clashes<'a>(paths: impl IntoIterator<Item = &'a SafePath>) -> Resul
     if ascii {
         return ascii::check_clashes(&paths);
     }
-    check_rules(&paths, ascii)
+    check_rules(&paths, false)
 }
 
 /// [`check_clashes`] by every rule that applies, one map per rule.
