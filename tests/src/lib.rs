@@ -36,6 +36,26 @@ fn bin(name: &str) -> Command {
     })
 }
 
+/// `cmd.output()`, tried again when the process could not even be created
+/// because Wine's process creation failed ("Internal error", os error 1359):
+/// rare under load, and before any of our code ran, so nothing changed.
+/// Every other error, and every exit the program made, is returned as is.
+pub fn output_started(cmd: &mut Command) -> std::io::Result<std::process::Output> {
+    const ERROR_INTERNAL_ERROR: i32 = 1359;
+    let mut tries = 0;
+    loop {
+        match cmd.output() {
+            Err(e)
+                if cfg!(windows) && e.raw_os_error() == Some(ERROR_INTERNAL_ERROR) && tries < 3 =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(200 * tries));
+            }
+            other => return other,
+        }
+    }
+}
+
 pub fn builder() -> Command {
     bin("bundle-builder")
 }

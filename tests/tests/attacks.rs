@@ -15,12 +15,10 @@ use e2e_tests::*;
 
 fn run(cmd: &mut Command, want: &Expect, what: &str) -> Result<(), String> {
     // Messages are matched in English.
-    let out = cmd
-        .env("LC_ALL", "C")
+    cmd.env("LC_ALL", "C")
         .env("LC_MESSAGES", "C")
-        .env("LANG", "C")
-        .output()
-        .map_err(|e| format!("{what}: cannot run: {e}"))?;
+        .env("LANG", "C");
+    let out = output_started(cmd).map_err(|e| format!("{what}: cannot run: {e}"))?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let code = out.status.code();
     if code == Some(101) || stderr.contains("panicked") {
