@@ -1,7 +1,8 @@
 //! Running a program of an install (a vendor step or a service command):
 //! a clean environment, a working directory, stdin empty, stdout and stderr
 //! captured together up to a bound (the tail is kept, the whole is hashed),
-//! and a timeout that kills it (on Unix its whole process group).
+//! and a timeout that kills it and what it started (on Unix its process
+//! group, on Windows its job object).
 
 use std::ffi::OsStr;
 use std::io::{self, Read};
@@ -58,8 +59,7 @@ pub fn run_captured<A: AsRef<OsStr>>(
         .stdin(Stdio::null())
         .stdout(writer.try_clone()?)
         .stderr(writer);
-    os::own_process_group(&mut cmd);
-    let mut child = cmd.spawn()?;
+    let (mut child, group) = os::Group::spawn(&mut cmd)?;
     // The write ends live in the child only, so the pipe ends when it does.
     drop(cmd);
     let shared = Arc::new(Mutex::new(Captured::default()));
@@ -93,7 +93,7 @@ pub fn run_captured<A: AsRef<OsStr>>(
         }
         if Instant::now() >= deadline {
             timed_out = true;
-            os::kill_tree(&mut child);
+            group.kill(&mut child);
             break child.wait()?;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -153,5 +153,132 @@ mod tests {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()));
         let alive = stat.is_ok_and(|s| !s.contains(") Z"));
         assert!(!alive, "the grandchild was killed with its group");
+    }
+}
+
+/// The test executable plays the programs: `starter` starts `late_writer`
+/// (which writes `late` after a few seconds) and then waits or ends;
+/// `runner` is a verifier running `starter`. Each acts only in a folder
+/// marked for it, so running the ignored tests by hand does nothing.
+#[cfg(all(test, windows))]
+mod windows_tests {
+    use super::*;
+    use std::process::Command;
+
+    const MARK: &str = "job-test";
+    const PATH: &str = "platform::process::windows_tests::";
+
+    fn this(test: &str) -> (std::path::PathBuf, [String; 4]) {
+        let exe = std::env::current_exe().unwrap();
+        let args = [
+            "--exact".into(),
+            format!("{PATH}{test}"),
+            "--ignored".into(),
+            "--test-threads=1".into(),
+        ];
+        (exe, args)
+    }
+
+    fn marked() -> Option<String> {
+        std::fs::read_to_string(MARK).ok()
+    }
+
+    #[test]
+    #[ignore = "a program for the tests below"]
+    fn starter() {
+        let Some(then) = marked() else { return };
+        let (exe, args) = this("late_writer");
+        // Not waited for: it is meant to outlive this program.
+        #[allow(clippy::zombie_processes)]
+        Command::new(exe).args(args).spawn().unwrap();
+        std::fs::write("started", "").unwrap();
+        if then == "wait" {
+            std::thread::sleep(Duration::from_secs(120));
+        }
+    }
+
+    #[test]
+    #[ignore = "a program for the tests below"]
+    fn late_writer() {
+        if marked().is_some() {
+            std::thread::sleep(Duration::from_secs(6));
+            std::fs::write("late", "").unwrap();
+        }
+    }
+
+    #[test]
+    #[ignore = "a program for the tests below"]
+    fn runner() {
+        if marked().is_some() {
+            let (exe, args) = this("starter");
+            run_captured(&exe, &args, Path::new("."), Duration::from_secs(120), 64).unwrap();
+        }
+    }
+
+    fn folder(then: &str) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join(MARK), then).unwrap();
+        d
+    }
+
+    fn appears(file: &Path, within: Duration) -> bool {
+        let t0 = Instant::now();
+        while t0.elapsed() < within {
+            if file.exists() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    }
+
+    #[test]
+    fn a_timeout_ends_what_the_program_started() {
+        let d = folder("wait");
+        let (exe, args) = this("starter");
+        let r = run_captured(&exe, &args, d.path(), Duration::from_secs(5), 64).unwrap();
+        assert!(r.timed_out && r.code.is_none());
+        assert!(
+            d.path().join("started").exists(),
+            "the program started its child in time"
+        );
+        assert!(
+            !appears(&d.path().join("late"), Duration::from_secs(9)),
+            "the child was ended with the program"
+        );
+    }
+
+    #[test]
+    fn what_a_program_leaves_running_on_purpose_outlives_it() {
+        let d = folder("end");
+        let (exe, args) = this("starter");
+        let r = run_captured(&exe, &args, d.path(), Duration::from_secs(60), 64).unwrap();
+        assert_eq!(r.code, Some(0), "{}", String::from_utf8_lossy(&r.tail));
+        assert!(
+            appears(&d.path().join("late"), Duration::from_secs(30)),
+            "the child lived on"
+        );
+    }
+
+    #[test]
+    fn a_verifier_that_dies_takes_its_programs_with_it() {
+        let d = folder("wait");
+        let (exe, args) = this("runner");
+        let mut verifier = Command::new(exe)
+            .args(args)
+            .current_dir(d.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        assert!(
+            appears(&d.path().join("started"), Duration::from_secs(60)),
+            "the step started"
+        );
+        verifier.kill().unwrap();
+        verifier.wait().unwrap();
+        assert!(
+            !appears(&d.path().join("late"), Duration::from_secs(9)),
+            "the step's child was ended with the verifier"
+        );
     }
 }

@@ -225,22 +225,27 @@ pub fn clean_env() -> Vec<(&'static str, std::ffi::OsString)> {
     vec![("PATH", "/usr/sbin:/usr/bin:/sbin:/bin".into())]
 }
 
-/// Puts the program in a process group of its own, so a timeout kills
-/// whatever it started too.
-pub fn own_process_group(cmd: &mut std::process::Command) {
-    use std::os::unix::process::CommandExt;
-    cmd.process_group(0);
-}
+/// A program of an install in a process group of its own (its pid is the
+/// group's id), so a timeout ends whatever it started too.
+pub struct Group(());
 
-/// Kills the program's process group (its pid is the group's id).
-pub fn kill_tree(child: &mut std::process::Child) {
-    if let Ok(pid) = i32::try_from(child.id()) {
-        // SAFETY: kill(2) with a negative pid signals that process group only.
-        unsafe {
-            libc::kill(-pid, libc::SIGKILL);
-        }
+impl Group {
+    pub fn spawn(cmd: &mut std::process::Command) -> io::Result<(std::process::Child, Group)> {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+        Ok((cmd.spawn()?, Group(())))
     }
-    let _ = child.kill();
+
+    /// Kills the program's process group.
+    pub fn kill(&self, child: &mut std::process::Child) {
+        if let Ok(pid) = i32::try_from(child.id()) {
+            // SAFETY: kill(2) with a negative pid signals that process group only.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+        let _ = child.kill();
+    }
 }
 
 /// The Windows Service Control Manager does not exist here.

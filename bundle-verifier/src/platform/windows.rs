@@ -19,6 +19,9 @@ pub use acl::*;
 mod service;
 pub use service::scm;
 
+mod job;
+pub use job::Group;
+
 /// The environment of a program an install runs: only what a process needs
 /// to start (the system folders, a temporary folder), and a `PATH` of the
 /// system folders.
@@ -42,15 +45,6 @@ pub fn clean_env() -> Vec<(&'static str, std::ffi::OsString)> {
         env.push(("PATH", path));
     }
     env
-}
-
-/// Windows has no process groups to put a program in; see [`kill_tree`].
-pub fn own_process_group(_: &mut std::process::Command) {}
-
-/// Ends the program (TerminateProcess). Programs it started itself are not
-/// reached (that would take a job object).
-pub fn kill_tree(child: &mut std::process::Child) {
-    let _ = child.kill();
 }
 
 pub fn create_dir_all(path: &Path) -> io::Result<()> {
