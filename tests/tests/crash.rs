@@ -222,6 +222,27 @@ fn recover(root: &Path, state: &Path) -> Option<String> {
     }
 }
 
+/// Kills the recovery a command runs first at its crash points 1, 2, 3
+/// until one completes; returns how many died.
+fn kill_recovery(root: &Path, state: &Path) -> usize {
+    for m in 1..=3 {
+        let status = verifier()
+            .args(["check-installed", "--root"])
+            .arg(root)
+            .arg("--state")
+            .arg(state)
+            .env("BUNDLE_VERIFIER_CRASH_AT", m.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        if !aborted(status) {
+            return m - 1;
+        }
+    }
+    3
+}
+
 /// Kills `cmd` at every crash point until a run completes. For each death,
 /// `check` judges the recovered instrument. Returns the number of deaths.
 fn every_point(
@@ -249,24 +270,10 @@ fn every_point(
         );
         if suite.nested_every > 0 && n % suite.nested_every == 0 {
             // A crash during recovery is recovered the same way.
-            for m in 1..=3 {
-                let status = verifier()
-                    .args(["check-installed", "--root"])
-                    .arg(&root)
-                    .arg("--state")
-                    .arg(&state)
-                    .env("BUNDLE_VERIFIER_CRASH_AT", m.to_string())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .unwrap();
-                if !aborted(status) {
-                    break;
-                }
-                suite
-                    .recovery_deaths
-                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            }
+            let died = kill_recovery(&root, &state);
+            suite
+                .recovery_deaths
+                .fetch_add(died, std::sync::atomic::Ordering::SeqCst);
         }
         check(suite, &root, &state);
     }
@@ -558,21 +565,7 @@ fn killing_apply_with_actions_at_any_point_leaves_the_services_matching_the_tree
         if n % 4 == 0 {
             // The recovery itself dies at its first points (every fourth
             // point walked: n = 4, 16, 28, …).
-            for m in 1..=3 {
-                let st = verifier()
-                    .args(["check-installed", "--root"])
-                    .arg(&root)
-                    .arg("--state")
-                    .arg(&state)
-                    .env("BUNDLE_VERIFIER_CRASH_AT", m.to_string())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .unwrap();
-                if !aborted(st) {
-                    break;
-                }
-            }
+            kill_recovery(&root, &state);
         }
         match recover(&root, &state).as_deref() {
             None => {
