@@ -469,7 +469,16 @@ mod scm {
         let name = format!("bvtest{}", std::process::id());
         let status = s.path("service-state.txt");
         let exe = env!("CARGO_BIN_EXE_test-service");
-        let bin_path = format!("\"{exe}\" {name} \"{}\"", status.display());
+        // The service runs from the root: it holds a file every release replaces.
+        let root = s.path("root");
+        std::fs::create_dir_all(root.join("lrm")).unwrap();
+        std::fs::write(root.join("lrm/VERSION.txt"), "old\r\n").unwrap();
+        let held = root.join("lrm").join("VERSION.txt");
+        let bin_path = format!(
+            "\"{exe}\" {name} \"{}\" \"{}\"",
+            status.display(),
+            held.display()
+        );
         let out = sc(&["create", &name, "binPath=", &bin_path]);
         assert!(out.status.success(), "sc create: {out:?}");
         let _installed = Installed(name.clone());
@@ -477,7 +486,7 @@ mod scm {
         assert!(out.status.success(), "sc start: {out:?}");
         wait_for(&status, "running");
 
-        let release = |n: &str, seq: u64, check: &str| {
+        let release = |n: &str, seq: u64, stops: bool, check: &str| {
             let base = s.path(n);
             let files = [
                 ("lrm/VERSION.txt", "new\r\n"),
@@ -494,33 +503,62 @@ mod scm {
                 format!(
                     "[release]\nid = \"REL-{seq}\"\nversion = \"1.{seq}.0\"\nsequence = {seq}\ntitle = \"T\"\n\
                      [[target]]\nmodel = \"NextSeq 550Dx\"\nudi_di = [\"00816270020125\"]\nmodes = [\"Dx\"]\n\
-                     files = \"payload\"\nexecutable = [\"lrm/tools/*\"]\n\
-                     [[target.action]]\nphase = \"before\"\nstop_service = \"{name}\"\n\
-                     [[target.action]]\nphase = \"after\"\nstart_service = \"{name}\"\n\
-                     [[target.action]]\nphase = \"check\"\nrun = \"lrm/tools/check.cmd\"\ntimeout_s = 30\n"
+                     files = \"payload\"\nexecutable = [\"lrm/tools/*\"]\n{}\
+                     [[target.action]]\nphase = \"check\"\nrun = \"lrm/tools/check.cmd\"\ntimeout_s = 30\n",
+                    if stops {
+                        format!(
+                            "[[target.action]]\nphase = \"before\"\nstop_service = \"{name}\"\n\
+                             [[target.action]]\nphase = \"after\"\nstart_service = \"{name}\"\n"
+                        )
+                    } else {
+                        String::new()
+                    }
                 ),
             )
             .unwrap();
             s.build(&spec, &key, n)
         };
-        let root = s.path("root");
-        std::fs::create_dir_all(root.join("lrm")).unwrap();
-        std::fs::write(root.join("lrm/VERSION.txt"), "old\r\n").unwrap();
         let state_dir = s.path("state");
 
-        // A failing check: undone, the service runs again.
-        let bad = release("bad", 1, "@echo web UI still reachable\r\n@exit /b 1\r\n");
-        let out = apply_cmd(&bad, &public, &nextseq_dx(), &root, &state_dir)
+        // Without a step that stops the service, its file cannot be
+        // replaced: refused before anything changes, naming the file.
+        let nostop = release("nostop", 1, false, "@echo healthy\r\n");
+        let out = apply_cmd(&nostop, &public, &nextseq_dx(), &root, &state_dir)
+            .env("LC_ALL", "C")
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(5), "{out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("VERSION.txt"),
+            "{out:?}"
+        );
+        assert_eq!(std::fs::read_to_string(&held).unwrap(), "old\r\n");
+        assert_eq!(state(&status), "running");
+
+        // A failing check: undone, the service runs again. The file it
+        // held is free once the release's own step stopped it.
+        let bad = release(
+            "bad",
+            1,
+            true,
+            "@echo web UI still reachable\r\n@exit /b 1\r\n",
+        );
+        let out = apply_cmd(&bad, &public, &nextseq_dx(), &root, &state_dir)
+            .env("LC_ALL", "C")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(5), "{out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("web UI still reachable"),
+            "the check failed, not the plan: {out:?}"
+        );
         assert_eq!(
             std::fs::read_to_string(root.join("lrm/VERSION.txt")).unwrap(),
             "old\r\n"
         );
         wait_for(&status, "running");
 
-        let good = release("good", 2, "@echo healthy\r\n");
+        let good = release("good", 2, true, "@echo healthy\r\n");
         let out = apply_cmd(&good, &public, &nextseq_dx(), &root, &state_dir)
             .output()
             .unwrap();
@@ -543,5 +581,7 @@ mod scm {
                 ("run", "ok")
             ]
         );
+        // Replaced while the service was stopped; it runs from it again.
+        assert_eq!(std::fs::read_to_string(&held).unwrap(), "new\r\n");
     }
 }

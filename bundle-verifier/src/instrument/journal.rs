@@ -501,6 +501,14 @@ pub fn undo_install(
     // Services go down before their old files go back, and up after.
     let mut problems = stop_touched(j);
     if phase != Phase::Prepare {
+        if j.actions
+            .as_ref()
+            .is_some_and(|a| !a.stopped.is_empty() || !a.started.is_empty())
+        {
+            // A stopped service's process lets go of its files a moment
+            // later; restoring meets any file still held as its error.
+            let _ = crate::instrument::plan::check_freed(root, &t.ops);
+        }
         restore_files(root, state, t, &backup.join("files"))?;
     }
     problems.extend(restart_stopped(j));

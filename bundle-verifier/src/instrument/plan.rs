@@ -4,8 +4,10 @@
 //! file to be replaced open. Reads the root; never writes it.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, HeldFile};
+use crate::format::actions::{ActionPhase, InstallAction};
 use crate::format::digest::hash_reader;
 use crate::format::manifest::Target;
 use crate::format::safepath::SafePath;
@@ -78,9 +80,39 @@ pub(crate) fn plan(root: &Tree, target: &Target) -> Result<Vec<Op>, Error> {
         });
     }
     // A file that could not be read is refused even if let go meanwhile:
-    // the plan has no step for it.
-    refuse_held(root, held, replaced(&ops))?;
+    // the plan has no step for it. What a service holds that the target's
+    // own steps stop first is checked once they have (`check_freed`).
+    let stops_first = stops_services_first(&target.actions);
+    refuse_held(root, held, replaced(&ops).filter(|_| !stops_first))?;
     Ok(ops)
+}
+
+/// Whether the target stops a service before its files are switched: the
+/// files that service runs from are held until then (on Windows a running
+/// program's own files cannot be replaced).
+pub(crate) fn stops_services_first(actions: &[InstallAction]) -> bool {
+    actions
+        .iter()
+        .any(|a| a.phase == ActionPhase::Before && a.stop_service.is_some())
+}
+
+/// A stopped service's process may end a moment after the service manager
+/// reports it stopped; its files are free only then.
+const FREED_WITHIN: Duration = Duration::from_secs(15);
+
+/// Once the `before` steps stopped the target's services: refuses, as
+/// [`check_not_in_use`] does, when a file to be replaced is still held
+/// after [`FREED_WITHIN`].
+pub(crate) fn check_freed(root: &Tree, ops: &[Op]) -> Result<(), Error> {
+    let t0 = Instant::now();
+    loop {
+        match check_not_in_use(root, replaced(ops)) {
+            Err(Error::FilesInUse { .. }) if t0.elapsed() < FREED_WITHIN => {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            done => return done,
+        }
+    }
 }
 
 /// What installing `f` at `p` does, and the digest of the file there now.

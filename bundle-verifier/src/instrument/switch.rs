@@ -17,6 +17,7 @@ use crate::instrument::journal::{
     save_previous_records, undo_install, Action, Journal, Phase, Transaction,
 };
 use crate::instrument::known::{move_out, moved_dir};
+use crate::instrument::plan::{check_freed, stops_services_first};
 use crate::instrument::receipt::RESULT_FAILED;
 use crate::instrument::state::{copy_synced, write_json_atomic, StateDir};
 use crate::platform::Tree;
@@ -39,6 +40,14 @@ pub(super) fn switch_or_undo(
     let switched = (|| {
         // A `before` run executes the staged, verified copy.
         run_phase(state, journal, ActionPhase::Before, staged_abs)?;
+        if journal
+            .actions
+            .as_ref()
+            .is_some_and(|a| stops_services_first(&a.actions))
+        {
+            // Held by the services just stopped when planned; free now.
+            check_freed(root, &journal.transaction.ops)?;
+        }
         ui.phase(Step::BackUp, 0);
         back_up(state, root, &journal.transaction, staged)?;
         reserve_commit_space(state, journal)?;
@@ -65,8 +74,11 @@ pub(super) fn switch_or_undo(
             RESULT_FAILED,
             &reason,
         ) {
-            // A failed action says which one; the undo is in its wording.
-            Ok(receipt) if matches!(e, Error::ActionFailed(_)) => (e, Some(receipt)),
+            // A failed action says which one, held files which they are;
+            // the undo is in their wording.
+            Ok(receipt) if matches!(e, Error::ActionFailed(_) | Error::FilesInUse { .. }) => {
+                (e, Some(receipt))
+            }
             Ok(receipt) => (Error::InstallFailed { reason }, Some(receipt)),
             Err(restore) => (
                 Error::RestoreFailed {

@@ -1,7 +1,10 @@
-//! A Windows service for the install-action tests: `test-service NAME FILE`
-//! registers with the Service Control Manager as NAME, writes `running` to
-//! FILE and runs until asked to stop, then writes `stopped`. Installed by
-//! the tests with `sc create NAME binPath= "test-service.exe NAME FILE"`.
+//! A Windows service for the install-action tests: `test-service NAME FILE
+//! [HOLD]` registers with the Service Control Manager as NAME, writes
+//! `running` to FILE and runs until asked to stop, then writes `stopped`.
+//! Like a service running from the files an install replaces, it holds
+//! HOLD open (others may only read it) from its start until its process
+//! ends, a moment after it reported itself stopped. Installed by the tests
+//! with `sc create NAME binPath= "test-service.exe NAME FILE [HOLD]"`.
 //! Elsewhere it only says it is for Windows.
 
 #[cfg(windows)]
@@ -19,7 +22,9 @@ mod service {
 
     static STOP: AtomicBool = AtomicBool::new(false);
     static HANDLE: AtomicPtr<core::ffi::c_void> = AtomicPtr::new(std::ptr::null_mut());
-    static ARGS: OnceLock<(Vec<u16>, std::path::PathBuf)> = OnceLock::new();
+    static ARGS: OnceLock<(Vec<u16>, std::path::PathBuf, Option<String>)> = OnceLock::new();
+    /// Never dropped: closed when the process ends.
+    static HELD: OnceLock<std::fs::File> = OnceLock::new();
 
     fn set(state: u32) {
         let st = SERVICE_STATUS {
@@ -54,7 +59,17 @@ mod service {
     }
 
     unsafe extern "system" fn service_main(_: u32, _: *mut windows_sys::core::PWSTR) {
-        let (name, file) = ARGS.get().expect("set in main");
+        let (name, file, hold) = ARGS.get().expect("set in main");
+        if let Some(hold) = hold {
+            use std::os::windows::fs::OpenOptionsExt;
+            // FILE_SHARE_READ only: no other program may replace or remove it.
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .share_mode(1)
+                .open(hold)
+                .expect("the file to hold opens");
+            let _ = HELD.set(f);
+        }
         // SAFETY: `name` is NUL-terminated and lives as long as the process.
         let h = unsafe {
             RegisterServiceCtrlHandlerExW(name.as_ptr(), Some(handler), std::ptr::null())
@@ -71,12 +86,16 @@ mod service {
 
     pub fn main() {
         let args: Vec<String> = std::env::args().skip(1).collect();
-        let [name, file] = &args[..] else {
-            eprintln!("usage: test-service NAME FILE");
-            std::process::exit(2);
+        let (name, file, hold) = match &args[..] {
+            [name, file] => (name, file, None),
+            [name, file, hold] => (name, file, Some(hold.clone())),
+            _ => {
+                eprintln!("usage: test-service NAME FILE [HOLD]");
+                std::process::exit(2);
+            }
         };
         let wide: Vec<u16> = name.encode_utf16().chain(Some(0)).collect();
-        let (wide, _) = ARGS.get_or_init(|| (wide, file.into()));
+        let (wide, _, _) = ARGS.get_or_init(|| (wide, file.into(), hold));
         let table = [
             SERVICE_TABLE_ENTRYW {
                 lpServiceName: wide.as_ptr() as *mut u16,
