@@ -258,7 +258,7 @@ pub fn inspect(path: &Path, limits: &Limits) -> Result<Inspection, Error> {
 }
 
 /// A sink writing `target`'s files under `under` (relative) in `dir`;
-/// `target` as [`Manifest::resolved`] gives it, its files combined.
+/// `target` as [`Manifest::take_target`] gives it, its files combined.
 pub fn sink_for<'a>(target: &'a Target, dir: Tree, under: &Path) -> Sink<'a> {
     Sink::new(dir, under, &target.files)
 }
@@ -293,10 +293,10 @@ pub fn extract(
         )));
     }
     let mut o = open_verified(path, trust, limits)?;
-    let found = o.manifest.target(model, mode).map(|t| {
-        let at = o.manifest.targets.iter().position(|x| std::ptr::eq(x, t));
-        at.expect("a target of this manifest")
-    });
+    let found = o
+        .manifest
+        .target(model, mode)
+        .map(|t| o.manifest.index_of(t));
     let at = found.ok_or_else(|| {
         let have: Vec<String> = o
             .manifest

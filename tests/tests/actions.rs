@@ -519,14 +519,18 @@ mod scm {
             s.build(&spec, &key, n)
         };
         let state_dir = s.path("state");
+        // Messages are matched in English.
+        let apply = |bundle: &Path| {
+            apply_cmd(bundle, &public, &nextseq_dx(), &root, &state_dir)
+                .env("LC_ALL", "C")
+                .output()
+                .unwrap()
+        };
 
         // Without a step that stops the service, its file cannot be
         // replaced: refused before anything changes, naming the file.
         let nostop = release("nostop", 1, false, "@echo healthy\r\n");
-        let out = apply_cmd(&nostop, &public, &nextseq_dx(), &root, &state_dir)
-            .env("LC_ALL", "C")
-            .output()
-            .unwrap();
+        let out = apply(&nostop);
         assert_eq!(out.status.code(), Some(5), "{out:?}");
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("VERSION.txt"),
@@ -543,10 +547,7 @@ mod scm {
             true,
             "@echo web UI still reachable\r\n@exit /b 1\r\n",
         );
-        let out = apply_cmd(&bad, &public, &nextseq_dx(), &root, &state_dir)
-            .env("LC_ALL", "C")
-            .output()
-            .unwrap();
+        let out = apply(&bad);
         assert_eq!(out.status.code(), Some(5), "{out:?}");
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("web UI still reachable"),
@@ -559,9 +560,7 @@ mod scm {
         wait_for(&status, "running");
 
         let good = release("good", 2, true, "@echo healthy\r\n");
-        let out = apply_cmd(&good, &public, &nextseq_dx(), &root, &state_dir)
-            .output()
-            .unwrap();
+        let out = apply(&good);
         assert!(out.status.success(), "{out:?}");
         wait_for(&status, "running");
         let r = receipts(&state_dir);

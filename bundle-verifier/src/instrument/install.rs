@@ -299,16 +299,10 @@ fn run(
     let release = o.manifest.release.clone();
     seen.bundle = Some(bundle_ref(bundle, &o));
     let selected = identity.select(&o.manifest).map_err(no_receipt)?;
-    let at = o
-        .manifest
-        .targets
-        .iter()
-        .position(|t| std::ptr::eq(t, selected));
+    let at = o.manifest.index_of(selected);
     // Its files combined from the file sets it names (format 2), moved
     // rather than copied: apply needs no other target's files.
-    let mut taken = o
-        .manifest
-        .take_target(at.expect("a target of this manifest"));
+    let mut taken = o.manifest.take_target(at);
     let target: &Target = &taken;
     let installed_before = match state {
         Some(s) => s.installed_record(&identity.mode).map_err(no_receipt)?,

@@ -88,16 +88,10 @@ pub fn preview(
     drop(std::mem::take(&mut o.manifest_bytes));
     let selected = identity.select(&o.manifest)?;
     let other_modes = o.manifest.other_modes(selected);
-    let at = o
-        .manifest
-        .targets
-        .iter()
-        .position(|t| std::ptr::eq(t, selected));
+    let at = o.manifest.index_of(selected);
     // Its files combined from the file sets it names (format 2), moved out
     // of the manifest rather than copied.
-    let target = &o
-        .manifest
-        .take_target(at.expect("a target of this manifest"));
+    let target = &o.manifest.take_target(at);
     let root = canonical_root(root)?;
     let tree = Tree::open_ambient(&root).map_err(Error::io("cannot open", &root))?;
     check_root_paths(&tree, target)?;
